@@ -1,0 +1,24 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+  name: "HessianRank",
+  products: [
+    .library(name: "Exact", targets: ["Exact"]),
+    .library(name: "ExactLinearAlgebra", targets: ["ExactLinearAlgebra"]),
+    .executable(name: "hessrank", targets: ["hessrank"]),
+    .executable(name: "hessrank-bench", targets: ["hessrank-bench"]),
+  ],
+  targets: [
+    // GMP through pkg-config (gmp.pc ships in Debian's libgmp-dev); the module map links it too.
+    .systemLibrary(name: "CGMP", pkgConfig: "gmp", providers: [.apt(["libgmp-dev"])]),
+    .target(name: "Exact", dependencies: ["CGMP"]),
+    .target(name: "ExactLinearAlgebra", dependencies: ["Exact", "CGMP"]),
+    .executableTarget(name: "hessrank", dependencies: ["Exact", "ExactLinearAlgebra"]),
+    .executableTarget(name: "hessrank-bench", dependencies: ["Exact", "ExactLinearAlgebra"]),
+    .testTarget(name: "ExactTests", dependencies: ["Exact"]),
+    .testTarget(name: "ExactLinearAlgebraTests", dependencies: ["Exact", "ExactLinearAlgebra"]),
+    .testTarget(name: "HessRankCLITests", dependencies: ["hessrank"]),
+  ],
+  swiftLanguageModes: [.v6]
+)

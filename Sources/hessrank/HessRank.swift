@@ -1,0 +1,74 @@
+import Foundation
+
+/// The `hessrank` command-line tool: a thin layer of subcommands over the library.
+///
+/// Exit codes: 0 success (for `certify`/`check`: everything holds), 1 a verdict that failed
+/// (a violated bound, a rejected certificate, a wrong float rank), 2 bad input or usage.
+@main
+struct HessRank {
+  static let version = "0.1.0"
+
+  /// Every subcommand, in the order `--help` lists them.
+  static let commands: [any Subcommand.Type] = [
+    MatrixRankCommand.self,
+    CheckCommand.self,
+  ]
+
+  static func main() {
+    var args = Array(CommandLine.arguments.dropFirst())
+    guard let first = args.first else {
+      Console.out(usage)
+      exit(2)
+    }
+    if first == "--help" || first == "-h" || first == "help" {
+      if args.count > 1, let cmd = commands.first(where: { $0.name == args[1] }) {
+        Console.out(cmd.help)
+      } else {
+        Console.out(usage)
+      }
+      exit(0)
+    }
+    if first == "--version" {
+      Console.out("hessrank \(version)")
+      exit(0)
+    }
+    args.removeFirst()
+    guard let command = commands.first(where: { $0.name == first }) else {
+      Console.fail("unknown subcommand '\(first)'; run 'hessrank --help' for the list")
+    }
+    if args.contains("--help") || args.contains("-h") {
+      Console.out(command.help)
+      exit(0)
+    }
+    do {
+      let parsed = try ParsedArguments(args, spec: command.spec)
+      let status = try command.run(parsed)
+      exit(status)
+    } catch let error as CLIError {
+      Console.fail(error.message)
+    } catch {
+      Console.fail("\(error)")
+    }
+  }
+
+  static var usage: String {
+    var s = """
+      hessrank \(version) — exact ranks of CNN loss Hessians, with certificates
+
+      USAGE: hessrank <subcommand> [options]
+
+      SUBCOMMANDS:
+
+      """
+    for c in commands {
+      s += "  " + c.name.padding(toLength: 16, withPad: " ", startingAt: 0) + c.abstract + "\n"
+    }
+    s += """
+
+      Run 'hessrank <subcommand> --help' for the options of one subcommand.
+      Exit codes: 0 success; 1 a check failed (violated bound, rejected certificate,
+      wrong float rank); 2 bad input or usage.
+      """
+    return s
+  }
+}
