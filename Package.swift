@@ -14,11 +14,10 @@ let package = Package(
     .systemLibrary(name: "CGMP", pkgConfig: "gmp", providers: [.apt(["libgmp-dev"])]),
     .target(name: "Exact", dependencies: ["CGMP"]),
     .target(name: "ExactLinearAlgebra", dependencies: ["Exact", "CGMP"]),
-    .executableTarget(name: "hessrank", dependencies: ["Exact", "ExactLinearAlgebra"]),
+    .target(name: "ConvNet", dependencies: ["Exact"]),
+    .executableTarget(name: "hessrank", dependencies: ["Exact", "ExactLinearAlgebra", "ConvNet"]),
     .executableTarget(name: "hessrank-bench", dependencies: ["Exact", "ExactLinearAlgebra"]),
     .testTarget(name: "ExactTests", dependencies: ["Exact"]),
-    .testTarget(name: "ExactLinearAlgebraTests", dependencies: ["Exact", "ExactLinearAlgebra"]),
-    .testTarget(name: "HessRankCLITests", dependencies: ["hessrank"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,39 @@
+# HessianRank — build, demo and test.  `make demo` and `make test` are the README's quick start.
+SWIFT   ?= swift
+CONFIG  ?= release
+BIN     := .build/$(CONFIG)/hessrank
+# Debian packages the build links against (GMP for exact arithmetic; LAPACK for float checks).
+DEB_PACKAGES := libgmp-dev
+
+.PHONY: deps build demo test bench clean
+
+# Install missing system packages with apt-get when root; otherwise print the exact command.
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; \
+	    (apt-get install -y $$missing || (apt-get update && apt-get install -y $$missing)) >/dev/null; \
+	  else \
+	    echo "missing system packages; run:  sudo apt-get update && sudo apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	fi
+
+build: deps
+	$(SWIFT) build -c $(CONFIG)
+
+demo: build
+	$(BIN) matrix-rank examples/matrices/lowrank-6x5.txt --certificate /tmp/hessrank-demo-cert.json
+	$(BIN) check /tmp/hessrank-demo-cert.json
+
+test: deps
+	$(SWIFT) test -c $(CONFIG)
+
+bench: deps
+	$(SWIFT) build -c release --product hessrank-bench
+	.build/release/hessrank-bench
+
+clean:
+	rm -rf .build
