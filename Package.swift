@@ -15,9 +15,11 @@ let package = Package(
     .target(name: "Exact", dependencies: ["CGMP"]),
     .target(name: "ExactLinearAlgebra", dependencies: ["Exact", "CGMP"]),
     .target(name: "ConvNet", dependencies: ["Exact"]),
-    .executableTarget(name: "hessrank", dependencies: ["Exact", "ExactLinearAlgebra", "ConvNet"]),
+    .target(name: "Hessian", dependencies: ["Exact", "ConvNet", "ExactLinearAlgebra"]),
+    .executableTarget(name: "hessrank", dependencies: ["Exact", "ExactLinearAlgebra", "ConvNet", "Hessian"]),
     .executableTarget(name: "hessrank-bench", dependencies: ["Exact", "ExactLinearAlgebra"]),
     .testTarget(name: "ExactTests", dependencies: ["Exact"]),
+    .testTarget(name: "HessianTests", dependencies: ["Exact", "ConvNet", "Hessian"]),
   ],
   swiftLanguageModes: [.v6]
 )

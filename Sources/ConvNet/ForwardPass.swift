@@ -1,0 +1,166 @@
+import Exact
+
+/// Which branch of each piecewise-linear activation every sample takes, fixed at the point.
+///
+/// `positive[i][s][q]` is true when the pre-activation of activation stage `s` (counted among
+/// the activation stages only) at position q is > 0 for sample i. With the branches fixed the
+/// network is a product of linear maps, so its derivatives follow from the Toeplitz structures.
+public struct ActivationPattern: Sendable, Equatable {
+  /// positive[sample][activation stage][position].
+  public let positive: [[[Bool]]]
+}
+
+/// The values a forward pass records for one sample.
+public struct ForwardTrace<Element: Sendable>: Sendable {
+  /// The input of every stage (index = stage index); the last entry is the network output.
+  public let stageInputs: [[Element]]
+  /// The network output f(x).
+  public var output: [Element] { stageInputs[stageInputs.count - 1] }
+}
+
+/// A network instance mapped into one scalar ring, ready for forward and backward passes.
+///
+/// The activation pattern comes from the exact rational forward pass; in a prime field the
+/// branches cannot be read off the residues, so they are carried over from Q.
+public struct RingNetwork<R: ScalarRing>: Sendable {
+  /// The ring.
+  public let ring: R
+  /// The compiled architecture.
+  public let plan: NetworkPlan
+  /// θ in the ring.
+  public let theta: [R.Element]
+  /// Inputs in the ring.
+  public let inputs: [[R.Element]]
+  /// Targets in the ring.
+  public let targets: [[R.Element]]
+  /// The activation branches per sample.
+  public let pattern: ActivationPattern
+  /// Fixed-map coefficients in the ring, per stage (empty for other stages).
+  @usableFromInline let fixedCoefficients: [[R.Element]]
+  /// Per activation stage: the images of 1 and of the negative-side slope.
+  @usableFromInline let slopes: [(positive: R.Element, negative: R.Element)]
+
+  /// Maps an instance into `ring` with a known activation pattern.
+  public init(instance: NetworkInstance, pattern: ActivationPattern, ring: R) throws {
+    self.ring = ring
+    plan = instance.plan
+    theta = try instance.theta.map { try ring.element($0) }
+    inputs = try instance.inputs.map { try $0.map { try ring.element($0) } }
+    targets = try instance.targets.map { try $0.map { try ring.element($0) } }
+    self.pattern = pattern
+    fixedCoefficients = try plan.stages.map { stage in
+      if case .fixed(let m, _) = stage { return try m.coefficients(in: ring) }
+      return []
+    }
+    slopes = try plan.stages.compactMap { stage -> (R.Element, R.Element)? in
+      guard case .activation(let a, _, _) = stage else { return nil }
+      switch a {
+      case .identity: return (ring.one, ring.one)
+      case .relu: return (ring.one, ring.zero)
+      case .leaky(let s): return (ring.one, try ring.element(s))
+      }
+    }
+  }
+
+  /// The multiplier of activation stage `s` at position `q` for `sample` (1, 0 or the slope).
+  @inlinable public func mask(_ s: Int, _ q: Int, sample: Int) -> R.Element {
+    pattern.positive[sample][s][q] ? slopes[s].positive : slopes[s].negative
+  }
+
+  /// The coefficients of a fixed-map stage in the ring (empty for other stages).
+  @inlinable public func fixedCoefficients(stage: Int) -> [R.Element] { fixedCoefficients[stage] }
+
+  /// The forward pass of one sample, recording every stage's input.
+  public func forward(sample i: Int) -> ForwardTrace<R.Element> {
+    var h = inputs[i]
+    var record: [[R.Element]] = []
+    record.reserveCapacity(plan.stages.count + 1)
+    var act = 0
+    for (si, stage) in plan.stages.enumerated() {
+      record.append(h)
+      switch stage {
+      case .parametric(let t, let off, _):
+        h = t.apply(theta: theta[off..<(off + t.parameterCount)], to: h, in: ring)
+      case .fixed(let m, _):
+        h = m.apply(fixedCoefficients[si], to: h, in: ring)
+      case .activation:
+        for q in h.indices { h[q] = ring.multiply(h[q], mask(act, q, sample: i)) }
+        act += 1
+      }
+    }
+    record.append(h)
+    return ForwardTrace(stageInputs: record)
+  }
+
+  /// Backpropagates row vectors gᵀ from the network output towards the input.
+  ///
+  /// Before each parametric stage is crossed, `visit` sees the stage index and the current
+  /// vectors, which then live on that stage's output: for the unit vectors they are the rows of
+  /// G_l (the Jacobian of f with respect to layer l's output); for a residual δ they are G_lᵀδ.
+  public func backward(sample i: Int, from vectors: [[R.Element]],
+                       visit: (_ stage: Int, _ rows: [[R.Element]]) -> Void) {
+    var g = vectors
+    var act = plan.stages.reduce(0) { if case .activation = $1 { return $0 + 1 } else { return $0 } }
+    for si in plan.stages.indices.reversed() {
+      switch plan.stages[si] {
+      case .parametric(let t, let off, _):
+        visit(si, g)
+        if si == 0 { return }
+        let th = theta[off..<(off + t.parameterCount)]
+        g = g.map { t.applyTransposed(theta: th, to: $0, in: ring) }
+      case .fixed(let m, _):
+        g = g.map { m.applyTransposed(fixedCoefficients[si], to: $0, in: ring) }
+      case .activation:
+        act -= 1
+        let a = act
+        g = g.map { v in v.indices.map { q in ring.multiply(v[q], mask(a, q, sample: i)) } }
+      }
+    }
+  }
+}
+
+extension NetworkInstance {
+  /// The exact forward pass over Q: the activation branches of every sample and the outputs.
+  /// - Throws: `InstanceError.nonDifferentiable` when a ReLU/leaky pre-activation is exactly 0.
+  public func activationPattern() throws -> (pattern: ActivationPattern, outputs: [[Rational]]) {
+    let ring = RationalRing()
+    var all: [[[Bool]]] = []
+    var outputs: [[Rational]] = []
+    var fixed: [[Rational]] = []
+    for stage in plan.stages {
+      if case .fixed(let m, _) = stage { fixed.append(m.coefficient) } else { fixed.append([]) }
+    }
+    for (i, x) in inputs.enumerated() {
+      var h = x
+      var masks: [[Bool]] = []
+      for (si, stage) in plan.stages.enumerated() {
+        switch stage {
+        case .parametric(let t, let off, _):
+          h = t.apply(theta: theta[off..<(off + t.parameterCount)], to: h, in: ring)
+        case .fixed(let m, _):
+          h = m.apply(fixed[si], to: h, in: ring)
+        case .activation(let a, _, let layer):
+          var pos = [Bool](repeating: false, count: h.count)
+          for q in h.indices {
+            let s = h[q].signum
+            if s == 0 && a != .identity {
+              throw InstanceError.nonDifferentiable(layer: layer, sample: i, position: q, seed: settings.seed)
+            }
+            pos[q] = s > 0
+            if s < 0 {
+              switch a {
+              case .identity: break
+              case .relu: h[q] = Rational()
+              case .leaky(let slope): h[q] = h[q] * slope
+              }
+            }
+          }
+          masks.append(pos)
+        }
+      }
+      all.append(masks)
+      outputs.append(h)
+    }
+    return (ActivationPattern(positive: all), outputs)
+  }
+}
