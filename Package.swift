@@ -19,6 +19,7 @@ let package = Package(
     .executableTarget(name: "hessrank", dependencies: ["Exact", "ExactLinearAlgebra", "ConvNet", "Hessian"]),
     .executableTarget(name: "hessrank-bench", dependencies: ["Exact", "ExactLinearAlgebra"]),
     .testTarget(name: "ExactTests", dependencies: ["Exact"]),
+    .testTarget(name: "ConvNetTests", dependencies: ["Exact", "ConvNet"]),
     .testTarget(name: "HessianTests", dependencies: ["Exact", "ConvNet", "Hessian"]),
   ],
   swiftLanguageModes: [.v6]
