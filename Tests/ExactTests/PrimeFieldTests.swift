@@ -67,3 +67,23 @@ import Testing
     #expect(ps == Primality.randomWordPrimes(count: 4, seed: 9))
   }
 }
+
+@Suite struct MontgomeryFieldTests {
+  @Test(arguments: [3, 1_000_000_007, 2_305_843_009_213_693_951, 4_611_686_018_427_387_847, 9_223_372_036_854_775_783] as [UInt64])
+  func agreesWithPlainField(p: UInt64) throws {
+    let m = MontgomeryField(prime: p)
+    let f = PrimeField(unchecked: p)
+    var rng = SeededRandom(seed: p)
+    #expect(m.residue(m.one) == 1 % p)
+    for _ in 0..<300 {
+      let a = rng.nextElement(of: f), b = rng.nextElement(of: f)
+      let ma = m.fromResidue(a), mb = m.fromResidue(b)
+      #expect(m.residue(ma) == a)
+      #expect(m.residue(m.multiply(ma, mb)) == f.multiply(a, b))
+      #expect(m.residue(m.add(ma, mb)) == f.add(a, b))
+      #expect(m.residue(m.subtract(ma, mb)) == f.subtract(a, b))
+    }
+    #expect(m.residue(m.element(-5)) == f.element(-5))
+    #expect(try m.residue(m.element(Rational(3, 4))) == Rational(3, 4).residue(modulo: p))
+  }
+}
