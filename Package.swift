@@ -18,6 +18,8 @@ let package = Package(
     .executableTarget(name: "hessrank", dependencies: ["Exact", "ExactLinearAlgebra", "ConvNet"]),
     .executableTarget(name: "hessrank-bench", dependencies: ["Exact", "ExactLinearAlgebra"]),
     .testTarget(name: "ExactTests", dependencies: ["Exact"]),
+    .testTarget(name: "ConvNetTests", dependencies: ["Exact", "ConvNet"], exclude: ["Fixtures"]),
+    .testTarget(name: "HessRankCLITests", dependencies: ["hessrank"]),
   ],
   swiftLanguageModes: [.v6]
 )
