@@ -101,9 +101,6 @@ extension NetworkConfig {
       guard case .string(let s) = v, let mode = TargetMode(rawValue: s) else {
         throw ConfigError("\"targets\" must be one of \(TargetMode.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")), found \(ConfigFields.shown(v)); explicit targets go in \"target_values\"")
       }
-      if fields["target_values"] != nil {
-        throw ConfigError("give either \"targets\" (how to draw them) or \"target_values\" (the targets), not both")
-      }
       instance.targets = mode
     }
     if let v = fields["weights"] { instance.weights = try ConfigFields.numbers(v, "weights") }
@@ -217,7 +214,7 @@ extension NetworkConfig {
     pairs.append(("seed", .number("\(instance.seed)")))
     pairs.append(("range", .number("\(instance.range)")))
     pairs.append(("max_denominator", .number("\(instance.maxDenominator)")))
-    if instance.targetValues == nil { pairs.append(("targets", .string(instance.targets.rawValue))) }
+    pairs.append(("targets", .string(instance.targets.rawValue)))
     if let w = instance.weights { pairs.append(("weights", .array(w.map(JSONValue.exact)))) }
     if let x = instance.inputs { pairs.append(("inputs", .array(x.map { .array($0.map(JSONValue.exact)) }))) }
     if let y = instance.targetValues { pairs.append(("target_values", .array(y.map { .array($0.map(JSONValue.exact)) }))) }
@@ -434,8 +431,9 @@ struct ConfigFields {
   init(_ pairs: [(key: String, value: JSONValue)], context: String, allowed: [String]) throws(ConfigError) {
     for (key, value) in pairs {
       guard allowed.contains(key) else {
-        let guess = allowed.min { editDistance($0, key) < editDistance($1, key) }
-        let hint = guess.flatMap { editDistance($0, key) <= max(2, key.count / 3) ? " (did you mean \"\($0)\"?)" : nil } ?? ""
+        let close = allowed.min { editDistance($0, key) < editDistance($1, key) }.flatMap { editDistance($0, key) <= max(2, key.count / 3) ? $0 : nil }
+        let guess = close ?? allowed.first { key.count >= 3 && ($0.hasPrefix(key) || key.hasPrefix($0)) }
+        let hint = guess.map { " (did you mean \"\($0)\"?)" } ?? ""
         throw ConfigError("unknown key \"\(key)\" in \(context)\(hint); allowed keys are \(allowed.joined(separator: ", "))")
       }
       values[key] = value

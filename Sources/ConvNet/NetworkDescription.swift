@@ -71,7 +71,7 @@ public struct NetworkDescription: Sendable {
     out += "input     \(Self.bracketed(Self.shape(input))): \(channels) x \(input.spatial.map(String.init).joined(separator: "x")), d·c0 = \(input.count)\n"
     if includesInstance { out += "instance  \(instanceSummary)\n" }
     out += "\n" + lines.joined(separator: "\n") + "\n\n"
-    out += "p = \(parameterCount) parameters (θ in PyTorch state_dict order), K = \(architecture.outputCount) outputs, input size d·c0 = \(input.count)\n"
+    out += "p = \(parameterCount) parameters (θ in PyTorch state_dict order), K = \(architecture.outputCount) output\(architecture.outputCount == 1 ? "" : "s"), input size d·c0 = \(input.count)\n"
     return out
   }
 
