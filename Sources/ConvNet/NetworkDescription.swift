@@ -35,10 +35,12 @@ public struct NetworkDescription: Sendable {
     return parts.joined(separator: ", ")
   }
 
-  /// A torchinfo-like table with a header and a totals line.
+  /// A torchinfo-like table with a header and a totals line. The `matrix` column is the size
+  /// (rows x cols) of the layer's linear map: the Toeplitz matrix of a conv layer, W of a dense
+  /// layer, the fixed averaging matrix of avgpool.
   public var table: String {
     let input = architecture.input.shape
-    var rows: [[String]] = [["#", "layer", "input", "output", "d_l", "RF", "weight", "bias", "params", "θ offset", "Toeplitz"]]
+    var rows: [[String]] = [["#", "layer", "input", "output", "d_l", "RF", "weight", "bias", "params", "θ offset", "matrix"]]
     for info in layers {
       let tensors = info.parameterTensors
       let weight = tensors.first { !$0.isBias }
