@@ -132,6 +132,12 @@ extension NetworkConfig {
     let k = architecture.outputCount
     let n = instance.samples
     guard (1...NetworkConfig.maxSamples).contains(n) else { throw ConfigError("\"samples\" must be in 1...\(NetworkConfig.maxSamples), found \(n)") }
+    guard (1...NetworkConfig.maxRange).contains(instance.range) else {
+      throw ConfigError("\"range\" must be in 1...\(NetworkConfig.maxRange), found \(instance.range)")
+    }
+    guard (1...NetworkConfig.maxRange).contains(instance.maxDenominator) else {
+      throw ConfigError("\"max_denominator\" must be in 1...\(NetworkConfig.maxRange), found \(instance.maxDenominator)")
+    }
     if let w = instance.weights, w.count != p {
       throw ConfigError("\"weights\" has \(w.count) numbers but \(architecture) has p = \(p) parameters (PyTorch state_dict order: \(infos.flatMap(\.parameterTensors).map(\.description).joined(separator: ", ")))")
     }

@@ -81,6 +81,16 @@ import Testing
     Case(text: "1x16 conv(4,k=3) 12 dense(2)", layer: 1, marked: "12", phrases: ["the input size is written once, first"]),
     Case(text: "1x16 conv(4,k=) dense(2)", layer: 0, marked: "k=", phrases: ["k= needs a value"]),
     Case(text: "1x16 dense(99999999999999999999)", layer: 0, marked: "99999999999999999999", phrases: ["too large"]),
+    // absurd sizes are errors, not arithmetic-overflow traps
+    Case(text: "4611686018427387904x4 dense(1)", layer: nil, marked: "4611686018427387904x4", phrases: ["more than 10,000,000 entries"]),
+    Case(text: "1x3037000500x3037000500 dense(1)", layer: nil, marked: "1x3037000500x3037000500", phrases: ["more than 10,000,000 entries"]),
+    Case(text: "1x16 conv(1,k=4611686018427387904,dil=4) dense(1)", layer: 0, marked: "conv(1,k=4611686018427387904,dil=4)",
+         phrases: ["layer 0", "at most 10,000,000"]),
+    Case(text: "1x16 conv(1,k=3,p=4611686018427387904) dense(1)", layer: 0, marked: "conv(1,k=3,p=4611686018427387904)", phrases: ["at most 10,000,000"]),
+    Case(text: "1x16 conv(1,k=1,s=9999999) avgpool(k=1,s=9999999) conv(1,k=1,s=9999999) dense(1)", layer: 2,
+         marked: "conv(1,k=1,s=9999999)", phrases: ["layer 2", "smaller strides"]),
+    Case(text: "1x1000x1000 conv(1,k=1,p=5000) dense(1)", layer: 0, marked: "conv(1,k=1,p=5000)",
+         phrases: ["output 1x11000x11000 has more than 10,000,000 entries", "less padding"]),
   ]
 
   @Test(arguments: cases)
