@@ -19,7 +19,8 @@ let package = Package(
     .executableTarget(name: "hessrank", dependencies: ["Exact", "ExactLinearAlgebra", "ConvNet", "Hessian"]),
     .executableTarget(name: "hessrank-bench", dependencies: ["Exact", "ExactLinearAlgebra"]),
     .testTarget(name: "ExactTests", dependencies: ["Exact"]),
-    .testTarget(name: "ConvNetTests", dependencies: ["Exact", "ConvNet"]),
+    .testTarget(name: "ConvNetTests", dependencies: ["Exact", "ConvNet"], exclude: ["Fixtures"]),
+    .testTarget(name: "HessRankCLITests", dependencies: ["hessrank"]),
     .testTarget(name: "HessianTests", dependencies: ["Exact", "ConvNet", "Hessian"]),
   ],
   swiftLanguageModes: [.v6]

@@ -78,8 +78,8 @@ extension Architecture {
     guard s0.channels >= 1, !s0.spatial.isEmpty, s0.spatial.count <= 2, s0.spatial.allSatisfy({ $0 >= 1 }) else {
       throw ArchitectureError(layer: nil, "input \(s0) must have positive sizes, 1 or 2 spatial dimensions")
     }
-    guard s0.count <= 10_000_000 else {
-      throw ArchitectureError(layer: nil, "input \(s0) has \(s0.count) entries; the limit is 10,000,000")
+    guard let inputCount = Architecture.checkedCount(s0), inputCount <= Architecture.maxTensorSize else {
+      throw ArchitectureError(layer: nil, "input \(s0) has more than 10,000,000 entries; use a smaller input")
     }
     guard !layers.isEmpty else {
       throw ArchitectureError(layer: nil, "no layers: end the architecture with the output layer dense(K)")
@@ -109,6 +109,9 @@ extension Architecture {
         guard c.stride.allSatisfy({ $0 >= 1 }) else { throw ArchitectureError(layer: i, "stride must be at least 1 (s=1 means no striding)") }
         guard c.padding.allSatisfy({ $0 >= 0 }) else { throw ArchitectureError(layer: i, "padding must be non-negative") }
         guard c.dilation.allSatisfy({ $0 >= 1 }) else { throw ArchitectureError(layer: i, "dilation must be at least 1") }
+        guard (c.kernel + c.stride + c.padding + c.dilation).allSatisfy({ $0 <= Architecture.maxTensorSize }) else {
+          throw ArchitectureError(layer: i, "conv sizes must be at most 10,000,000")
+        }
         var out: [Int] = []
         for d in 0..<dims {
           let span = c.dilation[d] * (c.kernel[d] - 1) + 1
@@ -117,9 +120,9 @@ extension Architecture {
             throw ArchitectureError(layer: i, "kernel span \(span) is larger than the padded input \(padded) (input \(shape)); use a smaller kernel or more padding")
           }
           out.append(c.outputSize(input: shape.spatial[d], dimension: d))
-          rf[d] += (span - 1) * jump[d]
-          jump[d] *= c.stride[d]
+          try Architecture.grow(&rf[d], &jump[d], span: span, stride: c.stride[d], layer: i)
         }
+        try Architecture.checkOutputSize(TensorShape(channels: c.outChannels, spatial: out), layer: i)
         let weights = try checkedProduct([c.outChannels, shape.channels] + c.kernel, layer: i)
         params = ParameterSlice(weightOffset: offset, weightCount: weights,
                                 biasOffset: c.bias ? offset + weights : nil, biasCount: c.bias ? c.outChannels : 0)
@@ -145,14 +148,16 @@ extension Architecture {
         guard pl.kernel.allSatisfy({ $0 >= 1 }), pl.stride.allSatisfy({ $0 >= 1 }) else {
           throw ArchitectureError(layer: i, "avgpool window and stride must be positive")
         }
+        guard (pl.kernel + pl.stride).allSatisfy({ $0 <= Architecture.maxTensorSize }) else {
+          throw ArchitectureError(layer: i, "avgpool sizes must be at most 10,000,000")
+        }
         var out: [Int] = []
         for d in 0..<dims {
           guard pl.kernel[d] <= shape.spatial[d] else {
             throw ArchitectureError(layer: i, "avgpool window \(pl.kernel[d]) is larger than the input \(shape)")
           }
           out.append((shape.spatial[d] - pl.kernel[d]) / pl.stride[d] + 1)
-          rf[d] += (pl.kernel[d] - 1) * jump[d]
-          jump[d] *= pl.stride[d]
+          try Architecture.grow(&rf[d], &jump[d], span: pl.kernel[d], stride: pl.stride[d], layer: i)
         }
         shape = TensorShape(channels: shape.channels, spatial: out)
       }
@@ -175,6 +180,38 @@ extension Architecture {
   public var outputCount: Int {
     if case .dense(let d) = layers.last { return d.outputs }
     return 0
+  }
+
+  /// The largest number of entries of the input or of any layer's output.
+  static let maxTensorSize = 10_000_000
+
+  /// channels · positions, or nil on overflow.
+  static func checkedCount(_ shape: TensorShape) -> Int? {
+    var r = shape.channels
+    for x in shape.spatial {
+      let (v, o) = r.multipliedReportingOverflow(by: x)
+      if o { return nil }
+      r = v
+    }
+    return r
+  }
+
+  static func checkOutputSize(_ shape: TensorShape, layer: Int) throws {
+    guard let n = checkedCount(shape), n <= maxTensorSize else {
+      throw ArchitectureError(layer: layer, "the output \(shape) has more than 10,000,000 entries; use less padding or fewer channels")
+    }
+  }
+
+  /// rf += (span − 1) · jump; jump *= stride, without overflow.
+  static func grow(_ rf: inout Int, _ jump: inout Int, span: Int, stride: Int, layer: Int) throws {
+    let (extent, o1) = (span - 1).multipliedReportingOverflow(by: jump)
+    let (newRF, o2) = rf.addingReportingOverflow(extent)
+    let (newJump, o3) = jump.multipliedReportingOverflow(by: stride)
+    guard !o1, !o2, !o3 else {
+      throw ArchitectureError(layer: layer, "the strides multiply to more than 2^63 input positions per output; use smaller strides")
+    }
+    rf = newRF
+    jump = newJump
   }
 
   private func checkedProduct(_ xs: [Int], layer: Int) throws -> Int {

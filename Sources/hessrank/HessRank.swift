@@ -12,6 +12,7 @@ struct HessRank {
   static let commands: [any Subcommand.Type] = [
     // matrix (issue 2)
     // network (issue 3)
+    DescribeCommand.self,
     // hessian (issue 4)
   ]
 
