@@ -14,6 +14,9 @@ public struct ActivationPattern: Sendable, Equatable {
 public struct ForwardTrace<Element: Sendable>: Sendable {
   /// The input of every stage (index = stage index); the last entry is the network output.
   public let stageInputs: [[Element]]
+
+  /// A trace from the recorded stage inputs.
+  @inlinable public init(stageInputs: [[Element]]) { self.stageInputs = stageInputs }
   /// The network output f(x).
   public var output: [Element] { stageInputs[stageInputs.count - 1] }
 }
@@ -71,6 +74,7 @@ public struct RingNetwork<R: ScalarRing>: Sendable {
   @inlinable public func fixedCoefficients(stage: Int) -> [R.Element] { fixedCoefficients[stage] }
 
   /// The forward pass of one sample, recording every stage's input.
+  @inlinable
   public func forward(sample i: Int) -> ForwardTrace<R.Element> {
     var h = inputs[i]
     var record: [[R.Element]] = []
@@ -97,6 +101,7 @@ public struct RingNetwork<R: ScalarRing>: Sendable {
   /// Before each parametric stage is crossed, `visit` sees the stage index and the current
   /// vectors, which then live on that stage's output: for the unit vectors they are the rows of
   /// G_l (the Jacobian of f with respect to layer l's output); for a residual δ they are G_lᵀδ.
+  @inlinable
   public func backward(sample i: Int, from vectors: [[R.Element]],
                        visit: (_ stage: Int, _ rows: [[R.Element]]) -> Void) {
     var g = vectors

@@ -51,6 +51,26 @@ public struct MontgomeryField: Sendable, Hashable, CustomStringConvertible {
   @inlinable public func residue(_ x: UInt64) -> UInt64 { reduce(0, x) }
 }
 
+extension MontgomeryField {
+  /// Σ_k a[k]·b[k] for Montgomery forms, with one reduction at the end: products are summed
+  /// exactly in a three-word accumulator (each product < 2^126), then reduced once.
+  @inlinable
+  public func dot(_ a: UnsafePointer<UInt64>, _ b: UnsafePointer<UInt64>, count: Int) -> UInt64 {
+    var lo: UInt64 = 0, hi: UInt64 = 0, top: UInt64 = 0
+    for k in 0..<count {
+      let (ph, pl) = a[k].multipliedFullWidth(by: b[k])
+      let (l, c1) = lo.addingReportingOverflow(pl)
+      lo = l
+      let (h, c2) = hi.addingReportingOverflow(ph &+ (c1 ? 1 : 0))  // ph < 2^62: no wrap
+      hi = h
+      top &+= c2 ? 1 : 0
+    }
+    // (top·2^64 + hi) mod p, then a Montgomery reduction of (that·2^64 + lo).
+    let h = p.dividingFullWidth((top % p, hi)).remainder
+    return reduce(h, lo)
+  }
+}
+
 extension MontgomeryField: ScalarRing {
   public var zero: UInt64 { 0 }
   public var one: UInt64 { rModP }

@@ -44,10 +44,11 @@ public struct HessianBuilder<R: ScalarRing>: Sendable {
     network = try RingNetwork(instance: instance, pattern: pattern, ring: ring)
   }
 
-  var ring: R { network.ring }
-  var plan: NetworkPlan { network.plan }
+  @usableFromInline var ring: R { network.ring }
+  @usableFromInline var plan: NetworkPlan { network.plan }
 
   /// The Jacobian J of the outputs with respect to θ, stacked over samples: row i·K + c.
+  @inlinable
   public func jacobian() -> ScalarMatrix<R.Element> {
     let k = plan.outputSize, p = plan.parameterCount, n = network.inputs.count
     var jac = ring.zeroMatrix(rows: n * k, cols: p)
@@ -77,6 +78,7 @@ public struct HessianBuilder<R: ScalarRing>: Sendable {
   }
 
   /// The residuals δ_i = f(x_i) − y_i in the ring, one row per sample.
+  @inlinable
   public func residuals() -> [[R.Element]] {
     network.inputs.indices.map { i in
       let f = network.forward(sample: i).output
@@ -85,6 +87,7 @@ public struct HessianBuilder<R: ScalarRing>: Sendable {
   }
 
   /// n·H_f: the functional Hessian scaled by n (p × p, symmetric).
+  @inlinable
   public func functionalScaled() -> ScalarMatrix<R.Element> {
     let p = plan.parameterCount
     var hf = ring.zeroMatrix(rows: p, cols: p)
@@ -168,6 +171,7 @@ public struct HessianBuilder<R: ScalarRing>: Sendable {
   }
 
   /// n·H_o = JᵀJ for a Jacobian from `jacobian()`.
+  @inlinable
   public func outerScaled(jacobian jac: ScalarMatrix<R.Element>) -> ScalarMatrix<R.Element> {
     let p = jac.cols
     var ho = ring.zeroMatrix(rows: p, cols: p)
@@ -189,6 +193,7 @@ public struct HessianBuilder<R: ScalarRing>: Sendable {
   }
 
   /// n·H for the requested kind.
+  @inlinable
   public func scaled(_ kind: HessianKind) -> ScalarMatrix<R.Element> {
     switch kind {
     case .outer: return outerScaled(jacobian: jacobian())
