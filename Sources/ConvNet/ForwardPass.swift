@@ -126,8 +126,12 @@ public struct RingNetwork<R: ScalarRing>: Sendable {
 
 extension NetworkInstance {
   /// The exact forward pass over Q: the activation branches of every sample and the outputs.
-  /// - Throws: `InstanceError.nonDifferentiable` when a ReLU/leaky pre-activation is exactly 0.
-  public func activationPattern() throws -> (pattern: ActivationPattern, outputs: [[Rational]]) {
+  ///
+  /// - Parameter allowKinks: accept pre-activations exactly 0 (the outputs are still defined;
+  ///   the branch recorded is the non-positive one). Hessian builders must not set this.
+  /// - Throws: `InstanceError.nonDifferentiable` when a ReLU/leaky pre-activation is exactly 0
+  ///   and `allowKinks` is false.
+  public func activationPattern(allowKinks: Bool = false) throws -> (pattern: ActivationPattern, outputs: [[Rational]]) {
     let ring = RationalRing()
     var all: [[[Bool]]] = []
     var outputs: [[Rational]] = []
@@ -148,7 +152,7 @@ extension NetworkInstance {
           var pos = [Bool](repeating: false, count: h.count)
           for q in h.indices {
             let s = h[q].signum
-            if s == 0 && a != .identity {
+            if s == 0 && a != .identity && !allowKinks {
               throw InstanceError.nonDifferentiable(layer: layer, sample: i, position: q, seed: settings.seed)
             }
             pos[q] = s > 0
