@@ -5,7 +5,7 @@
 // errors with line and column, and rejects duplicate keys; objects keep their key order.
 
 /// A JSON value whose numbers are kept as their literal text.
-enum JSONValue: Equatable {
+public enum JSONValue: Equatable, Sendable {
   case null
   case bool(Bool)
   /// The number exactly as written, e.g. `-12`, `0.125`, `1e-3`.
@@ -15,7 +15,7 @@ enum JSONValue: Equatable {
   /// Key–value pairs in document order (keys are unique).
   case object([(key: String, value: JSONValue)])
 
-  static func == (a: JSONValue, b: JSONValue) -> Bool {
+  public static func == (a: JSONValue, b: JSONValue) -> Bool {
     switch (a, b) {
     case (.null, .null): return true
     case (.bool(let x), .bool(let y)): return x == y
@@ -42,16 +42,26 @@ enum JSONValue: Equatable {
 }
 
 /// Malformed JSON text, with a 1-based line and column.
-struct JSONSyntaxError: Error, Equatable, CustomStringConvertible {
-  let line: Int
-  let column: Int
-  let message: String
-  var description: String { "invalid JSON at line \(line), column \(column): \(message)" }
+public struct JSONSyntaxError: Error, Equatable, CustomStringConvertible {
+  /// 1-based line.
+  public let line: Int
+  /// 1-based column.
+  public let column: Int
+  /// What is wrong.
+  public let message: String
+  /// One line for the user.
+  public var description: String { "invalid JSON at line \(line), column \(column): \(message)" }
 }
 
 extension JSONValue {
+  /// The value of `key` in an object (nil for a missing key or a non-object).
+  public subscript(key: String) -> JSONValue? {
+    guard case .object(let pairs) = self else { return nil }
+    return pairs.first { $0.key == key }?.value
+  }
+
   /// Parses one JSON document (UTF-8, optional byte-order mark).
-  static func parse(_ bytes: [UInt8]) throws(JSONSyntaxError) -> JSONValue {
+  public static func parse(_ bytes: [UInt8]) throws(JSONSyntaxError) -> JSONValue {
     var reader = JSONReader(bytes: bytes)
     if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { reader.index = 3 }
     reader.skipWhitespace()
@@ -225,7 +235,7 @@ private struct JSONReader {
 extension JSONValue {
   /// Pretty-printed text: objects one key per line, arrays of scalars on one line, arrays of
   /// arrays one row per line.
-  func serialized(indent: Int = 0) -> String {
+  public func serialized(indent: Int = 0) -> String {
     let pad = String(repeating: " ", count: indent)
     let inner = String(repeating: " ", count: indent + 2)
     switch self {

@@ -207,7 +207,8 @@ extension NetworkConfig {
     Data((jsonObject(structuredLayers: structuredLayers).serialized() + "\n").utf8)
   }
 
-  func jsonObject(structuredLayers: Bool) -> JSONValue {
+  /// The config as a JSON value (for embedding in certificates).
+  public func jsonObject(structuredLayers: Bool) -> JSONValue {
     var pairs: [(key: String, value: JSONValue)] = []
     if let comment { pairs.append(("comment", .string(comment))) }
     if structuredLayers {
