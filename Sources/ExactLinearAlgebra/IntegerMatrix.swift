@@ -68,8 +68,10 @@ public final class IntegerMatrix: @unchecked Sendable {
     let scales = IntegerMatrix.rowScales(of: rationalRows)
     for (i, row) in rationalRows.enumerated() {
       precondition(row.count == c, "ragged rows")
+      let scale = scales[i]
+      let unscaled = scale == BigInt(1)
       for (j, q) in row.enumerated() {
-        let v = q.isInteger ? q.numerator : q.numerator * scales[i].dividedExactly(by: q.denominator)
+        let v = unscaled ? q.numerator : q.numerator * scale.dividedExactly(by: q.denominator)
         v.copy(into: entry(i, j))
       }
     }

@@ -25,8 +25,10 @@ public struct ModularRankResult: Sendable, Equatable {
   /// See `rows`.
   public let cols: Int
 
-  /// True when the lower bound equals min(rows, cols), which proves it is the rank.
-  public var isProved: Bool { rank == min(rows, cols) }
+  /// True when the lower bound is proved to be the rank: it equals min(rows, cols), or more
+  /// distinct primes were used than ⌊hadamardBits / 24⌋, the most primes ≥ 2^24 that can
+  /// divide a nonzero minor (so at least one prime was good).
+  public var isProved: Bool { rank == min(rows, cols) || primes.count > hadamardBits / ModularRank.primeBits }
 }
 
 /// Rank over Q by elimination modulo several random word-size primes.
@@ -45,7 +47,7 @@ public enum ModularRank {
   /// The number of primes in `primeRange`: π(2^25) − π(2^24) = 2 063 689 − 1 077 871.
   public static let primeCount = 985_818
   /// log2 of the smallest prime in `primeRange`.
-  static let primeBits = 24
+  public static let primeBits = 24
 
   /// `count` distinct primes drawn uniformly from `primeRange`, reproducibly from `seed`.
   public static func randomPrimes(count: Int, seed: UInt64) -> [UInt64] {
@@ -87,6 +89,7 @@ public enum ModularRank {
     }
     let bits = hadamardBits(of: matrix)
     let bound = best.rank == full ? 0 : failureBound(hadamardBits: bits, primes: ps.count)
+    // failureBound is 0 exactly when more primes were used than can be bad.
     return ModularRankResult(
       rank: best.rank, primes: ps, ranksModP: ranks, bestPrime: bestPrime,
       pivotRows: best.pivotRows, pivotCols: best.pivotCols, hadamardBits: bits,
