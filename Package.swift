@@ -18,6 +18,9 @@ let package = Package(
     .executableTarget(name: "hessrank", dependencies: ["Exact", "ExactLinearAlgebra", "ConvNet"]),
     .executableTarget(name: "hessrank-bench", dependencies: ["Exact", "ExactLinearAlgebra"]),
     .testTarget(name: "ExactTests", dependencies: ["Exact"]),
+    .testTarget(name: "ExactLinearAlgebraTests", dependencies: ["Exact", "ExactLinearAlgebra"]),
+    // Runs the built `hessrank` binary; shared helpers in CLITestSupport.swift.
+    .testTarget(name: "HessRankCLITests", dependencies: ["Exact", "ExactLinearAlgebra"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -31,7 +31,7 @@ public struct MatrixFileError: Error, Equatable, CustomStringConvertible {
 
 /// The plain-text matrix format.
 ///
-/// One row per line; entries separated by spaces or tabs; each entry an integer (`-3`), a
+/// One row per line (LF or CRLF); entries separated by spaces or tabs; each entry an integer (`-3`), a
 /// fraction (`7/12`, `-7/12`) or a decimal (`0.125`, `-1.5e-3`, `2E10`), all read exactly.
 /// `#` starts a comment that runs to the end of the line; blank lines are ignored. Every row
 /// must have the same number of entries, and there must be at least one row.
@@ -46,7 +46,7 @@ public enum MatrixText {
     var rows: [[Rational]] = []
     var firstRowLine = 0
     var lineNumber = 0
-    for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+    for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
       lineNumber += 1
       var line = Substring(rawLine)
       if let hash = line.firstIndex(of: "#") { line = line[..<hash] }
@@ -71,7 +71,7 @@ public enum MatrixText {
         }
       }
       for ch in line {
-        if ch == " " || ch == "\t" || ch == "\r" || ch == "\u{0B}" || ch == "\u{0C}" {
+        if ch.isWhitespace {
           try finish()
         } else {
           if tokenStart < 0 { tokenStart = column }

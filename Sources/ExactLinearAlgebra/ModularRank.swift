@@ -96,34 +96,36 @@ public enum ModularRank {
       failureProbabilityBound: bound, rows: matrix.rows, cols: matrix.cols)
   }
 
-  /// An upper bound H on log2 |det B| over all square submatrices B: the smaller of the sums of
-  /// ⌈log2 ‖·‖₂⌉ over the min(m, n) longest rows and over the min(m, n) longest columns.
+  /// An upper bound H on log2 |det B| over all square submatrices B of size at most
+  /// min(m, n) (Hadamard: |det B| ≤ ∏ of its row norms ≤ ∏ of the full row norms): the
+  /// smaller of ⌈log2 √P⌉ with P the exact product of the min(m, n) largest squared row
+  /// norms, and the same over columns. Rows of norm ≥ 1 only increase the product, so the
+  /// largest ones bound every minor.
   public static func hadamardBits(of matrix: IntegerMatrix) -> Int {
     let m = matrix.rows, n = matrix.cols
     let k = min(m, n)
     if k == 0 { return 0 }
-    let scratch = MPZScratch(1)
-    let sq = scratch[0]
-    // Squared norms, accumulated exactly; ⌈log2 √s⌉ ≤ ⌈bits(s) / 2⌉.
-    func bitsOfNorm(_ s: UnsafeMutablePointer<__mpz_struct>) -> Int {
-      cgmp_mpz_sgn(s) == 0 ? 0 : (Int(__gmpz_sizeinbase(s, 2)) + 1) / 2
-    }
-    var rowBits = [Int](repeating: 0, count: m)
-    let colSums = MPZScratch(n)
+    let rowSums = MPZScratch(m), colSums = MPZScratch(n)
     for i in 0..<m {
-      __gmpz_set_ui(sq, 0)
       for j in 0..<n {
         let x = matrix.entry(i, j)
         if cgmp_mpz_sgn(x) == 0 { continue }
-        __gmpz_addmul(sq, x, x)
+        __gmpz_addmul(rowSums[i], x, x)
         __gmpz_addmul(colSums[j], x, x)
       }
-      rowBits[i] = bitsOfNorm(sq)
     }
-    let colBits = (0..<n).map { bitsOfNorm(colSums[$0]) }
-    let byRows = rowBits.sorted(by: >).prefix(k).reduce(0, +)
-    let byCols = colBits.sorted(by: >).prefix(k).reduce(0, +)
-    return min(byRows, byCols)
+    func bound(_ sums: MPZScratch) -> Int {
+      let order = (0..<sums.count).sorted { __gmpz_cmp(sums[$0], sums[$1]) > 0 }
+      let product = MPZScratch(1)
+      __gmpz_set_ui(product[0], 1)
+      for i in order.prefix(k) where cgmp_mpz_sgn(sums[i]) != 0 { __gmpz_mul(product[0], product[0], sums[i]) }
+      // ⌈log2 P⌉: bits − 1 for a power of two, bits otherwise; then ⌈·/2⌉ for the root.
+      let bits = Int(__gmpz_sizeinbase(product[0], 2))
+      let isPowerOfTwo = __gmpz_scan1(product[0], 0) == UInt(bits - 1)
+      let log2P = isPowerOfTwo ? bits - 1 : bits
+      return (log2P + 1) / 2
+    }
+    return min(bound(rowSums), bound(colSums))
   }
 
   /// The probability bound ∏_{i<k} max(0, B − i) / (primeCount − i) with B = ⌊H / 24⌋ bad
