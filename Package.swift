@@ -19,9 +19,11 @@ let package = Package(
     .executableTarget(name: "hessrank", dependencies: ["Exact", "ExactLinearAlgebra", "ConvNet", "Hessian"]),
     .executableTarget(name: "hessrank-bench", dependencies: ["Exact", "ExactLinearAlgebra"]),
     .testTarget(name: "ExactTests", dependencies: ["Exact"]),
+    .testTarget(name: "ExactLinearAlgebraTests", dependencies: ["Exact", "ExactLinearAlgebra"]),
     .testTarget(name: "ConvNetTests", dependencies: ["Exact", "ConvNet"], exclude: ["Fixtures"]),
-    .testTarget(name: "HessRankCLITests", dependencies: ["hessrank"]),
     .testTarget(name: "HessianTests", dependencies: ["Exact", "ConvNet", "Hessian"]),
+    // Runs the built `hessrank` binary; shared helpers in CLITestSupport.swift.
+    .testTarget(name: "HessRankCLITests", dependencies: ["hessrank", "Exact", "ExactLinearAlgebra"]),
   ],
   swiftLanguageModes: [.v6]
 )

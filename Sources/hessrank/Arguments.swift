@@ -1,7 +1,7 @@
 import Foundation
 
 /// One subcommand of the tool.
-protocol Subcommand: Sendable {
+protocol Subcommand: SendableMetatype {
   /// The word after `hessrank`.
   static var name: String { get }
   /// One line for the subcommand list.

@@ -11,6 +11,8 @@ struct HessRank {
   /// Every subcommand, in the order `--help` lists them.
   static let commands: [any Subcommand.Type] = [
     // matrix (issue 2)
+    MatrixRankCommand.self,
+    CheckCommand.self,
     // network (issue 3)
     DescribeCommand.self,
     // hessian (issue 4)

@@ -67,16 +67,27 @@ enum NetworkOptions {
   }
 }
 
-/// Progress lines on stderr, shown only when stderr is a terminal.
+/// A progress line on stderr, rewritten in place, shown only when stderr is a terminal.
 struct Progress {
   let enabled: Bool
   let start = monotonicSeconds()
 
   init(enabled: Bool = Console.stderrIsTerminal) { self.enabled = enabled }
 
-  func callAsFunction(_ message: String) {
+  /// Replaces the progress line with `s` and the elapsed time.
+  func say(_ s: String) {
     guard enabled else { return }
-    Console.err(String(format: "[%7.2fs] ", monotonicSeconds() - start) + message)
+    let elapsed = String(format: "%.1fs", monotonicSeconds() - start)
+    FileHandle.standardError.write(Data("\r\u{1B}[K… [\(elapsed)] \(s)".utf8))
+  }
+
+  /// Same as `say`.
+  func callAsFunction(_ s: String) { say(s) }
+
+  /// Removes the progress line.
+  func clear() {
+    guard enabled else { return }
+    FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
   }
 }
 

@@ -1,0 +1,356 @@
+import Dispatch
+import Exact
+import Foundation
+
+/// Gaussian elimination over Z/pZ that reveals a rank profile.
+///
+/// **Fast kernel (primes in [2^10, 2^26)).** Residues are held as integers in centred form
+/// |x| ≤ h = ⌊p/2⌋ + 8 inside `Double`s. Every value ever formed is an integer of magnitude
+/// below 2^53, so each `Double` operation is exact: this is integer arithmetic carried by the
+/// floating-point unit (the FFLAS-FFPACK technique), not floating-point approximation. A
+/// product of two residues is at most h² < 2^50, so up to `delay` = ⌊(2^53 − p − h) / h²⌋
+/// products (31 for p < 2^25) can be summed before one reduction x ↦ x − p·round(x/p) is
+/// needed. The quotient round(x·(1/p)) may be off by one near a half-integer, which is why the
+/// bound h carries a margin of 8.
+///
+/// The elimination is right-looking and blocked: a panel of at most `delay` columns is
+/// factored with immediate reduction (row pivoting, skipping columns without a pivot), the
+/// panel's pivot rows are completed by a triangular solve, and the trailing rows are updated
+/// by one matrix product with a single delayed reduction per entry (a 4×4 register-blocked
+/// kernel, split over threads by rows). Elimination stops as soon as every row is a pivot
+/// row or the rows below the pivots are zero, so a rank-r matrix costs O(m·n·r).
+///
+/// **Other primes** (below 2^10, or in [2^26, 2^63)) use an unblocked elimination on
+/// `UInt64` residues with `PrimeField` arithmetic: the same rank profile, much slower.
+public enum ModularElimination {
+  /// The number of threads used by default: the active processor count.
+  public static var defaultThreads: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+
+  /// The primes the fast kernel accepts.
+  public static let fastPrimeRange: Range<UInt64> = (1 << 10)..<(1 << 26)
+
+  /// How many products of centred residues can be summed exactly before reducing, for the
+  /// fast kernel and the prime p (nil when p is outside `fastPrimeRange`).
+  public static func delay(forPrime p: UInt64) -> Int? {
+    guard fastPrimeRange.contains(p) else { return nil }
+    let h = p / 2 + 8
+    return Int(((1 << 53) - p - h) / (h * h))
+  }
+
+  /// Rank profile of `matrix` (see `ModularMatrix.rankProfile(threads:)`).
+  public static func rankProfile(of matrix: ModularMatrix, threads: Int = defaultThreads)
+    -> (rank: Int, pivotRows: [Int], pivotCols: [Int])
+  {
+    let e = eliminate(matrix, threads: threads)
+    return (e.rank, e.pivotRows, e.pivotCols)
+  }
+
+  /// What an elimination found: the rank profile and the pivot values (residues in [0, p)),
+  /// whose product is ± det M[pivotRows, pivotCols].
+  struct Outcome {
+    var rank: Int
+    var pivotRows: [Int]
+    var pivotCols: [Int]
+    var pivotValues: [UInt64]
+  }
+
+  /// Runs the fast kernel when the prime allows it, the generic one otherwise.
+  static func eliminate(_ matrix: ModularMatrix, threads: Int = defaultThreads) -> Outcome {
+    let m = matrix.rows, n = matrix.cols
+    if m == 0 || n == 0 { return Outcome(rank: 0, pivotRows: [], pivotCols: [], pivotValues: []) }
+    let p = matrix.field.p
+    guard let delay = delay(forPrime: p) else {
+      return genericElimination(of: matrix)
+    }
+    let work = UnsafeMutablePointer<Double>.allocate(capacity: m * n)
+    defer { work.deallocate() }
+    let half = p / 2
+    matrix.withUnsafeBufferPointer { src in
+      for k in 0..<(m * n) {
+        var x = src[k]
+        if x >= p { x %= p }
+        work[k] = x > half ? -Double(p - x) : Double(x)
+      }
+    }
+    var kernel = _CentredDoubleElimination(
+      p: p, delay: delay, rows: m, cols: n, a: work, threads: max(1, threads))
+    return kernel.run()
+  }
+
+  /// The unblocked reference elimination on `UInt64` residues (any prime below 2^63).
+  static func genericElimination(of matrix: ModularMatrix) -> Outcome {
+    let m = matrix.rows, n = matrix.cols
+    let f = matrix.field
+    var a = matrix.entries
+    var perm = Array(0..<m)
+    var pivotCols: [Int] = []
+    var pivotValues: [UInt64] = []
+    var r = 0
+    for c in 0..<n where r < m {
+      guard let piv = (r..<m).first(where: { a[$0 * n + c] != 0 }) else { continue }
+      if piv != r {
+        for j in c..<n { a.swapAt(piv * n + j, r * n + j) }
+        perm.swapAt(piv, r)
+      }
+      pivotValues.append(a[r * n + c])
+      let inv = f.inverse(a[r * n + c])!  // nonzero in a field
+      for i in (r + 1)..<m where a[i * n + c] != 0 {
+        let factor = f.multiply(a[i * n + c], inv)
+        a[i * n + c] = 0
+        for j in (c + 1)..<n where a[r * n + j] != 0 {
+          a[i * n + j] = f.subtract(a[i * n + j], f.multiply(factor, a[r * n + j]))
+        }
+      }
+      pivotCols.append(c)
+      r += 1
+    }
+    return Outcome(rank: r, pivotRows: Array(perm[0..<r]), pivotCols: pivotCols, pivotValues: pivotValues)
+  }
+}
+
+/// A pointer that may cross into `concurrentPerform` (each thread touches disjoint rows).
+struct _SharedPointer<T>: @unchecked Sendable {
+  let base: UnsafeMutablePointer<T>
+}
+
+/// The blocked elimination on centred residues stored in doubles (see `ModularElimination`).
+struct _CentredDoubleElimination: @unchecked Sendable {
+  // @unchecked Sendable: threads of one trailing update write disjoint rows of `a`.
+  let p: Double
+  let pInverse: Double
+  let pInt: UInt64
+  let delay: Int
+  let m: Int
+  let n: Int
+  let a: UnsafeMutablePointer<Double>
+  let threads: Int
+  /// 1.5·2^52: adding and subtracting it rounds a double of magnitude < 2^51 to an integer.
+  static let roundingConstant: Double = 6_755_399_441_055_744.0
+
+  init(p: UInt64, delay: Int, rows: Int, cols: Int, a: UnsafeMutablePointer<Double>, threads: Int) {
+    self.p = Double(p)
+    self.pInverse = 1.0 / Double(p)
+    self.pInt = p
+    self.delay = delay
+    self.m = rows
+    self.n = cols
+    self.a = a
+    self.threads = threads
+  }
+
+  @inline(__always) func reduce(_ x: Double) -> Double {
+    let q = (x * pInverse + Self.roundingConstant) - Self.roundingConstant
+    return x - q * p
+  }
+
+  @inline(__always) func reduce(_ x: SIMD4<Double>) -> SIMD4<Double> {
+    let c = SIMD4<Double>(repeating: Self.roundingConstant)
+    let q = (x * pInverse + c) - c
+    return x - q * p
+  }
+
+  /// The centred inverse of a nonzero centred residue.
+  func inverse(_ x: Double) -> Double {
+    let v = Int64(x)
+    let u = v < 0 ? UInt64(Int64(pInt) + v) : UInt64(v)
+    let inv = PrimeField(unchecked: pInt).inverse(u)!  // x ≢ 0 (|x| < p and x ≠ 0)
+    return inv > pInt / 2 ? -Double(pInt - inv) : Double(inv)
+  }
+
+  mutating func run() -> ModularElimination.Outcome {
+    var perm = Array(0..<m)
+    var pivotCols: [Int] = []
+    var pivotValues: [UInt64] = []
+    pivotCols.reserveCapacity(min(m, n))
+    let panelWidth = min(delay, 32)
+    var r = 0
+    var c0 = 0
+    var panelPivots: [Int] = []
+    while c0 < n && r < m {
+      let cEnd = min(c0 + panelWidth, n)
+      panelPivots.removeAll(keepingCapacity: true)
+      // 1. Factor the panel, columns c0..<cEnd, with immediate reduction.
+      for c in c0..<cEnd where r < m {
+        var piv = r
+        while piv < m && a[piv * n + c] == 0 { piv += 1 }
+        if piv == m { continue }
+        if piv != r {
+          swapRows(piv, r, from: c0)
+          perm.swapAt(piv, r)
+        }
+        let prow = a + r * n
+        let pv = Int64(prow[c])
+        pivotValues.append(pv < 0 ? UInt64(Int64(pInt) + pv) : UInt64(pv))
+        let inv = inverse(prow[c])
+        for i in (r + 1)..<m {
+          let row = a + i * n
+          let x = row[c]
+          if x == 0 { continue }
+          let f = reduce(x * inv)
+          row[c] = f
+          var j = c + 1
+          while j < cEnd {
+            row[j] = reduce(row[j] - f * prow[j])
+            j += 1
+          }
+        }
+        panelPivots.append(c)
+        pivotCols.append(c)
+        r += 1
+      }
+      let k = panelPivots.count
+      if k > 0 && cEnd < n {
+        // 2. Complete the panel's pivot rows on the trailing columns (unit lower solve).
+        let top = r - k
+        for t in 1..<max(k, 1) {
+          let row = a + (top + t) * n
+          for s in 0..<t {
+            let f = row[panelPivots[s]]
+            if f == 0 { continue }
+            let urow = a + (top + s) * n
+            var j = cEnd
+            while j < n {
+              row[j] -= f * urow[j]
+              j += 1
+            }
+          }
+          var j = cEnd
+          while j < n {
+            row[j] = reduce(row[j])
+            j += 1
+          }
+        }
+        // 3. Trailing update of the rows below the pivots: one product, one reduction.
+        if r < m { trailingUpdate(top: top, below: r, k: k, pivots: panelPivots, from: cEnd) }
+      }
+      // 4. Stop early when the rows below the pivots are zero (checked when a panel column
+      //    had no pivot, the sign of rank deficiency).
+      let panelHadGap = k < cEnd - c0
+      c0 = cEnd
+      if panelHadGap, r < m, c0 < n, trailingIsZero(below: r, from: c0) { break }
+    }
+    return ModularElimination.Outcome(
+      rank: r, pivotRows: Array(perm[0..<r]), pivotCols: pivotCols, pivotValues: pivotValues)
+  }
+
+  func swapRows(_ i: Int, _ j: Int, from c: Int) {
+    let x = a + i * n, y = a + j * n
+    for t in c..<n { swap(&x[t], &y[t]) }
+  }
+
+  func trailingIsZero(below r: Int, from c: Int) -> Bool {
+    for i in r..<m {
+      let row = a + i * n
+      for j in c..<n where row[j] != 0 { return false }
+    }
+    return true
+  }
+
+  /// C −= L·U with C = rows below..<m, columns from..<n; L[i][s] = a[i][pivots[s]] and U the
+  /// pivot rows top..<top+k on the same columns. One reduction per entry (k ≤ delay).
+  func trailingUpdate(top: Int, below: Int, k: Int, pivots: [Int], from c: Int) {
+    let rowsC = m - below, colsC = n - c
+    // Pack L (rowsC × k) and U (k × colsC) contiguously.
+    let l = UnsafeMutablePointer<Double>.allocate(capacity: rowsC * k)
+    let u = UnsafeMutablePointer<Double>.allocate(capacity: k * colsC)
+    defer {
+      l.deallocate()
+      u.deallocate()
+    }
+    for i in 0..<rowsC {
+      let row = a + (below + i) * n
+      for s in 0..<k { l[i * k + s] = row[pivots[s]] }
+    }
+    for s in 0..<k { (u + s * colsC).update(from: a + (top + s) * n + c, count: colsC) }
+    let work = rowsC * colsC * k
+    let chunks = work >= 1 << 18 ? min(threads, max(1, rowsC / 16)) : 1
+    let shared = (_SharedPointer(base: a), _SharedPointer(base: l), _SharedPointer(base: u))
+    let kernel = self
+    let perChunk = ((rowsC + chunks - 1) / chunks + 3) & ~3
+    let body: @Sendable (Int) -> Void = { t in
+      let start = t * perChunk
+      let end = min(rowsC, start + perChunk)
+      if start < end {
+        kernel.multiplySubtract(
+          c: shared.0.base + (below + start) * kernel.n + c, ldc: kernel.n,
+          l: shared.1.base + start * k, u: shared.2.base, ldu: colsC,
+          rows: end - start, cols: colsC, k: k)
+      }
+    }
+    if chunks == 1 {
+      body(0)
+    } else {
+      DispatchQueue.concurrentPerform(iterations: chunks, execute: body)
+    }
+  }
+
+  /// C[rows×cols] = reduce(C − L[rows×k]·U[k×cols]); L packed with stride k.
+  func multiplySubtract(
+    c: UnsafeMutablePointer<Double>, ldc: Int, l: UnsafePointer<Double>,
+    u: UnsafePointer<Double>, ldu: Int, rows: Int, cols: Int, k: Int
+  ) {
+    let blockCols = 128
+    var jb = 0
+    while jb < cols {
+      let je = min(cols, jb + blockCols)
+      var i = 0
+      while i + 4 <= rows {
+        let l0 = l + i * k, l1 = l0 + k, l2 = l1 + k, l3 = l2 + k
+        let c0 = c + i * ldc, c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc
+        var j = jb
+        while j + 4 <= je {
+          var s0 = load4(c0 + j), s1 = load4(c1 + j), s2 = load4(c2 + j), s3 = load4(c3 + j)
+          var t = 0
+          while t < k {
+            let b = load4(u + t * ldu + j)
+            s0 -= l0[t] * b
+            s1 -= l1[t] * b
+            s2 -= l2[t] * b
+            s3 -= l3[t] * b
+            t += 1
+          }
+          store4(reduce(s0), c0 + j)
+          store4(reduce(s1), c1 + j)
+          store4(reduce(s2), c2 + j)
+          store4(reduce(s3), c3 + j)
+          j += 4
+        }
+        while j < je {
+          for (lr, cr) in [(l0, c0), (l1, c1), (l2, c2), (l3, c3)] {
+            var s = cr[j]
+            for t in 0..<k { s -= lr[t] * u[t * ldu + j] }
+            cr[j] = reduce(s)
+          }
+          j += 1
+        }
+        i += 4
+      }
+      while i < rows {
+        let lr = l + i * k, cr = c + i * ldc
+        var j = jb
+        while j + 4 <= je {
+          var s = load4(cr + j)
+          for t in 0..<k { s -= lr[t] * load4(u + t * ldu + j) }
+          store4(reduce(s), cr + j)
+          j += 4
+        }
+        while j < je {
+          var s = cr[j]
+          for t in 0..<k { s -= lr[t] * u[t * ldu + j] }
+          cr[j] = reduce(s)
+          j += 1
+        }
+        i += 1
+      }
+      jb = je
+    }
+  }
+
+  @inline(__always) func load4(_ x: UnsafePointer<Double>) -> SIMD4<Double> {
+    UnsafeRawPointer(x).loadUnaligned(as: SIMD4<Double>.self)
+  }
+
+  @inline(__always) func store4(_ v: SIMD4<Double>, _ x: UnsafeMutablePointer<Double>) {
+    UnsafeMutableRawPointer(x).storeBytes(of: v, as: SIMD4<Double>.self)
+  }
+}

@@ -1,0 +1,142 @@
+import CGMP
+import Exact
+
+/// The result of a multi-prime rank computation.
+public struct ModularRankResult: Sendable, Equatable {
+  /// The largest rank found modulo any of the primes: a proved lower bound on the rank over Q.
+  public let rank: Int
+  /// The primes used, in order.
+  public let primes: [UInt64]
+  /// The rank modulo each prime.
+  public let ranksModP: [Int]
+  /// The prime that attained `rank` first.
+  public let bestPrime: UInt64
+  /// Pivot rows and columns of a minor that is nonsingular modulo `bestPrime` (hence over Q).
+  public let pivotRows: [Int]
+  /// See `pivotRows`.
+  public let pivotCols: [Int]
+  /// An upper bound on log2 |det B| for every square submatrix B (Hadamard's inequality).
+  public let hadamardBits: Int
+  /// An upper bound on the probability, over the random choice of primes, that `rank` is
+  /// below the rank over Q (0 when `isProved`). Computed as in `ModularRank.failureBound`.
+  public let failureProbabilityBound: Double
+  /// The matrix shape.
+  public let rows: Int
+  /// See `rows`.
+  public let cols: Int
+
+  /// True when the lower bound is proved to be the rank: it equals min(rows, cols), or more
+  /// distinct primes were used than ⌊hadamardBits / 24⌋, the most primes ≥ 2^24 that can
+  /// divide a nonzero minor (so at least one prime was good).
+  public var isProved: Bool { rank == min(rows, cols) || primes.count > hadamardBits / ModularRank.primeBits }
+}
+
+/// Rank over Q by elimination modulo several random word-size primes.
+///
+/// Soundness: every minor that vanishes over Z vanishes modulo p, so rank_p(M) ≤ rank_Q(M)
+/// for every prime p, and the maximum over primes is a *proved* lower bound. It is the rank
+/// unless every chosen prime divides det B for one fixed nonsingular r×r minor B
+/// (r = rank_Q). By Hadamard's inequality |det B| ≤ 2^H with H = `hadamardBits(of:)`, so at
+/// most ⌊H / 24⌋ primes ≥ 2^24 divide it. The primes are drawn uniformly from the
+/// `primeCount` primes in `primeRange` = [2^24, 2^25), distinct, so k primes all fail with
+/// probability at most ∏_{i<k} (⌊H/24⌋ − i) / (primeCount − i). The primes are random
+/// with respect to the seed, and the bound holds for any matrix chosen independently of it.
+public enum ModularRank {
+  /// The range the random primes are drawn from (the fast kernel's best range: delay 31).
+  public static let primeRange: ClosedRange<UInt64> = (1 << 24)...((1 << 25) - 1)
+  /// The number of primes in `primeRange`: π(2^25) − π(2^24) = 2 063 689 − 1 077 871.
+  public static let primeCount = 985_818
+  /// log2 of the smallest prime in `primeRange`.
+  public static let primeBits = 24
+
+  /// `count` distinct primes drawn uniformly from `primeRange`, reproducibly from `seed`.
+  public static func randomPrimes(count: Int, seed: UInt64) -> [UInt64] {
+    precondition(count >= 0 && count <= 100_000, "prime count out of range")
+    var rng = SeededRandom(seed: seed ^ 0x4D4F_4452_414E_4B)  // "MODRANK"
+    var out: [UInt64] = []
+    var seen = Set<UInt64>()
+    while out.count < count {
+      let q = Primality.randomPrime(in: primeRange, using: &rng)
+      if seen.insert(q).inserted { out.append(q) }
+    }
+    return out
+  }
+
+  /// The maximum rank modulo `primes` random primes (see the type's discussion).
+  ///
+  /// - Parameters:
+  ///   - matrix: the integer matrix.
+  ///   - primes: how many primes (at least 1).
+  ///   - seed: fixes the primes.
+  ///   - threads: threads per elimination.
+  public static func rank(
+    of matrix: IntegerMatrix, primes: Int = 2, seed: UInt64 = 0,
+    threads: Int = ModularElimination.defaultThreads
+  ) -> ModularRankResult {
+    precondition(primes >= 1, "at least one prime")
+    let ps = randomPrimes(count: primes, seed: seed)
+    var ranks: [Int] = []
+    var best: (rank: Int, pivotRows: [Int], pivotCols: [Int]) = (-1, [], [])
+    var bestPrime: UInt64 = 0
+    let full = min(matrix.rows, matrix.cols)
+    for p in ps {
+      let profile = matrix.residues(modulo: PrimeField(unchecked: p)).rankProfile(threads: threads)
+      ranks.append(profile.rank)
+      if profile.rank > best.rank {
+        best = profile
+        bestPrime = p
+      }
+    }
+    let bits = hadamardBits(of: matrix)
+    let bound = best.rank == full ? 0 : failureBound(hadamardBits: bits, primes: ps.count)
+    // failureBound is 0 exactly when more primes were used than can be bad.
+    return ModularRankResult(
+      rank: best.rank, primes: ps, ranksModP: ranks, bestPrime: bestPrime,
+      pivotRows: best.pivotRows, pivotCols: best.pivotCols, hadamardBits: bits,
+      failureProbabilityBound: bound, rows: matrix.rows, cols: matrix.cols)
+  }
+
+  /// An upper bound H on log2 |det B| over all square submatrices B of size at most
+  /// min(m, n) (Hadamard: |det B| ≤ ∏ of its row norms ≤ ∏ of the full row norms): the
+  /// smaller of ⌈log2 √P⌉ with P the exact product of the min(m, n) largest squared row
+  /// norms, and the same over columns. Rows of norm ≥ 1 only increase the product, so the
+  /// largest ones bound every minor.
+  public static func hadamardBits(of matrix: IntegerMatrix) -> Int {
+    let m = matrix.rows, n = matrix.cols
+    let k = min(m, n)
+    if k == 0 { return 0 }
+    let rowSums = MPZScratch(m), colSums = MPZScratch(n)
+    for i in 0..<m {
+      for j in 0..<n {
+        let x = matrix.entry(i, j)
+        if cgmp_mpz_sgn(x) == 0 { continue }
+        __gmpz_addmul(rowSums[i], x, x)
+        __gmpz_addmul(colSums[j], x, x)
+      }
+    }
+    func bound(_ sums: MPZScratch) -> Int {
+      let order = (0..<sums.count).sorted { __gmpz_cmp(sums[$0], sums[$1]) > 0 }
+      let product = MPZScratch(1)
+      __gmpz_set_ui(product[0], 1)
+      for i in order.prefix(k) where cgmp_mpz_sgn(sums[i]) != 0 { __gmpz_mul(product[0], product[0], sums[i]) }
+      // ⌈log2 P⌉: bits − 1 for a power of two, bits otherwise; then ⌈·/2⌉ for the root.
+      let bits = Int(__gmpz_sizeinbase(product[0], 2))
+      let isPowerOfTwo = __gmpz_scan1(product[0], 0) == UInt(bits - 1)
+      let log2P = isPowerOfTwo ? bits - 1 : bits
+      return (log2P + 1) / 2
+    }
+    return min(bound(rowSums), bound(colSums))
+  }
+
+  /// The probability bound ∏_{i<k} max(0, B − i) / (primeCount − i) with B = ⌊H / 24⌋ bad
+  /// primes at most, for k distinct uniformly drawn primes from `primeRange`.
+  public static func failureBound(hadamardBits: Int, primes k: Int) -> Double {
+    let bad = hadamardBits / primeBits
+    var bound = 1.0
+    for i in 0..<k {
+      if bad - i <= 0 { return 0 }
+      bound *= Double(bad - i) / Double(primeCount - i)
+    }
+    return min(bound, 1)
+  }
+}

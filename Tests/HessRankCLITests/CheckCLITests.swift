@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+
+@Suite struct CheckCLITests {
+  /// Writes a certificate for `matrixPath` and returns its path.
+  func certificate(for matrixPath: String, method: String, in dir: URL) throws -> String {
+    let out = dir.appendingPathComponent("cert-\(method).json").path
+    let r = try runHessrank(["matrix-rank", matrixPath, "--method", method, "--seed", "2", "--certificate", out])
+    #expect(r.status == 0, "\(r.stderr)")
+    return out
+  }
+
+  @Test(arguments: ["auto", "bareiss"]) func certificatesCheck(method: String) throws {
+    let dir = try CLITestSupport.temporaryDirectory()
+    for example in ["lowrank-6x5", "hilbert-8", "unimodular-30030"] {
+      let cert = try certificate(for: "examples/matrices/\(example).txt", method: method, in: dir)
+      let r = try runHessrank(["check", cert])
+      #expect(r.status == 0, "\(example): \(r.stdout) \(r.stderr)")
+      #expect(r.stdout.hasPrefix("certificate holds: rank"))
+      let j = try runHessrank(["check", cert, "--json"])
+      let o = try #require(try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [String: Any])
+      #expect(o["holds"] as? Bool == true && o["exact"] as? Bool == true)
+    }
+  }
+
+  /// Edits the JSON of a certificate file.
+  func tamper(_ path: String, _ edit: (inout [String: Any]) -> Void) throws -> String {
+    var o = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+    edit(&o)
+    let out = path + ".tampered.json"
+    try JSONSerialization.data(withJSONObject: o).write(to: URL(fileURLWithPath: out))
+    return out
+  }
+
+  @Test func tamperedCertificatesAreRejectedWithStatusOne() throws {
+    let dir = try CLITestSupport.temporaryDirectory()
+    let cert = try certificate(for: "examples/matrices/lowrank-6x5.txt", method: "auto", in: dir)
+    let edits: [(String, (inout [String: Any]) -> Void)] = [
+      ("changed entry", { o in
+        var m = o["matrix"] as! [String: Any]
+        var e = m["entries"] as! [[String]]
+        e[3][1] = "8/3"
+        m["entries"] = e
+        o["matrix"] = m
+      }),
+      ("wrong pivots", { o in
+        var c = o["certificate"] as! [String: Any]
+        c["pivotRows"] = [0, 1, 3]
+        o["certificate"] = c
+      }),
+      ("duplicate pivot", { o in
+        var c = o["certificate"] as! [String: Any]
+        c["pivotCols"] = [0, 0, 1]
+        o["certificate"] = c
+      }),
+      ("non-kernel vector", { o in
+        var c = o["certificate"] as! [String: Any]
+        var k = c["kernel"] as! [[String: Any]]
+        var values = k[0]["values"] as! [String]
+        values[0] = values[0] == "1" ? "2" : "1"
+        k[0]["values"] = values
+        c["kernel"] = k
+        o["certificate"] = c
+      }),
+      ("rank claimed too high", { o in
+        var c = o["certificate"] as! [String: Any]
+        c["rank"] = 4
+        o["certificate"] = c
+      }),
+    ]
+    for (what, edit) in edits {
+      let bad = try tamper(cert, edit)
+      let r = try runHessrank(["check", bad])
+      #expect(r.status == 1, "\(what): \(r.stdout) \(r.stderr)")
+      #expect(r.stdout.hasPrefix("certificate REJECTED: "), "\(what)")
+    }
+  }
+
+  @Test func unreadableCertificatesExitTwo() throws {
+    let dir = try CLITestSupport.temporaryDirectory()
+    let notJSON = try CLITestSupport.write("hello", named: "x.json", in: dir)
+    let unknown = try CLITestSupport.write(#"{"format":"something-else/1"}"#, named: "u.json", in: dir)
+    let bare = try CLITestSupport.write(
+      #"{"format":"hessrank-rank-certificate/1","rows":1,"cols":1,"rank":0,"pivotRows":[],"pivotCols":[]}"#,
+      named: "b.json", in: dir)
+    for path in [notJSON, unknown, bare, "/nonexistent/c.json"] {
+      let r = try runHessrank(["check", path])
+      #expect(r.status == 2, "\(path)")
+      #expect(r.stderr.hasPrefix("hessrank: error: "))
+      #expect(r.stderr.filter { $0 == "\n" }.count == 1)
+    }
+  }
+}
