@@ -15,9 +15,13 @@ let package = Package(
     .target(name: "Exact", dependencies: ["CGMP"]),
     .target(name: "ExactLinearAlgebra", dependencies: ["Exact", "CGMP"]),
     .target(name: "ConvNet", dependencies: ["Exact"]),
+    // Test-support library: an independent reference (direct loops, hyper-dual numbers) that
+    // keeps the fast Toeplitz path honest. Used by tests only; not a product.
+    .target(name: "HessianReference", dependencies: ["Exact", "ConvNet"]),
     .executableTarget(name: "hessrank", dependencies: ["Exact", "ExactLinearAlgebra", "ConvNet"]),
     .executableTarget(name: "hessrank-bench", dependencies: ["Exact", "ExactLinearAlgebra"]),
     .testTarget(name: "ExactTests", dependencies: ["Exact"]),
+    .testTarget(name: "HessianReferenceTests", dependencies: ["HessianReference", "ConvNet", "Exact"]),
   ],
   swiftLanguageModes: [.v6]
 )
