@@ -109,6 +109,20 @@ public struct ReferenceNetwork: Sendable {
     try trace(theta: theta, input: input).output
   }
 
+  /// The network output evaluated in hyper-dual arithmetic, from scratch: with
+  /// θ = θ₀ + ε1·u + ε2·v (and a constant input) the output's ε1 part is J u, its ε2 part J v
+  /// and its ε1ε2 part uᵀ∇²f v, for every output.
+  /// - Throws: `ReferenceError.nonDifferentiable` (sample 0) at a ReLU kink, or a length error.
+  public func forward(theta: [HyperDual], input: [HyperDual]) throws -> [HyperDual] {
+    guard theta.count == parameterCount else {
+      throw ReferenceError.parameterCount(expected: parameterCount, got: theta.count)
+    }
+    guard input.count == inputCount else {
+      throw ReferenceError.inputLength(sample: 0, expected: inputCount, got: input.count)
+    }
+    return try run(theta: theta, input: input, from: 0, sample: 0)
+  }
+
   /// The network output f(x; θ) for `architecture`.
   public static func forward(architecture: Architecture, theta: [Rational], input: [Rational]) throws -> [Rational] {
     try ReferenceNetwork(architecture).forward(theta: theta, input: input)
@@ -166,8 +180,9 @@ public struct ReferenceNetwork: Sendable {
 
   /// Runs layers `start...` on `input` (the input of layer `start`), calling `record` with each
   /// layer's output. Throws `nonDifferentiable` when a hyper-dual value meets a kink.
+  /// With `primal` (every layer's plain output), each layer's real parts are set from it.
   func run<T: ForwardScalar>(theta: [T], input: [T], from start: Int, sample: Int,
-                             record: (([T]) -> Void)? = nil) throws -> [T] {
+                             primal: [[Rational]]? = nil, record: (([T]) -> Void)? = nil) throws -> [T] {
     var h = input
     for index in start..<steps.count {
       switch steps[index] {
@@ -184,6 +199,9 @@ public struct ReferenceNetwork: Sendable {
           out.append(v)
         }
         h = out
+      }
+      if let primal {
+        for i in h.indices { h[i].adoptRealPart(primal[index][i]) }
       }
       record?(h)
     }
@@ -212,7 +230,7 @@ struct ConvStep: Sendable {
     for o in 0..<outC {
       for y in 0..<outH {
         for x in 0..<outW {
-          var acc = biasOffset.map { theta[$0 + o] } ?? T(constant: Rational())
+          var acc = biasOffset.map { theta[$0 + o] } ?? T(constant: sharedZero)
           for c in 0..<inC {
             for i in 0..<kH {
               let row = y * sH + i * dH - pH
@@ -243,7 +261,7 @@ struct DenseStep: Sendable {
     var out: [T] = []
     out.reserveCapacity(outCount)
     for o in 0..<outCount {
-      var acc = biasOffset.map { theta[$0 + o] } ?? T(constant: Rational())
+      var acc = biasOffset.map { theta[$0 + o] } ?? T(constant: sharedZero)
       for j in 0..<inCount {
         acc.addProduct(theta[weightOffset + o * inCount + j], input[j])
       }
@@ -265,7 +283,7 @@ struct PoolStep: Sendable {
     for c in 0..<channels {
       for y in 0..<outH {
         for x in 0..<outW {
-          var acc = T(constant: Rational())
+          var acc = T(constant: sharedZero)
           for i in 0..<kH {
             for j in 0..<kW {
               acc.add(input[(c * inH + y * sH + i) * inW + x * sW + j])

@@ -50,6 +50,41 @@ import Testing
     }
   }
 
+  /// Full hyper-dual evaluation from scratch along dense random directions u, v: the outputs'
+  /// ε1 parts are J u, and the ε1ε2 parts of ℓ and of Σ δ·f are uᵀH_L v and uᵀH_f v.
+  @Test(arguments: Nets.covering.indices)
+  func entriesAgreeWithFullHyperDualEvaluation(index: Int) throws {
+    let architecture = Nets.covering[index].architecture
+    let instance = try Instance.differentiable(architecture, samples: 3, seed: 7, maxDenominator: 3)
+    let h = try instance.hessians()
+    let network = try ReferenceNetwork(architecture)
+    let p = instance.theta.count, k = architecture.outputCount, n = instance.inputs.count
+    var rng = SeededRandom(seed: 8)
+    for _ in 0..<3 {
+      let u = (0..<p).map { _ in rng.nextRational(bound: 3, maxDenominator: 4) }
+      let v = (0..<p).map { _ in rng.nextRational(bound: 3, maxDenominator: 4) }
+      let theta = (0..<p).map { HyperDual(instance.theta[$0], e1: u[$0], e2: v[$0]) }
+      var loss = HyperDual(q(0))
+      var curvature = q(0)
+      for (i, x) in instance.inputs.enumerated() {
+        let out = try network.forward(theta: theta, input: x.map { HyperDual($0) })
+        for c in 0..<k {
+          #expect(out[c].value == h.outputs[i][c])
+          #expect(out[c].e1 == (0..<p).reduce(q(0)) { $0 + h.jacobian[i * k + c][$1] * u[$1] })
+          #expect(out[c].e2 == (0..<p).reduce(q(0)) { $0 + h.jacobian[i * k + c][$1] * v[$1] })
+          let r = out[c] - HyperDual(instance.targets[i][c])
+          loss += r * r
+          curvature += h.residuals[i][c] * out[c].e12
+        }
+      }
+      func bilinear(_ m: [[Rational]]) -> Rational {
+        (0..<p).reduce(q(0)) { s, a in (0..<p).reduce(s) { $0 + u[a] * m[a][$1] * v[$1] } }
+      }
+      #expect(loss.e12 / q(2 * n) == bilinear(h.loss))
+      #expect(curvature / q(n) == bilinear(h.functional))
+    }
+  }
+
   /// Each parameter enters the network linearly, so away from ReLU kinks f is affine along
   /// every coordinate: one exact difference quotient gives each Jacobian column.
   @Test(arguments: Nets.covering.indices)
