@@ -56,16 +56,31 @@ import Testing
     }
   }
 
-  /// The CNN row c_0 = 1, d = 12, k = 3, m = 6, K = 2, n = 5: p = 138, r = 5,
-  /// ranks H_o 10, H_f 36, H_L 45 (derived/observed in float64; here exactly).
-  @Test func oneConvLayerWithDenseHead() throws {
-    let net = Nets.signal(1, 12, [.conv(ConvLayer(outChannels: 6, kernel: [3])), .dense(DenseLayer(outputs: 2))])
-    let instance = try Instance(net, samples: 5, seed: 1, range: 9)
-    #expect(instance.theta.count == 138)
-    let h = try instance.hessians()
-    #expect(exactRank(instance.inputs) == 5)
-    #expect(exactRank(h.jacobian) == 10)
-    #expect(exactRank(h.functional) == 36)
-    #expect(exactRank(h.loss) == 45)
+  /// A row of the CNN table: c_0 × d input, conv(m, k), dense(K), n samples, and the ranks.
+  struct CNNRow: CustomStringConvertible, Sendable {
+    let c0: Int, d: Int, k: Int, m: Int, outputs: Int, n: Int
+    let p: Int, r: Int, outer: Int, functional: Int, loss: Int
+    var description: String { "\(c0)x\(d) conv(\(m),k=\(k)) dense(\(outputs)) n=\(n)" }
+  }
+
+  /// Rows of the CNN table (derived/observed in float64 there; reproduced exactly here).
+  static let cnnRows: [CNNRow] = [
+    CNNRow(c0: 1, d: 12, k: 3, m: 6, outputs: 2, n: 5, p: 138, r: 5, outer: 10, functional: 36, loss: 45),
+    CNNRow(c0: 2, d: 8, k: 3, m: 6, outputs: 3, n: 5, p: 144, r: 5, outer: 15, functional: 72, loss: 86),
+    CNNRow(c0: 1, d: 12, k: 3, m: 2, outputs: 2, n: 100, p: 46, r: 12, outer: 24, functional: 12, loss: 35),
+  ]
+
+  @Test(arguments: cnnRows)
+  func oneConvLayerWithDenseHead(row: CNNRow) throws {
+    let net = Nets.signal(row.c0, row.d, [.conv(ConvLayer(outChannels: row.m, kernel: [row.k])), .dense(DenseLayer(outputs: row.outputs))])
+    for seed: UInt64 in [1, 2] {
+      let instance = try Instance(net, samples: row.n, seed: seed, range: 9)
+      #expect(instance.theta.count == row.p)
+      let h = try instance.hessians()
+      #expect(exactRank(instance.inputs) == row.r)
+      #expect(exactRank(h.jacobian) == row.outer, "H_o, seed \(seed)")
+      #expect(exactRank(h.functional) == row.functional, "H_f, seed \(seed)")
+      #expect(exactRank(h.loss) == row.loss, "H_L, seed \(seed)")
+    }
   }
 }
