@@ -39,12 +39,12 @@ public struct ReferenceHessians: Sendable {
   ///   `ReferenceNetwork.parameterLimit`, or a ReLU kink (a pre-activation exactly 0).
   public init(architecture: Architecture, theta: [Rational], inputs: [[Rational]], targets: [[Rational]]) throws {
     let network = try ReferenceNetwork(architecture)
-    try network.checkTheta(theta)
-    try network.checkSamples(inputs: inputs, targets: targets)
     let p = network.parameterCount
     guard p <= ReferenceNetwork.parameterLimit else {
       throw ReferenceError.tooLarge(parameters: p, limit: ReferenceNetwork.parameterLimit)
     }
+    try network.checkTheta(theta)
+    try network.checkSamples(inputs: inputs, targets: targets)
     let n = inputs.count
     let k = network.outputCount
 
@@ -69,10 +69,13 @@ public struct ReferenceHessians: Sendable {
 
       for a in 0..<p {
         let start = network.ownerLayer[a]
-        if liftedInputs[start] == nil {
-          liftedInputs[start] = (start == 0 ? x : trace.layerOutputs[start - 1]).map { TangentHyperDual(constant: $0) }
+        let layerInput: [TangentHyperDual]
+        if let cached = liftedInputs[start] {
+          layerInput = cached
+        } else {
+          layerInput = (start == 0 ? x : trace.layerOutputs[start - 1]).map { TangentHyperDual(constant: $0) }
+          liftedInputs[start] = layerInput
         }
-        let layerInput = liftedInputs[start]!
         for b in a..<p {
           if a == b {
             seeded[a] = TangentHyperDual(HyperDual(theta[a], e1: one, e2: one))

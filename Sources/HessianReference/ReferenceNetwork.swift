@@ -18,7 +18,7 @@ import Exact
 public struct ReferenceNetwork: Sendable {
   /// The largest parameter count for which the reference builds Hessians (their cost grows
   /// like p²·n forward passes).
-  public static let parameterLimit = 1_000
+  public static let parameterLimit = 500
 
   /// The architecture.
   public let architecture: Architecture

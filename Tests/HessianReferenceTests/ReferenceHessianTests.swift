@@ -186,7 +186,7 @@ import Testing
     #expect(throws: ReferenceError.nonDifferentiable(layer: 0, sample: 1, position: 1)) {
       try build(theta, [x, [q(-1), q(0), q(4)]], [y, y])
     }
-    let wide = Nets.vector(40, [.dense(DenseLayer(outputs: 30))])
+    let wide = Nets.vector(40, [.dense(DenseLayer(outputs: 30))])  // p = 1200
     #expect(throws: ReferenceError.tooLarge(parameters: 1200, limit: ReferenceNetwork.parameterLimit)) {
       _ = try ReferenceHessians(architecture: wide, theta: Array(repeating: q(1), count: 1200),
                                 inputs: [Array(repeating: q(1), count: 40)], targets: [Array(repeating: q(0), count: 30)])
