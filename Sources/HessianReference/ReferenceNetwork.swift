@@ -129,7 +129,7 @@ public struct ReferenceNetwork: Sendable {
   }
 
   /// Every layer's output on one input, from which pre-activations and kinks can be read.
-  public func trace(theta: [Rational], input: [Rational]) throws -> ForwardTrace {
+  public func trace(theta: [Rational], input: [Rational]) throws -> ReferenceTrace {
     try checkTheta(theta)
     guard input.count == inputCount else {
       throw ReferenceError.inputLength(sample: 0, expected: inputCount, got: input.count)
@@ -137,7 +137,7 @@ public struct ReferenceNetwork: Sendable {
     var outputs: [[Rational]] = []
     outputs.reserveCapacity(steps.count)
     _ = try run(theta: theta, input: input, from: 0, sample: 0) { outputs.append($0) }
-    return ForwardTrace(architecture: architecture, input: input, layerOutputs: outputs)
+    return ReferenceTrace(architecture: architecture, input: input, layerOutputs: outputs)
   }
 
   /// The MSE loss ℓ(θ) = 1/(2n) Σ_i ‖f(x_i; θ) − y_i‖².
@@ -311,7 +311,7 @@ public struct PreActivation: Sendable, Equatable {
 }
 
 /// The forward pass on one input, layer by layer.
-public struct ForwardTrace: Sendable {
+public struct ReferenceTrace: Sendable {
   /// The architecture.
   public let architecture: Architecture
   /// The network input.

@@ -1,5 +1,6 @@
 import ConvNet
 import Exact
+import HessianReference
 import Testing
 
 /// The identities that define the symbolic Toeplitz structure, exactly, on random layers.

@@ -70,7 +70,7 @@ import Testing
   @Test func activations() throws {
     let x = [q(-3), q(2), q(0), q(-1, 2)]
     let identity4 = (0..<16).map { q($0 % 5 == 0 ? 1 : 0) }
-    func run(_ a: Activation) throws -> ForwardTrace {
+    func run(_ a: Activation) throws -> ReferenceTrace {
       try ReferenceNetwork(Nets.vector(4, [.activation(a), .dense(DenseLayer(outputs: 4))])).trace(theta: identity4, input: x)
     }
     #expect(try run(.leaky(slope: q(1, 10))).output == [q(-3, 10), q(2), q(0), q(-1, 20)])

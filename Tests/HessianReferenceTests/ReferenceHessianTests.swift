@@ -126,7 +126,7 @@ import Testing
     let hasKinks = architecture.layers.contains { if case .activation(let a) = $0 { return a != .identity } else { return false } }
     let step = hasKinks ? Rational(1, 1 << 24) : Rational(1)
     let differentiator = PolynomialDifferentiator(degree: 2 * parametric, step: step)
-    func masks(_ trace: ForwardTrace) -> [[Int]] { trace.preActivations.map { $0.values.map(\.signum) } }
+    func masks(_ trace: ReferenceTrace) -> [[Int]] { trace.preActivations.map { $0.values.map(\.signum) } }
     let baseMasks = try instance.inputs.map { masks(try network.trace(theta: instance.theta, input: $0)) }
 
     /// ℓ(θ), checking that every ReLU mask is the one at the base point.

@@ -2,10 +2,10 @@ import ConvNet
 import Exact
 
 /// Random valid architectures covering every layer option, for identity and cross-check tests.
-enum RandomArchitectures {
+public enum RandomArchitectures {
   /// A random small architecture (1-D or 2-D, channels, stride, padding, dilation, bias,
   /// pooling, activations) that passes validation, with at most `maxParameters` parameters.
-  static func make(_ rng: inout SeededRandom, maxParameters: Int = 120, allowNonlinear: Bool = true) -> Architecture {
+  public static func make(_ rng: inout SeededRandom, maxParameters: Int = 120, allowNonlinear: Bool = true) -> Architecture {
     while true {
       let twoD = rng.nextInt(in: 0...1) == 1
       let c0 = rng.nextInt(in: 1...2)

@@ -1,0 +1,268 @@
+import ConvNet
+import Exact
+import ExactLinearAlgebra
+
+/// How exact ranks are computed.
+public enum RankMethod: String, CaseIterable, Sendable {
+  /// `certified` for small networks or when a certificate is asked for, `modular` otherwise.
+  case auto
+  /// Build every matrix directly modulo random word-size primes and take the largest rank: a
+  /// proved lower bound, equal to the rank over Q unless every prime divides a nonzero minor
+  /// (the reported failure bound).
+  case modular
+  /// Las Vegas: the exact integer matrix, a rank profile modulo a prime, and an exact kernel
+  /// checked against every row. Always proved; produces certificates.
+  case certified
+  /// Bareiss fraction-free elimination on the exact integer matrix (slow; for cross-checks).
+  case bareiss
+}
+
+/// What to compute and how.
+public struct HessianRankOptions: Sendable {
+  /// Which Hessians.
+  public var kinds: [HessianKind]
+  /// The method.
+  public var method: RankMethod
+  /// How many random primes the modular method uses.
+  public var primes: Int
+  /// Seed of the primes (independent of the instance seed).
+  public var primeSeed: UInt64
+  /// Whether proofs (rank certificates) are required.
+  public var wantCertificates: Bool
+  /// Networks with at most this many parameters use `certified` under `auto`.
+  public static let autoCertifiedLimit = 300
+
+  /// Options with the defaults: all three Hessians, `auto`, two primes.
+  public init(kinds: [HessianKind] = HessianKind.allCases, method: RankMethod = .auto, primes: Int = 2,
+              primeSeed: UInt64 = 0x4845_5353, wantCertificates: Bool = false) {
+    self.kinds = kinds
+    self.method = method
+    self.primes = primes
+    self.primeSeed = primeSeed
+    self.wantCertificates = wantCertificates
+  }
+}
+
+/// The exact rank of one Hessian at the instance, and how sure we are.
+public struct HessianRankResult: Sendable {
+  /// Which Hessian.
+  public let kind: HessianKind
+  /// The rank (proved when `isProved`, otherwise a proved lower bound).
+  public let rank: Int
+  /// The matrix whose rank was taken: "J (nK×p)" for H_o (rank(H_o) = rank(J) over Q), else "n·H (p×p)".
+  public let matrix: String
+  /// True when the rank is proved exactly (certificate, or full rank modulo a prime).
+  public let isProved: Bool
+  /// For the modular method: an upper bound on the probability that the rank is below the
+  /// rank over Q (nil when not computed).
+  public let failureBound: Double?
+  /// How it was computed.
+  public let method: String
+  /// The certificate, for the certified and Bareiss methods.
+  public let certificate: RankCertificate?
+  /// Wall-clock seconds (building and ranking).
+  public let seconds: Double
+}
+
+/// Ranks of H_o, H_f, H_L at one exact instance, with the data rank r and sizes.
+public struct HessianRankReport: Sendable {
+  /// The instance.
+  public let instance: NetworkInstance
+  /// Number of parameters p.
+  public var p: Int { instance.plan.parameterCount }
+  /// Number of samples n.
+  public var n: Int { instance.sampleCount }
+  /// Number of outputs K.
+  public var k: Int { instance.plan.outputSize }
+  /// r = rank(Σ_xx) = rank(X), always proved (certificate in `dataRankCertificate`).
+  public let dataRank: Int
+  /// The certificate of the data rank.
+  public let dataRankCertificate: RankCertificate
+  /// One result per requested Hessian, in request order.
+  public let results: [HessianRankResult]
+  /// The method that was used after `auto` was resolved.
+  public let method: RankMethod
+
+  /// The result for one Hessian, if it was requested.
+  public func result(_ kind: HessianKind) -> HessianRankResult? { results.first { $0.kind == kind } }
+}
+
+/// Errors of the rank pipeline.
+public enum HessianRankError: Error, CustomStringConvertible {
+  /// The matrices would need more memory than allowed.
+  case tooLarge(String)
+  /// Every prime tried divides a denominator of the instance.
+  case noUsablePrime
+
+  /// One line for the user.
+  public var description: String {
+    switch self {
+    case .tooLarge(let s): return s
+    case .noUsablePrime: return "every prime tried divides a denominator of the instance; use smaller denominators"
+    }
+  }
+}
+
+/// Computes exact Hessian ranks of network instances.
+public enum HessianRanks {
+  /// The memory the dense matrices may take, in bytes (default 16 GiB of the machine's 24).
+  public static let memoryBudget = 16 << 30
+
+  /// Bytes needed by the modular path: the p × p matrices (two, plus the elimination copy).
+  public static func modularMemoryEstimate(p: Int, rows jacobianRows: Int) -> Int {
+    8 * (3 * p * p + 2 * jacobianRows * p)
+  }
+
+  /// Bytes needed by the exact path: GMP integers of about `bits` bits for p × p entries.
+  public static func exactMemoryEstimate(p: Int, rows jacobianRows: Int, bits: Int = 128) -> Int {
+    (16 + bits / 8 + 16) * (2 * p * p + jacobianRows * p)
+  }
+
+  /// Exact ranks of the requested Hessians at `instance`.
+  /// - Parameter progress: called with a short message before each phase.
+  public static func compute(_ instance: NetworkInstance, options: HessianRankOptions = HessianRankOptions(),
+                             progress: (String) -> Void = { _ in }) throws -> HessianRankReport {
+    let p = instance.plan.parameterCount, rowsJ = instance.sampleCount * instance.plan.outputSize
+    var method = options.method
+    if method == .auto {
+      method = options.wantCertificates || p <= HessianRankOptions.autoCertifiedLimit ? .certified : .modular
+    }
+    if options.wantCertificates && method == .modular { method = .certified }
+    let needed = method == .modular ? modularMemoryEstimate(p: p, rows: rowsJ) : exactMemoryEstimate(p: p, rows: rowsJ)
+    guard needed <= memoryBudget else {
+      throw HessianRankError.tooLarge("the \(method.rawValue) method needs about \(needed >> 20) MiB for p = \(p) (budget \(memoryBudget >> 20) MiB); use fewer parameters\(method == .modular ? "" : " or --method modular")")
+    }
+    progress("exact forward pass (n = \(instance.sampleCount))")
+    let (pattern, _) = try instance.activationPattern()
+    progress("data rank")
+    let dataCert = ExactRank.certify(IntegerMatrix(rationalRows: instance.dataMatrix.nestedRows), seed: options.primeSeed)
+    let results: [HessianRankResult]
+    switch method {
+    case .modular, .auto:
+      results = try modularRanks(instance, pattern: pattern, options: options, progress: progress)
+    case .certified, .bareiss:
+      results = try exactRanks(instance, pattern: pattern, kinds: options.kinds, bareiss: method == .bareiss,
+                               seed: options.primeSeed, progress: progress)
+    }
+    return HessianRankReport(instance: instance, dataRank: dataCert.rank, dataRankCertificate: dataCert,
+                             results: results, method: method)
+  }
+
+  // MARK: Modular
+
+  static func modularRanks(_ instance: NetworkInstance, pattern: ActivationPattern, options: HessianRankOptions,
+                           progress: (String) -> Void) throws -> [HessianRankResult] {
+    let wanted = Set(options.kinds)
+    var best: [HessianKind: (rank: Int, prime: UInt64)] = [:]
+    var seconds: [HessianKind: Double] = [:]
+    var full: [HessianKind: Int] = [:]
+    var usedPrimes = 0
+    let candidates = ModularRank.randomPrimes(count: options.primes + 16, seed: options.primeSeed)
+    for prime in candidates where usedPrimes < options.primes {
+      let field = MontgomeryField(prime: prime)
+      let builder: HessianBuilder<MontgomeryField>
+      do {
+        builder = try HessianBuilder(instance: instance, pattern: pattern, ring: field)
+      } catch is NoImageError {
+        continue  // the prime divides a denominator of the instance
+      }
+      usedPrimes += 1
+      progress("modulo prime \(usedPrimes)/\(options.primes) (\(prime))")
+      let pf = PrimeField(unchecked: prime)
+      var clock = Stopwatch()
+      let jac = builder.jacobian()
+      let jacSeconds = clock.lap()
+      func record(_ kind: HessianKind, _ m: ScalarMatrix<UInt64>, extra: Double) {
+        let r = modularMatrix(m, field: field, prime: pf).rank()
+        if r > best[kind]?.rank ?? -1 { best[kind] = (r, prime) }
+        seconds[kind, default: 0] += clock.lap() + extra
+        full[kind] = min(m.rows, m.cols)
+      }
+      if wanted.contains(.outer) { record(.outer, jac, extra: jacSeconds) }
+      var hf: ScalarMatrix<UInt64>?
+      if wanted.contains(.functional) || wanted.contains(.loss) {
+        progress("  building n·H_f")
+        hf = builder.functionalScaled()
+        if wanted.contains(.functional), let hf { record(.functional, hf, extra: 0) }
+      }
+      if wanted.contains(.loss), var hl = hf {
+        progress("  building n·H_L = JᵀJ + n·H_f")
+        let ho = builder.outerScaledFast(jacobian: jac)
+        for i in hl.storage.indices { hl.storage[i] = field.add(hl.storage[i], ho.storage[i]) }
+        record(.loss, hl, extra: jacSeconds)
+      }
+    }
+    guard usedPrimes > 0 else { throw HessianRankError.noUsablePrime }
+    return options.kinds.map { kind in
+      let b = best[kind] ?? (0, 0)
+      let isFull = b.rank == full[kind]
+      return HessianRankResult(
+        kind: kind, rank: b.rank, matrix: kind == .outer ? "J (\(instance.sampleCount * instance.plan.outputSize)×\(instance.plan.parameterCount))" : "n·H (p×p)",
+        isProved: isFull, failureBound: nil,
+        method: "modular: max rank modulo \(usedPrimes) random prime(s) in [2^24, 2^25)",
+        certificate: nil, seconds: seconds[kind] ?? 0)
+    }
+  }
+
+  /// Converts Montgomery forms to residues in [0, p) inside a `ModularMatrix`.
+  static func modularMatrix(_ m: ScalarMatrix<UInt64>, field: MontgomeryField, prime: PrimeField) -> ModularMatrix {
+    var out = ModularMatrix(rows: m.rows, cols: m.cols, field: prime)
+    out.withUnsafeMutableBufferPointer { buf in
+      for i in m.storage.indices { buf[i] = field.residue(m.storage[i]) }
+    }
+    return out
+  }
+
+  // MARK: Exact
+
+  /// The exact integer matrices (J and n·H_f, n·H_L as needed), rows scaled to Z.
+  public static func exactMatrices(_ instance: NetworkInstance, pattern: ActivationPattern,
+                                   kinds: [HessianKind]) throws -> [HessianKind: IntegerMatrix] {
+    let builder = try HessianBuilder(instance: instance, pattern: pattern, ring: RationalRing())
+    var out: [HessianKind: IntegerMatrix] = [:]
+    let wanted = Set(kinds)
+    var jac: ScalarMatrix<Rational>?
+    if wanted.contains(.outer) || wanted.contains(.loss) { jac = builder.jacobian() }
+    if wanted.contains(.outer), let jac { out[.outer] = IntegerMatrix(rationalRows: jac.nestedRows) }
+    if wanted.contains(.functional) || wanted.contains(.loss) {
+      let hf = builder.functionalScaled()
+      if wanted.contains(.functional) { out[.functional] = IntegerMatrix(rationalRows: hf.nestedRows) }
+      if wanted.contains(.loss), let jac {
+        let hl = RationalRing().sum(builder.outerScaled(jacobian: jac), hf)
+        out[.loss] = IntegerMatrix(rationalRows: hl.nestedRows)
+      }
+    }
+    return out
+  }
+
+  static func exactRanks(_ instance: NetworkInstance, pattern: ActivationPattern, kinds: [HessianKind], bareiss: Bool,
+                         seed: UInt64, progress: (String) -> Void) throws -> [HessianRankResult] {
+    var clock = Stopwatch()
+    progress("building exact matrices")
+    let matrices = try exactMatrices(instance, pattern: pattern, kinds: kinds)
+    let buildSeconds = clock.lap() / Double(max(1, kinds.count))
+    return kinds.map { kind in
+      let m = matrices[kind]!
+      progress("certifying rank of \(kind.symbol)")
+      let cert = bareiss ? ExactRank.certifyByBareiss(m) : ExactRank.certify(m, seed: seed)
+      return HessianRankResult(
+        kind: kind, rank: cert.rank,
+        matrix: kind == .outer ? "J (\(m.rows)×\(m.cols))" : "n·H (\(m.rows)×\(m.cols))",
+        isProved: cert.provesExactRank, failureBound: 0,
+        method: bareiss ? "Bareiss on the exact integer matrix" : "certified: \(cert.method ?? "modular profile + exact kernel")",
+        certificate: cert, seconds: clock.lap() + buildSeconds)
+    }
+  }
+}
+
+/// Wall-clock laps for the timings the reports show (not used by any exact computation).
+struct Stopwatch {
+  private var last = ContinuousClock.now
+  /// Seconds since the previous lap (or creation).
+  mutating func lap() -> Double {
+    let now = ContinuousClock.now
+    let d = now - last
+    last = now
+    return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+  }
+}
