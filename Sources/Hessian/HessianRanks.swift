@@ -29,17 +29,22 @@ public struct HessianRankOptions: Sendable {
   public var primeSeed: UInt64
   /// Whether proofs (rank certificates) are required.
   public var wantCertificates: Bool
+  /// How many threads the eliminations and the JᵀJ product may use (1 when the caller runs
+  /// several computations in parallel, e.g. the rows of a sweep).
+  public var threads: Int
   /// Networks with at most this many parameters use `certified` under `auto`.
   public static let autoCertifiedLimit = 300
 
   /// Options with the defaults: all three Hessians, `auto`, two primes.
   public init(kinds: [HessianKind] = HessianKind.allCases, method: RankMethod = .auto, primes: Int = 2,
-              primeSeed: UInt64 = 0x4845_5353, wantCertificates: Bool = false) {
+              primeSeed: UInt64 = 0x4845_5353, wantCertificates: Bool = false,
+              threads: Int = ModularElimination.defaultThreads) {
     self.kinds = kinds
     self.method = method
     self.primes = primes
     self.primeSeed = primeSeed
     self.wantCertificates = wantCertificates
+    self.threads = max(1, threads)
   }
 }
 
@@ -135,14 +140,15 @@ public enum HessianRanks {
     progress("exact forward pass (n = \(instance.sampleCount))")
     let (pattern, _) = try instance.activationPattern()
     progress("data rank")
-    let dataCert = ExactRank.certify(IntegerMatrix(rationalRows: instance.dataMatrix.nestedRows), seed: options.primeSeed)
+    let dataCert = ExactRank.certify(IntegerMatrix(rationalRows: instance.dataMatrix.nestedRows), seed: options.primeSeed,
+                                       threads: options.threads)
     let results: [HessianRankResult]
     switch method {
     case .modular, .auto:
       results = try modularRanks(instance, pattern: pattern, options: options, progress: progress)
     case .certified, .bareiss:
       results = try exactRanks(instance, pattern: pattern, kinds: options.kinds, bareiss: method == .bareiss,
-                               seed: options.primeSeed, progress: progress)
+                               seed: options.primeSeed, threads: options.threads, progress: progress)
     }
     return HessianRankReport(instance: instance, dataRank: dataCert.rank, dataRankCertificate: dataCert,
                              results: results, method: method)
@@ -173,7 +179,7 @@ public enum HessianRanks {
       let jac = builder.jacobian()
       let jacSeconds = clock.lap()
       func record(_ kind: HessianKind, _ m: ScalarMatrix<UInt64>, extra: Double) {
-        let r = modularMatrix(m, field: field, prime: pf).rank()
+        let r = modularMatrix(m, field: field, prime: pf).rank(threads: options.threads)
         if r > best[kind]?.rank ?? -1 { best[kind] = (r, prime) }
         seconds[kind, default: 0] += clock.lap() + extra
         full[kind] = min(m.rows, m.cols)
@@ -187,7 +193,7 @@ public enum HessianRanks {
       }
       if wanted.contains(.loss), var hl = hf {
         progress("  building n·H_L = JᵀJ + n·H_f")
-        let ho = builder.outerScaledFast(jacobian: jac)
+        let ho = builder.outerScaledFast(jacobian: jac, workers: options.threads)
         for i in hl.storage.indices { hl.storage[i] = field.add(hl.storage[i], ho.storage[i]) }
         record(.loss, hl, extra: jacSeconds)
       }
@@ -236,7 +242,8 @@ public enum HessianRanks {
   }
 
   static func exactRanks(_ instance: NetworkInstance, pattern: ActivationPattern, kinds: [HessianKind], bareiss: Bool,
-                         seed: UInt64, progress: (String) -> Void) throws -> [HessianRankResult] {
+                         seed: UInt64, threads: Int = ModularElimination.defaultThreads,
+                         progress: (String) -> Void) throws -> [HessianRankResult] {
     var clock = Stopwatch()
     progress("building exact matrices")
     let matrices = try exactMatrices(instance, pattern: pattern, kinds: kinds)
@@ -244,7 +251,7 @@ public enum HessianRanks {
     return kinds.map { kind in
       let m = matrices[kind]!
       progress("certifying rank of \(kind.symbol)")
-      let cert = bareiss ? ExactRank.certifyByBareiss(m) : ExactRank.certify(m, seed: seed)
+      let cert = bareiss ? ExactRank.certifyByBareiss(m) : ExactRank.certify(m, seed: seed, threads: threads)
       return HessianRankResult(
         kind: kind, rank: cert.rank,
         matrix: kind == .outer ? "J (\(m.rows)×\(m.cols))" : "n·H (\(m.rows)×\(m.cols))",
