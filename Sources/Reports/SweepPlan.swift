@@ -160,7 +160,7 @@ extension SweepSpec {
         }
         let key = RowKey.make(config: config, kinds: kinds, method: method, primes: primes)
         if let other = keys[key] {
-          throw SweepError("\(label) repeats row \(other) (\(config.architecture), n = \(settingsWithSeed.samples), seed \(seed)); remove the duplicate axis values or seeds")
+          throw SweepError("\(label) at seed \(seed) is the same computation as row \(other) (\(config.architecture), n = \(settingsWithSeed.samples)); remove the duplicate axis values or overlapping seeds")
         }
         keys[key] = rows.count
         rows.append(PlannedRow(index: rows.count, configIndex: c, seedIndex: si, settings: settings, config: config,
