@@ -392,7 +392,8 @@ extension SweepSpec {
       for item in items {
         values.append(try settingText(item, key: name, context: "axis \"\(name)\""))
       }
-      if let dup = values.firstDuplicate { throw SweepError("axis \"\(name)\" lists \(dup) twice") }
+      // Repeated values are normal in zipped axes; crossed ones would repeat whole configs.
+      if m == .cross, let dup = values.firstDuplicate { throw SweepError("axis \"\(name)\" lists \(dup) twice") }
       list.append(SweepAxis(name: name, values: values))
     }
     if m == .zip, let first = list.first, let bad = list.first(where: { $0.values.count != first.values.count }) {
