@@ -27,14 +27,15 @@ struct SVGCanvas {
   mutating func raw(_ s: String) { body.append(s) }
 
   mutating func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, stroke: String, width w: Double = 1,
-                     dash: String? = nil) {
-    body.append("<line x1=\"\(Self.f(x1))\" y1=\"\(Self.f(y1))\" x2=\"\(Self.f(x2))\" y2=\"\(Self.f(y2))\" stroke=\"\(stroke)\" stroke-width=\"\(Self.f(w))\"\(dash.map { " stroke-dasharray=\"\($0)\"" } ?? "")/>")
+                     dash: String? = nil, opacity: Double = 1) {
+    body.append("<line x1=\"\(Self.f(x1))\" y1=\"\(Self.f(y1))\" x2=\"\(Self.f(x2))\" y2=\"\(Self.f(y2))\" stroke=\"\(stroke)\" stroke-width=\"\(Self.f(w))\"\(dash.map { " stroke-dasharray=\"\($0)\"" } ?? "")\(opacity < 1 ? " stroke-opacity=\"\(Self.f(opacity))\"" : "")/>")
   }
 
-  mutating func polyline(_ points: [(Double, Double)], stroke: String, width w: Double = 1.5, dash: String? = nil) {
+  mutating func polyline(_ points: [(Double, Double)], stroke: String, width w: Double = 1.5, dash: String? = nil,
+                         opacity: Double = 1) {
     guard points.count > 1 else { return }
     let pts = points.map { "\(Self.f($0.0)),\(Self.f($0.1))" }.joined(separator: " ")
-    body.append("<polyline points=\"\(pts)\" fill=\"none\" stroke=\"\(stroke)\" stroke-width=\"\(Self.f(w))\" stroke-linejoin=\"round\"\(dash.map { " stroke-dasharray=\"\($0)\"" } ?? "")/>")
+    body.append("<polyline points=\"\(pts)\" fill=\"none\" stroke=\"\(stroke)\" stroke-width=\"\(Self.f(w))\" stroke-linejoin=\"round\"\(dash.map { " stroke-dasharray=\"\($0)\"" } ?? "")\(opacity < 1 ? " stroke-opacity=\"\(Self.f(opacity))\"" : "")/>")
   }
 
   mutating func rect(_ x: Double, _ y: Double, _ w: Double, _ h: Double, fill: String, stroke: String? = nil) {
@@ -160,7 +161,7 @@ public struct RankPlot: Sendable {
 
   static let colors: [HessianKind: String] = [.outer: "#1f77b4", .functional: "#e6550d", .loss: "#2ca02c"]
   static let markers: [HessianKind: Int] = [.outer: 0, .functional: 1, .loss: 2]
-  static let dashes = ["7,4", "2,3", "10,3,2,3", "4,2,4,6"]
+  static let dashes = ["9,5", "3,4", "14,4,3,4", "6,3,6,8"]
   static let panelWidth = 600.0, panelHeight = 330.0
   static let left = 62.0, right = 190.0, top = 40.0, bottom = 48.0
 
@@ -219,6 +220,7 @@ public struct RankPlot: Sendable {
     var marker: Int?
     var width: Double
     var points: [(Double, Double)]
+    var opacity = 1.0
   }
 
   func drawFrame(_ c: inout SVGCanvas, ox: Double, oy: Double, x: PlotScale, y: PlotScale, xTicks: [(Double, String)],
@@ -245,9 +247,10 @@ public struct RankPlot: Sendable {
   }
 
   func drawSeries(_ c: inout SVGCanvas, _ series: [Series], map: (Double, Double) -> (Double, Double), ox: Double, oy: Double) {
-    for s in series {
+    // Translucent series (bounds) first, so that a tight bound shows as a halo around its rank.
+    for s in series.filter({ $0.opacity < 1 }) + series.filter({ $0.opacity >= 1 }) {
       let pts = s.points.map { map($0.0, $0.1) }
-      if s.width > 0 { c.polyline(pts, stroke: s.color, width: s.width, dash: s.dash) }
+      if s.width > 0 { c.polyline(pts, stroke: s.color, width: s.width, dash: s.dash, opacity: s.opacity) }
       if let m = s.marker { for p in pts { c.marker(m, p.0, p.1, color: s.color) } }
     }
     // Legend, right of the plot area.
@@ -255,7 +258,7 @@ public struct RankPlot: Sendable {
     var ly = oy + RankPlot.top + 8
     let spacing = min(17, (RankPlot.panelHeight - RankPlot.top - 12) / Double(max(1, series.count)))
     for s in series {
-      if s.width > 0 { c.line(lx, ly, lx + 24, ly, stroke: s.color, width: s.width, dash: s.dash) }
+      if s.width > 0 { c.line(lx, ly, lx + 24, ly, stroke: s.color, width: s.width, dash: s.dash, opacity: s.opacity) }
       if let m = s.marker { c.marker(m, lx + 12, ly, color: s.color) }
       c.text(s.label, lx + 30, ly + 4, size: min(10.5, spacing - 1))
       ly += spacing
@@ -285,7 +288,7 @@ public struct RankPlot: Sendable {
         let pts = byX { r in r.annotations.first { $0.bound == id && $0.hessian == k }?.value.flatMap(Double.init) }
         guard !pts.isEmpty else { continue }
         series.append(Series(label: "\(id) \(k.symbol)", color: RankPlot.colors[k]!, dash: RankPlot.dashes[bi % RankPlot.dashes.count],
-                             marker: nil, width: 1.3, points: pts))
+                             marker: nil, width: 5, points: pts, opacity: 0.35))
       }
     }
     series.append(Series(label: "p", color: "#555555", dash: nil, marker: nil, width: 1.3, points: byX { Double($0.p) }))
@@ -293,8 +296,9 @@ public struct RankPlot: Sendable {
                          points: byX { sqrt(Double($0.p)) }))
     let xs = Array(Set(series.flatMap { $0.points.map(\.0) })).sorted()
     let ys = series.flatMap { $0.points.map(\.1) }
-    let positive = ys.filter { $0 > 0 }
-    let logY = (positive.max() ?? 1) / max(1, positive.min() ?? 1) > 30
+    // Logarithmic only when the largest rank would sit in the bottom tenth of a linear axis.
+    let largestRank = rows.flatMap { $0.ranks.map { Double($0.rank) } }.max() ?? 0
+    let logY = largestRank < 0.1 * (ys.max() ?? 0)
     let xScale = PlotScale(values: xs, logarithmic: false)
     let yScale = PlotScale(values: ys, logarithmic: logY, includeZero: true)
     let xTicks: [(Double, String)] = xs.count <= 12 ? xs.map { ($0, PlotScale.label($0)) } : xScale.ticks

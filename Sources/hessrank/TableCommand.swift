@@ -10,8 +10,9 @@ enum TableCommand: Subcommand {
   static var help: String {
     """
     USAGE: hessrank table <SWEEP.json> [--format md|csv|json|tex] [--out FILE]... [--plot FILE.svg]
-                          [--jobs N] [--shard i/N] [--resume ROWS.jsonl] [--x AXIS] [--list]
+                          [--jobs N] [--shard i/N] [--resume ROWS.jsonl] [--x AXIS] [--title T] [--list]
            hessrank table merge <ROWS.jsonl>... [--format …] [--out FILE]... [--plot FILE.svg] [--x AXIS]
+                                [--title T]
 
     Expands the sweep (an architecture template and axes, docs/sweeps.md), checks every config
     before any work, computes the exact ranks of H_o, H_f, H_L of each config at each seed, and
@@ -26,6 +27,7 @@ enum TableCommand: Subcommand {
                         curves, p and √p; and rank against p on log–log axes
       --x AXIS          the axis for the plot's horizontal axis (default: the sweep's "plot",
                         else the first integer axis with several values)
+      --title T         title of the plot and the LaTeX comment (default: the sweep's "name")
       --jobs N          rows computed in parallel (default: the number of cores; each row then
                         uses cores/N threads)
       --resume FILE     the rows file (JSON Lines): every finished row is appended at once, and
@@ -45,7 +47,7 @@ enum TableCommand: Subcommand {
     Exit status: 0 done; 1 some bound VIOLATED; 2 bad input or rows that failed.
     """
   }
-  static let spec = ArgumentSpec(valued: ["format", "out", "plot", "jobs", "shard", "resume", "x"], flags: ["list"])
+  static let spec = ArgumentSpec(valued: ["format", "out", "plot", "jobs", "shard", "resume", "x", "title"], flags: ["list"])
 
   static func run(_ args: ParsedArguments) throws -> Int32 {
     if args.positional.first == "merge" { return try merge(args) }
@@ -104,7 +106,7 @@ enum TableCommand: Subcommand {
     }
     progress.clear()
     for f in outcome.failures { Console.err("hessrank: row \(f.index) (\(f.config)) failed: \(f.message)") }
-    try outputs.write(rows: outcome.rows, title: spec.name, xAxis: xAxis)
+    try outputs.write(rows: outcome.rows, title: args.value("title") ?? spec.name, xAxis: xAxis)
     let elapsed = monotonicSeconds() - progress.start
     var summary = "table: \(outcome.rows.count) of \(outcome.planned) rows"
     if outcome.reused > 0 { summary += " (\(outcome.computed) computed, \(outcome.reused) from \(journal?.path ?? "the rows file"))" }
@@ -168,7 +170,7 @@ enum TableCommand: Subcommand {
         Console.err("hessrank: warning: \(missing.count) of \(total) rows missing (indices \(shown)\(missing.count > 20 ? ", …" : "")); run the missing shards and merge again")
       }
     }
-    try outputs.write(rows: rows, title: nil, xAxis: args.value("x"))
+    try outputs.write(rows: rows, title: args.value("title"), xAxis: args.value("x"))
     Console.err("table merge: \(rows.count) rows from \(files.count) file(s)" + verdictSummary(rows))
     return hasViolation(rows) ? 1 : 0
   }
