@@ -197,9 +197,10 @@ public enum HessianRanks {
       let b = best[kind] ?? (0, 0)
       let isFull = b.rank == full[kind]
       return HessianRankResult(
-        kind: kind, rank: b.rank, matrix: kind == .outer ? "J (\(instance.sampleCount * instance.plan.outputSize)×\(instance.plan.parameterCount))" : "n·H (p×p)",
+        kind: kind, rank: b.rank,
+        matrix: kind == .outer ? "J (\(instance.sampleCount * instance.plan.outputSize)×\(instance.plan.parameterCount))" : "n·H (\(instance.plan.parameterCount)×\(instance.plan.parameterCount))",
         isProved: isFull, failureBound: nil,
-        method: "modular: max rank modulo \(usedPrimes) random prime(s) in [2^24, 2^25)",
+        method: "max rank modulo \(usedPrimes) random prime(s) in [2^24, 2^25)",
         certificate: nil, seconds: seconds[kind] ?? 0)
     }
   }
@@ -249,7 +250,7 @@ public enum HessianRanks {
         kind: kind, rank: cert.rank,
         matrix: kind == .outer ? "J (\(m.rows)×\(m.cols))" : "n·H (\(m.rows)×\(m.cols))",
         isProved: cert.provesExactRank, failureBound: 0,
-        method: bareiss ? "Bareiss on the exact integer matrix" : "certified: \(cert.method ?? "modular profile + exact kernel")",
+        method: bareiss ? "Bareiss on the exact integer matrix" : (cert.method ?? "modular profile + exact kernel"),
         certificate: cert, seconds: clock.lap() + buildSeconds)
     }
   }
