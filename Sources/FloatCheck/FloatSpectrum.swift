@@ -14,8 +14,6 @@ public enum SpectrumKind: String, Sendable, Codable {
 public enum SpectrumError: Error, Equatable, CustomStringConvertible {
   /// The buffer does not hold rows × cols values.
   case shapeMismatch(rows: Int, cols: Int, count: Int)
-  /// An eigenvalue routine was given a non-square matrix.
-  case notSquare(rows: Int, cols: Int)
   /// An eigenvalue routine was given a matrix that is not exactly symmetric.
   case notSymmetric(row: Int, col: Int, difference: Double)
   /// NaN or infinity in the input.
@@ -33,7 +31,6 @@ public enum SpectrumError: Error, Equatable, CustomStringConvertible {
   public var description: String {
     switch self {
     case .shapeMismatch(let r, let c, let n): return "a \(r)×\(c) matrix needs \(r * c) values, got \(n)"
-    case .notSquare(let r, let c): return "eigenvalues need a square matrix, got \(r)×\(c)"
     case .notSymmetric(let i, let j, let d):
       return "the matrix is not symmetric: entries (\(i), \(j)) and (\(j), \(i)) differ by \(d); use singular values instead"
     case .nonFinite(let i, let j, let v): return "the matrix has the non-finite value \(v) at (\(i), \(j))"
