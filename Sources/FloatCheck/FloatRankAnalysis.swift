@@ -279,11 +279,20 @@ public struct FloatRankAnalysis: Sendable, Equatable, Codable {
     return lines.joined(separator: "\n")
   }
 
-  /// The report as pretty-printed JSON with sorted keys (absent values are omitted).
+  /// The report as pretty-printed JSON with sorted snake_case keys (`exact_rank`,
+  /// `provably_safe_tolerances`, `rules[].verdict`, …); absent values are omitted.
   public func json() throws -> String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    encoder.keyEncodingStrategy = .convertToSnakeCase
     return String(decoding: try encoder.encode(self), as: UTF8.self)
+  }
+
+  /// Reads back a report written by `json()`.
+  public init(json: String) throws {
+    let decoder = JSONDecoder()
+    decoder.keyDecodingStrategy = .convertFromSnakeCase
+    self = try decoder.decode(FloatRankAnalysis.self, from: Data(json.utf8))
   }
 
   /// "1.234e-05" (four significant digits).
