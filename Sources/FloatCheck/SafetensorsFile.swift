@@ -52,6 +52,9 @@ public struct SafetensorsFile: Sendable, Equatable {
     guard header.first == UInt8(ascii: "{") else {
       throw TensorFileError.malformedHeader(file: file, reason: "the JSON header must start with '{'")
     }
+    guard String(validating: header, as: UTF8.self) != nil else {
+      throw TensorFileError.malformedHeader(file: file, reason: "the header is not valid UTF-8")
+    }
     let json: JSONValue
     do {
       json = try JSONValue.parse(header)

@@ -19,6 +19,17 @@ import Testing
     #expect(try ParameterMapping.exactSamples(y, sampleShapes: [[2]]).count == 4)
   }
 
+  @Test func weightsFromADirectoryASafetensorsFileOrOneNpyFile() throws {
+    let fromDirectory = try TensorFiles.read(Fixtures.path("net-n4/weights"))
+    let fromSafetensors = try TensorFiles.read(Fixtures.path("net-n4/weights.safetensors"))
+    #expect(fromDirectory == fromSafetensors && fromDirectory.count == 2)
+    let single = try TensorFiles.read(Fixtures.path("net-n4/weights/0.weight.npy"))
+    #expect(single == ["0.weight": fromDirectory["0.weight"]!])
+    expectError({ try TensorFiles.read(Fixtures.path("net-n4/summary.json")) }) {
+      if case .headerTooLarge = $0 { true } else if case .truncated = $0 { true } else { false }
+    }
+  }
+
   @Test func mismatchesAreOneClearErrorEach() throws {
     let weights = try NumpyFile.readDirectory(Fixtures.path("net-n4/weights"))
     #expect(throws: TensorMappingError.missing(name: "1.bias", shape: [2], available: weights.keys.sorted())) {
