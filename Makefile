@@ -3,7 +3,7 @@ SWIFT   ?= swift
 CONFIG  ?= release
 BIN     := .build/$(CONFIG)/hessrank
 # Debian packages the build links against (GMP for exact arithmetic; LAPACK for float checks).
-DEB_PACKAGES := libgmp-dev
+DEB_PACKAGES := libgmp-dev liblapacke-dev libopenblas-dev
 
 .PHONY: deps build demo test bench clean
 

@@ -6,6 +6,7 @@ let package = Package(
   products: [
     .library(name: "Exact", targets: ["Exact"]),
     .library(name: "ExactLinearAlgebra", targets: ["ExactLinearAlgebra"]),
+    .library(name: "FloatCheck", targets: ["FloatCheck"]),
     .executable(name: "hessrank", targets: ["hessrank"]),
     .executable(name: "hessrank-bench", targets: ["hessrank-bench"]),
   ],
@@ -15,11 +16,14 @@ let package = Package(
     .target(name: "Exact", dependencies: ["CGMP"]),
     .target(name: "ExactLinearAlgebra", dependencies: ["Exact", "CGMP"]),
     .target(name: "ConvNet", dependencies: ["Exact"]),
+    // LAPACKE + OpenBLAS (Debian's liblapacke-dev, libopenblas-dev): float spectra only.
+    .systemLibrary(name: "CLapack", providers: [.apt(["liblapacke-dev", "libopenblas-dev"])]),
+    .target(name: "FloatCheck", dependencies: ["Exact", "CGMP", "CLapack"]),
     // Test-support library: an independent reference (direct loops, hyper-dual numbers) that
     // keeps the fast Toeplitz path honest. Used by tests only; not a product.
     .target(name: "HessianReference", dependencies: ["Exact", "ConvNet"]),
     .target(name: "Hessian", dependencies: ["Exact", "ConvNet", "ExactLinearAlgebra"]),
-    .executableTarget(name: "hessrank", dependencies: ["Exact", "ExactLinearAlgebra", "ConvNet", "Hessian"]),
+    .executableTarget(name: "hessrank", dependencies: ["Exact", "ExactLinearAlgebra", "ConvNet", "Hessian", "FloatCheck"]),
     .executableTarget(name: "hessrank-bench", dependencies: ["Exact", "ExactLinearAlgebra"]),
     .testTarget(name: "ExactTests", dependencies: ["Exact"]),
     .testTarget(name: "ExactLinearAlgebraTests", dependencies: ["Exact", "ExactLinearAlgebra"]),
@@ -28,6 +32,7 @@ let package = Package(
     // Runs the built `hessrank` binary; shared helpers in CLITestSupport.swift.
     .testTarget(name: "HessRankCLITests", dependencies: ["hessrank", "Exact", "ExactLinearAlgebra"]),
     .testTarget(name: "HessianReferenceTests", dependencies: ["HessianReference", "ConvNet", "Exact"]),
+    .testTarget(name: "FloatCheckTests", dependencies: ["FloatCheck", "Exact"], exclude: ["Fixtures"]),
   ],
   swiftLanguageModes: [.v6]
 )
