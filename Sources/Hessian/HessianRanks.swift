@@ -172,8 +172,8 @@ public enum HessianRanks {
       var clock = Stopwatch()
       let jac = builder.jacobian()
       let jacSeconds = clock.lap()
-      func record(_ kind: HessianKind, _ m: ScalarMatrix<UInt64>, extra: Double) {
-        let r = modularMatrix(m, field: field, prime: pf).rank()
+      func record(_ kind: HessianKind, _ m: ScalarMatrix<UInt64>, extra: Double, montgomery: Bool = true) {
+        let r = modularMatrix(m, field: montgomery ? field : nil, prime: pf).rank()
         if r > best[kind]?.rank ?? -1 { best[kind] = (r, prime) }
         seconds[kind, default: 0] += clock.lap() + extra
         full[kind] = min(m.rows, m.cols)
@@ -185,11 +185,12 @@ public enum HessianRanks {
         hf = builder.functionalScaled()
         if wanted.contains(.functional), let hf { record(.functional, hf, extra: 0) }
       }
-      if wanted.contains(.loss), var hl = hf {
+      if wanted.contains(.loss), let hf {
         progress("  building n·H_L = JᵀJ + n·H_f")
-        let ho = builder.outerScaledFast(jacobian: jac)
-        for i in hl.storage.indices { hl.storage[i] = field.add(hl.storage[i], ho.storage[i]) }
-        record(.loss, hl, extra: jacSeconds)
+        let gram = GramProduct.gram(jac, field: field)
+        var hl = ScalarMatrix(rows: hf.rows, cols: hf.cols, storage: gram)
+        for i in hl.storage.indices { hl.storage[i] = pf.add(hl.storage[i], field.residue(hf.storage[i])) }
+        record(.loss, hl, extra: jacSeconds, montgomery: false)
       }
     }
     guard usedPrimes > 0 else { throw HessianRankError.noUsablePrime }
@@ -205,11 +206,16 @@ public enum HessianRanks {
     }
   }
 
-  /// Converts Montgomery forms to residues in [0, p) inside a `ModularMatrix`.
-  static func modularMatrix(_ m: ScalarMatrix<UInt64>, field: MontgomeryField, prime: PrimeField) -> ModularMatrix {
+  /// A `ModularMatrix` of residues in [0, p), converting from Montgomery forms when `field`
+  /// is given.
+  static func modularMatrix(_ m: ScalarMatrix<UInt64>, field: MontgomeryField?, prime: PrimeField) -> ModularMatrix {
     var out = ModularMatrix(rows: m.rows, cols: m.cols, field: prime)
     out.withUnsafeMutableBufferPointer { buf in
-      for i in m.storage.indices { buf[i] = field.residue(m.storage[i]) }
+      if let field {
+        for i in m.storage.indices { buf[i] = field.residue(m.storage[i]) }
+      } else {
+        for i in m.storage.indices { buf[i] = m.storage[i] }
+      }
     }
     return out
   }
