@@ -62,6 +62,10 @@ public struct HessianRankResult: Sendable {
   public let certificate: RankCertificate?
   /// Wall-clock seconds (building and ranking).
   public let seconds: Double
+  /// Schwartz–Zippel: an upper bound on the probability, over the random draw of the instance,
+  /// that this point's rank is below the generic rank (nil when the bound does not apply:
+  /// piecewise-linear activations, or explicit or fractional values).
+  public var genericFailureBound: Rational? = nil
 }
 
 /// Ranks of H_o, H_f, H_L at one exact instance, with the data rank r and sizes.
@@ -144,8 +148,33 @@ public enum HessianRanks {
       results = try exactRanks(instance, pattern: pattern, kinds: options.kinds, bareiss: method == .bareiss,
                                seed: options.primeSeed, progress: progress)
     }
+    let withBounds = results.map { r -> HessianRankResult in
+      var r = r
+      r.genericFailureBound = schwartzZippelBound(instance, kind: r.kind)
+      return r
+    }
     return HessianRankReport(instance: instance, dataRank: dataCert.rank, dataRankCertificate: dataCert,
-                             results: results, method: method)
+                             results: withBounds, method: method)
+  }
+
+  /// The Schwartz–Zippel bound N·deg/(2B+1) on the chance that a random instance's rank is
+  /// below the generic rank, for networks that are polynomial in (θ, X, Y).
+  ///
+  /// Every entry of J is a polynomial of degree ≤ L (L parametric layers; f is multilinear in
+  /// the layers' parameters and affine in x), every entry of n·H_o, n·H_f, n·H_L of degree
+  /// ≤ 2L. A nonsingular generic-rank minor is a nonzero polynomial of degree ≤ N·deg with
+  /// N = min(rows, cols); with every variable uniform on the 2B+1 integers of [−B, B] it
+  /// vanishes with probability ≤ N·deg/(2B+1). Where it does not vanish, the point's rank
+  /// equals the generic rank (which is the maximum over all points).
+  public static func schwartzZippelBound(_ instance: NetworkInstance, kind: HessianKind) -> Rational? {
+    let s = instance.settings
+    guard s.maxDenominator == 1, s.weights == nil, s.inputs == nil, s.targetValues == nil, s.targets == .random else { return nil }
+    for stage in instance.plan.stages { if case .activation = stage { return nil } }
+    let layers = instance.plan.parametricStageIndices.count
+    let p = instance.plan.parameterCount
+    let rows = kind == .outer ? instance.sampleCount * instance.plan.outputSize : p
+    let degree = kind == .outer ? layers : 2 * layers
+    return Rational(min(rows, p) * degree, 2 * s.range + 1)
   }
 
   // MARK: Modular
