@@ -223,13 +223,16 @@ public enum HessianRanks {
       }
     }
     guard usedPrimes > 0 else { throw HessianRankError.noUsablePrime }
+    progress("failure bound (Hadamard)")
+    let bits = ModularFailureBound.hadamardBits(instance, pattern: pattern, kinds: wanted)
     return options.kinds.map { kind in
       let b = best[kind] ?? (0, 0)
       let isFull = b.rank == full[kind]
+      let bound: Double? = isFull ? 0 : bits[kind].map { ModularRank.failureBound(hadamardBits: $0, primes: usedPrimes) }
       return HessianRankResult(
         kind: kind, rank: b.rank,
         matrix: kind == .outer ? "J (\(instance.sampleCount * instance.plan.outputSize)×\(instance.plan.parameterCount))" : "n·H (\(instance.plan.parameterCount)×\(instance.plan.parameterCount))",
-        isProved: isFull, failureBound: nil,
+        isProved: isFull || bound == 0, failureBound: bound,
         method: "max rank modulo \(usedPrimes) random prime(s) in [2^24, 2^25)",
         certificate: nil, seconds: seconds[kind] ?? 0)
     }

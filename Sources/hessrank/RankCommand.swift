@@ -102,14 +102,14 @@ enum RankCommand: Subcommand {
       "instance  \(NetworkOptions.instanceSummary(config, n: r.n))",
       "sizes     p = \(r.p) parameters, K = \(r.k) outputs, n = \(r.n) samples, r = rank(Σ_xx) = \(r.dataRank)",
       "",
-      "Hessian  rank  of matrix          status                 seconds",
+      "Hessian  rank  of matrix          status                     seconds",
     ]
     for x in r.results {
       let status: String
       if x.isProved {
         status = "proved"
       } else if let b = x.failureBound {
-        status = "lower bound (ε ≤ \(String(format: "%.1e", b)))"
+        status = "exact w.p. ≥ 1 − \(String(format: "%.0e", b))"
       } else {
         status = "proved lower bound"
       }
@@ -117,7 +117,7 @@ enum RankCommand: Subcommand {
         x.kind.symbol.padding(toLength: 9, withPad: " ", startingAt: 0)
           + String(x.rank).padding(toLength: 6, withPad: " ", startingAt: 0)
           + x.matrix.padding(toLength: 19, withPad: " ", startingAt: 0)
-          + status.padding(toLength: 23, withPad: " ", startingAt: 0)
+          + status.padding(toLength: max(27, status.count + 2), withPad: " ", startingAt: 0)
           + String(format: "%.3f", x.seconds))
     }
     lines.append("")
@@ -135,7 +135,8 @@ enum RankCommand: Subcommand {
     }
     if r.method == .modular {
       lines.append("          (rank modulo a prime ≤ rank over Q, so each rank is a proved lower bound; it is")
-      lines.append("           the exact rank unless every prime divides a nonzero maximal minor)")
+      lines.append("           the exact rank unless every prime divides a nonzero maximal minor, which by")
+      lines.append("           Hadamard's bound on the minors has the probability shown; --method certified proves it)")
     }
     if let certificate { lines.append("certificate written to \(certificate) (verify: hessrank check \(certificate))") }
     lines.append(String(format: "time      %.3f s", seconds))
@@ -160,6 +161,7 @@ enum RankCommand: Subcommand {
         ("hessian", JSONText.string(x.kind.rawValue)), ("rank", String(x.rank)),
         ("matrix", JSONText.string(x.matrix)), ("proved", x.isProved ? "true" : "false"),
         ("method", JSONText.string(x.method)), ("seconds", JSONText.number(x.seconds)),
+        ("prime_failure_bound", x.failureBound.map { String(format: "%.3e", $0) } ?? "null"),
         ("generic_failure_bound", x.genericFailureBound.map { JSONText.string($0.description) } ?? "null"),
       ])
     })))

@@ -1,6 +1,7 @@
 import ConvNet
 import Exact
 import ExactLinearAlgebra
+import HessianReference
 import Testing
 @testable import Hessian
 
@@ -26,5 +27,26 @@ import Testing
         #expect(gram[a * cols + c] == field.residue(s), "(\(a), \(c))")
       }
     }
+  }
+}
+
+/// The magnitude ring bounds every entry of the exact matrices from above.
+@Suite struct MagnitudeBoundTests {
+  @Test func boundsDominateExactEntries() throws {
+    var rng = SeededRandom(seed: 31)
+    var checked = 0
+    while checked < 10 {
+      let arch = RandomArchitectures.make(&rng, maxParameters: 60, allowNonlinear: true)
+      let instance = try NetworkInstance(architecture: arch, settings: InstanceSettings(samples: 3, seed: rng.next() % 100))
+      guard let pattern = try? instance.activationPattern().pattern else { continue }
+      guard let bounds = try? HessianBuilder(instance: instance, pattern: pattern, ring: MagnitudeRing()) else { continue }
+      let exact = try HessianBuilder(instance: instance, pattern: pattern, ring: RationalRing())
+      for kind in [HessianKind.functional, .loss] {
+        let e = exact.scaled(kind), b = bounds.scaled(kind)
+        for (x, bound) in zip(e.storage, b.storage) { #expect(x.magnitude <= Rational(BigInt(bound))) }
+      }
+      checked += 1
+    }
+    #expect(ModularFailureBound.hadamardBits(rows: 4, cols: 9, maxEntry: 3) == 4 * (2 + 2))
   }
 }
