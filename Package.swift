@@ -6,6 +6,7 @@ let package = Package(
   products: [
     .library(name: "Exact", targets: ["Exact"]),
     .library(name: "ExactLinearAlgebra", targets: ["ExactLinearAlgebra"]),
+    .library(name: "FloatCheck", targets: ["FloatCheck"]),
     .executable(name: "hessrank", targets: ["hessrank"]),
     .executable(name: "hessrank-bench", targets: ["hessrank-bench"]),
   ],
@@ -15,13 +16,17 @@ let package = Package(
     .target(name: "Exact", dependencies: ["CGMP"]),
     .target(name: "ExactLinearAlgebra", dependencies: ["Exact", "CGMP"]),
     .target(name: "ConvNet", dependencies: ["Exact"]),
+    // LAPACKE + OpenBLAS (Debian's liblapacke-dev, libopenblas-dev): float spectra, and the
+    // exact-integer Gram product of the modular Hessian builder (dsyrk on doubles < 2^53).
+    .systemLibrary(name: "CLapack", providers: [.apt(["liblapacke-dev", "libopenblas-dev"])]),
+    .target(name: "FloatCheck", dependencies: ["Exact", "CGMP", "CLapack"]),
     // Test-support library: an independent reference (direct loops, hyper-dual numbers) that
     // keeps the fast Toeplitz path honest. Used by tests only; not a product.
     .target(name: "HessianReference", dependencies: ["Exact", "ConvNet"]),
-    .target(name: "Hessian", dependencies: ["Exact", "ConvNet", "ExactLinearAlgebra"]),
+    .target(name: "Hessian", dependencies: ["Exact", "ConvNet", "ExactLinearAlgebra", "CLapack"]),
     // Sweeps, tables and plots over many configs (parallel, resumable, shardable).
     .target(name: "Reports", dependencies: ["Exact", "ConvNet", "Hessian", "ExactLinearAlgebra"]),
-    .executableTarget(name: "hessrank", dependencies: ["Exact", "ExactLinearAlgebra", "ConvNet", "Hessian", "Reports"]),
+    .executableTarget(name: "hessrank", dependencies: ["Exact", "ExactLinearAlgebra", "ConvNet", "Hessian", "FloatCheck", "Reports"]),
     .executableTarget(name: "hessrank-bench", dependencies: ["Exact", "ExactLinearAlgebra"]),
     .testTarget(name: "ExactTests", dependencies: ["Exact"]),
     .testTarget(name: "ExactLinearAlgebraTests", dependencies: ["Exact", "ExactLinearAlgebra"]),
@@ -31,6 +36,7 @@ let package = Package(
     .testTarget(name: "HessRankCLITests", dependencies: ["hessrank", "Exact", "ExactLinearAlgebra"]),
     .testTarget(name: "ReportsTests", dependencies: ["Reports", "ConvNet", "Hessian", "Exact"]),
     .testTarget(name: "HessianReferenceTests", dependencies: ["HessianReference", "ConvNet", "Exact"]),
+    .testTarget(name: "FloatCheckTests", dependencies: ["FloatCheck", "Exact"], exclude: ["Fixtures"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -9,9 +9,8 @@ import Exact
 }
 
 extension HessianBuilder where R == MontgomeryField {
-  /// n·H_o = JᵀJ with delayed reduction on `workers` threads (default 2, the machine's cores):
-  /// the fast path of `outerScaled`.
-  public func outerScaledFast(jacobian jac: ScalarMatrix<UInt64>, workers: Int = 2) -> ScalarMatrix<UInt64> {
+  /// n·H_o = JᵀJ with delayed reduction and both cores: the fast path of `outerScaled`.
+  public func outerScaledFast(jacobian jac: ScalarMatrix<UInt64>) -> ScalarMatrix<UInt64> {
     let p = jac.cols, rows = jac.rows
     let jt = jac.transposed()  // p × rows: each parameter's column is contiguous
     let out = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: p * p)
@@ -21,7 +20,7 @@ extension HessianBuilder where R == MontgomeryField {
       let base = UncheckedSendablePointer(src.baseAddress!)
       let dst = UncheckedSendablePointer(out)
       // Interleave rows between workers so the triangular work is balanced.
-      let workers = max(1, workers)
+      let workers = 2
       DispatchQueue.concurrentPerform(iterations: workers) { w in
         var a = w
         while a < p {

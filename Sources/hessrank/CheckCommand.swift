@@ -1,5 +1,6 @@
 import ExactLinearAlgebra
 import Foundation
+import Hessian
 
 /// What a certificate verifier proved, for `hessrank check`.
 struct CheckOutcome {
@@ -54,8 +55,29 @@ enum CheckCommand: Subcommand {
 
   /// Verifiers by certificate format. Other modules add their certificate kinds here.
   static let verifiers: [String: @Sendable (Data, CheckOptions) throws -> CheckOutcome] = [
-    MatrixRankCertificateFile.currentFormat: verifyMatrixRankCertificate
+    MatrixRankCertificateFile.currentFormat: verifyMatrixRankCertificate,
+    HessianCertificate.currentFormat: verifyHessianCertificate,
   ]
+
+  /// The verifier for `rank --certificate` files: regenerates the instance and matrices.
+  static func verifyHessianCertificate(_ data: Data, _ options: CheckOptions) throws -> CheckOutcome {
+    let cert: HessianCertificate
+    do {
+      cert = try HessianCertificate(json: data)
+    } catch {
+      throw CLIError("\(error)")
+    }
+    do {
+      let v = try cert.verify(seed: options.seed, primes: options.primes)
+      let parts = v.ranks.map { "rank \($0.kind.symbol) \($0.exact ? "=" : "≥") \($0.rank)" }
+      return CheckOutcome(
+        summary: "\(cert.config.architecture): r = \(v.dataRank), " + parts.joined(separator: ", ")
+          + " at the instance of seed \(cert.config.instance.seed) (matrices regenerated, minors and kernels re-checked)",
+        rank: nil, exact: v.ranks.allSatisfy(\.exact))
+    } catch let e as HessianCertificateError {
+      throw CertificateRejected(message: e.description)
+    }
+  }
 
   static func run(_ args: ParsedArguments) throws -> Int32 {
     let path = try args.positionals("certificate.json")[0]

@@ -16,6 +16,8 @@ struct HessRank {
     // network (issue 3)
     DescribeCommand.self,
     // hessian (issue 4)
+    RankCommand.self,
+    HessianCommand.self,
     // reports (issue 6)
     TableCommand.self,
   ]

@@ -1,0 +1,87 @@
+import ConvNet
+import Exact
+import Testing
+@testable import Hessian
+
+/// Paper 2 (Singh, Bachmann & Hofmann, NeurIPS 2021): deep linear fully connected networks,
+/// q = min(r, K, M_1, …, M_{L−1}), s = min(r, K):
+///   rank H_o = q(r + K − q),  rank H_f = 2qΣM_i + 2qs − Lq²,  rank H_L = 2qΣM_i + q(r + K) − Lq².
+@Suite struct FormulaGridTests {
+  struct Case: Sendable, CustomStringConvertible {
+    let d: Int, hidden: [Int], k: Int, n: Int
+    var description: String { "d=\(d) hidden=\(hidden) K=\(k) n=\(n)" }
+  }
+
+  static let grid: [Case] = {
+    var out: [Case] = []
+    for d in [4, 7] {
+      for hidden in [[3], [5], [2, 4], [4, 3], [3, 3, 3]] {
+        for k in [1, 3] {
+          for n in [2, 5, 20] { out.append(Case(d: d, hidden: hidden, k: k, n: n)) }
+        }
+      }
+    }
+    return out
+  }()
+
+  @Test(arguments: grid)
+  func paperFormulas(_ c: Case) throws {
+    let arch = fc(c.d, c.hidden + [c.k])
+    let opts = HessianRankOptions(method: .modular, primes: 2)
+    for seed: UInt64 in [11, 12] {
+      let inst = try NetworkInstance(architecture: arch, settings: InstanceSettings(samples: c.n, seed: seed))
+      let report = try HessianRanks.compute(inst, options: opts)
+      let r = report.dataRank
+      #expect(r == min(c.d, c.n))
+      let l = c.hidden.count + 1
+      let q = ([r, c.k] + c.hidden).min()!, s = min(r, c.k)
+      let sumM = c.hidden.reduce(0, +)
+      #expect(report.result(.outer)?.rank == q * (r + c.k - q), "H_o \(c) seed \(seed)")
+      #expect(report.result(.functional)?.rank == 2 * q * sumM + 2 * q * s - l * q * q, "H_f \(c) seed \(seed)")
+      #expect(report.result(.loss)?.rank == 2 * q * sumM + q * (r + c.k) - l * q * q, "H_L \(c) seed \(seed)")
+    }
+  }
+
+  /// The certified path proves the same ranks, with certificates that verify, on both seeds.
+  @Test func certifiedPathAgreesAndVerifies() throws {
+    let arch = fc(5, [3, 4, 2])
+    for seed: UInt64 in [1, 2] {
+      let config = NetworkConfig(architecture: arch, instance: InstanceSettings(samples: 4, seed: seed))
+      let inst = try NetworkInstance(architecture: arch, settings: config.instance)
+      let modular = try HessianRanks.compute(inst, options: HessianRankOptions(method: .modular))
+      let certified = try HessianRanks.compute(inst, options: HessianRankOptions(method: .certified))
+      let bareiss = try HessianRanks.compute(inst, options: HessianRankOptions(method: .bareiss))
+      for kind in HessianKind.allCases {
+        #expect(modular.result(kind)?.rank == certified.result(kind)?.rank)
+        #expect(bareiss.result(kind)?.rank == certified.result(kind)?.rank)
+        #expect(certified.result(kind)?.isProved == true)
+      }
+      let cert = try HessianCertificate(report: certified, config: config)
+      let reread = try HessianCertificate(json: cert.jsonData())
+      let v = try reread.verify(seed: 5)
+      #expect(v.ranks.map(\.rank) == HessianKind.allCases.map { certified.result($0)!.rank })
+      #expect(v.ranks.allSatisfy { $0.exact })
+    }
+  }
+
+  /// A certificate for another seed's instance, or with a changed claim, is rejected.
+  @Test func tamperedHessianCertificatesAreRejected() throws {
+    let arch = fc(5, [3, 2])
+    let config = NetworkConfig(architecture: arch, instance: InstanceSettings(samples: 6, seed: 3))
+    let inst = try NetworkInstance(architecture: arch, settings: config.instance)
+    let report = try HessianRanks.compute(inst, options: HessianRankOptions(method: .certified))
+    let good = try HessianCertificate(report: report, config: config)
+    var otherSeed = good
+    otherSeed.config.instance.seed = 4
+    #expect(throws: HessianCertificateError.self) { _ = try otherSeed.verify(seed: 1) }
+    var lowered = good
+    lowered.entries[1].certificate.rank -= 1
+    lowered.entries[1].certificate.pivotRows.removeLast()
+    lowered.entries[1].certificate.pivotCols.removeLast()
+    #expect(throws: HessianCertificateError.self) { _ = try lowered.verify(seed: 1) }
+    var swapped = good
+    swapped.entries[0].kind = .loss
+    swapped.entries[2].kind = .outer
+    #expect(throws: HessianCertificateError.self) { _ = try swapped.verify(seed: 1) }
+  }
+}
