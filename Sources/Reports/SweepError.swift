@@ -55,6 +55,13 @@ extension JSONValue {
     return nil
   }
 
+  /// The texts of an array of strings, or nil (not an array, or an item is not a string).
+  var strings: [String]? {
+    guard let items else { return nil }
+    let texts = items.compactMap(\.string)
+    return texts.count == items.count ? texts : nil
+  }
+
   /// The items of an array, or nil.
   var items: [JSONValue]? {
     if case .array(let a) = self { return a }

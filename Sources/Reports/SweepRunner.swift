@@ -125,6 +125,7 @@ public struct SweepRunner: Sendable {
       }
     }
     let reused = finished.count
+    progress?(SweepProgress(done: reused, total: planned.count, elapsed: (clock.now - start).seconds, remaining: nil))
 
     struct State {
       var next = 0

@@ -246,7 +246,7 @@ extension SweepSpec {
     }
     var bounds: [String]?
     if let b = f["bounds"] {
-      guard let list = b.items, let ids = Optional(list.compactMap(\.string)), ids.count == list.count else {
+      guard let ids = b.strings else {
         throw SweepError("\"bounds\" must be an array of bound ids (strings), found \(b.shortText); run 'hessrank table --help' for the built-in ids")
       }
       if let dup = ids.firstDuplicate { throw SweepError("\"bounds\" lists \"\(dup)\" twice") }
@@ -254,7 +254,7 @@ extension SweepSpec {
     }
     var formulas: [String] = []
     if let fs = f["formulas"] {
-      guard let list = fs.items, let texts = Optional(list.compactMap(\.string)), texts.count == list.count else {
+      guard let texts = fs.strings else {
         throw SweepError("\"formulas\" must be an array of strings like \"outer: q*(r+K-q)\", found \(fs.shortText)")
       }
       if let empty = texts.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
