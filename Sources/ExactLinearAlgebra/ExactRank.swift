@@ -20,9 +20,10 @@ public enum ExactRank {
     maxPrimes: Int = 20
   ) -> RankCertificate {
     let full = min(matrix.rows, matrix.cols)
-    let primes = ModularRank.randomPrimes(count: maxPrimes, seed: seed)
+    var primes = ModularRank.RandomPrimes(seed: seed)
     var best = -1
-    for p in primes {
+    for _ in 0..<maxPrimes {
+      let p = primes.next()
       let profile = matrix.residues(modulo: PrimeField(unchecked: p)).rankProfile(threads: threads)
       // A smaller rank than one already seen cannot be the rank over Q: skip it.
       guard profile.rank > best else { continue }

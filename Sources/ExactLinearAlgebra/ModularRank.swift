@@ -49,17 +49,31 @@ public enum ModularRank {
   /// log2 of the smallest prime in `primeRange`.
   public static let primeBits = 24
 
-  /// `count` distinct primes drawn uniformly from `primeRange`, reproducibly from `seed`.
+  /// `count` distinct primes drawn uniformly from `primeRange`, reproducibly from `seed`
+  /// (the first `count` primes of `RandomPrimes(seed:)`).
   public static func randomPrimes(count: Int, seed: UInt64) -> [UInt64] {
     precondition(count >= 0 && count <= 100_000, "prime count out of range")
-    var rng = SeededRandom(seed: seed ^ 0x4D4F_4452_414E_4B)  // "MODRANK"
-    var out: [UInt64] = []
-    var seen = Set<UInt64>()
-    while out.count < count {
-      let q = Primality.randomPrime(in: primeRange, using: &rng)
-      if seen.insert(q).inserted { out.append(q) }
+    var source = RandomPrimes(seed: seed)
+    return (0..<count).map { _ in source.next() }
+  }
+
+  /// An endless sequence of distinct primes drawn uniformly from `primeRange`, reproducibly
+  /// from a seed (uniform: odd candidates are drawn uniformly and tested; each prime is
+  /// equally likely to be the first candidate accepted).
+  public struct RandomPrimes: Sendable {
+    private var rng: SeededRandom
+    private var seen = Set<UInt64>()
+
+    /// The sequence for `seed`.
+    public init(seed: UInt64) { rng = SeededRandom(seed: seed ^ 0x4D4F_4452_414E_4B) }  // "MODRANK"
+
+    /// The next prime, distinct from all earlier ones.
+    public mutating func next() -> UInt64 {
+      while true {
+        let q = Primality.randomPrime(in: ModularRank.primeRange, using: &rng)
+        if seen.insert(q).inserted { return q }
+      }
     }
-    return out
   }
 
   /// The maximum rank modulo `primes` random primes (see the type's discussion).

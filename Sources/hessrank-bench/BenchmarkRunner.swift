@@ -119,7 +119,148 @@ enum BenchmarkRunner {
 
   // MARK: parent
 
+  /// One row of the report: a matrix, our method, and the FLINT function it is compared with.
+  struct Row {
+    var matrix: BenchMatrix
+    var method: String
+    var flint: String?  // "nmod" or "fmpz"
+    var result: BenchResult?
+    var flintSeconds: Double?
+    var flintRank: Int?
+  }
+
   static func runSuite(_ args: [String]) {
-    print("suite not yet implemented")
+    let quick = args.contains("--quick")
+    let useFlint = !args.contains("--no-flint")
+    func option(_ name: String) -> String? {
+      guard let i = args.firstIndex(of: name), i + 1 < args.count else { return nil }
+      return args[i + 1]
+    }
+    let python = option("--python") ?? "python3"
+    let keep = option("--keep")
+    let prime = ModularRank.randomPrimes(count: 1, seed: 2026)[0]
+    let dir: URL
+    if let k = keep {
+      dir = URL(fileURLWithPath: k)
+    } else {
+      dir = FileManager.default.temporaryDirectory.appendingPathComponent("hessrank-bench-\(getpid())")
+    }
+    try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { if keep == nil { try? FileManager.default.removeItem(at: dir) } }
+
+    var rows: [Row] = []
+    func add(_ m: BenchMatrix, _ methods: [(String, String?)]) {
+      for (method, flint) in methods { rows.append(Row(matrix: m, method: method, flint: flint)) }
+    }
+    let modular: [(String, String?)] = [("modular", "nmod"), ("modular-1t", "nmod")]
+    let sizes = quick ? [100, 200] : [200, 500, 1000, 2000]
+    for n in sizes {
+      let m = BenchMatrix(kind: "dense", n: n, rank: n, bits: 4, seed: 1)
+      add(m, modular + [("auto", "fmpz")])
+    }
+    for n in quick ? [100, 200] : [200, 500, 1000] {
+      let m = BenchMatrix(kind: "lowrank", n: n, rank: n / 4, bits: 4, seed: 2)
+      add(m, modular + [("auto", "fmpz")])
+    }
+    let dense10 = BenchMatrix(kind: "dense", n: quick ? 100 : 200, rank: quick ? 100 : 200, bits: 10, seed: 3)
+    add(dense10, [("auto", "fmpz"), ("bareiss", "fmpz")])
+    let low10 = BenchMatrix(kind: "lowrank", n: quick ? 100 : 200, rank: quick ? 50 : 100, bits: 10, seed: 4)
+    add(low10, [("auto", "fmpz"), ("bareiss", "fmpz")])
+    if !quick {
+      add(BenchMatrix(kind: "dense", n: 1000, rank: 1000, bits: 4, seed: 1), [("multiprime", nil)])
+      add(BenchMatrix(kind: "lowrank", n: 1000, rank: 250, bits: 4, seed: 2), [("multiprime", nil)])
+    }
+
+    let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    let baseline = child(exe, BenchCase(matrix: BenchMatrix(kind: "dense", n: 1, rank: 1, bits: 1, seed: 0), method: "baseline", prime: prime))
+    for k in rows.indices {
+      let r = rows[k]
+      FileHandle.standardError.write(Data("… \(r.matrix.name): \(r.method)\n".utf8))
+      rows[k].result = child(exe, BenchCase(matrix: r.matrix, method: r.method, prime: prime))
+    }
+
+    // FLINT on the very same matrices, written as text files.
+    var flintVersion = "not run"
+    if useFlint {
+      var jobs: [[String: Any]] = []
+      var seen = Set<BenchMatrix>()
+      for r in rows where !seen.contains(r.matrix) && r.flint != nil {
+        seen.insert(r.matrix)
+        let path = dir.appendingPathComponent(r.matrix.fileName).path
+        _ = FileManager.default.createFile(atPath: path, contents: Data(MatrixText.format(r.matrix.integerMatrix()).utf8))
+        let kinds = Set(rows.filter { $0.matrix == r.matrix }.compactMap(\.flint))
+        jobs.append(["file": path, "prime": prime, "fmpz": kinds.contains("fmpz"), "nmod": kinds.contains("nmod")])
+      }
+      let jobFile = dir.appendingPathComponent("jobs.json")
+      try? JSONSerialization.data(withJSONObject: jobs).write(to: jobFile)
+      let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../benchmarks/flint_compare.py").standardized.path
+      FileHandle.standardError.write(Data("… FLINT: \(python) \(script)\n".utf8))
+      if let data = runProcess(python, [script, jobFile.path]),
+        let results = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]]
+      {
+        for res in results {
+          guard let file = res["file"] as? String else { continue }
+          flintVersion = "FLINT \(res["flint"] ?? "?") (python-flint \(res["python_flint"] ?? "?"))"
+          for k in rows.indices where dir.appendingPathComponent(rows[k].matrix.fileName).path == file {
+            if rows[k].flint == "nmod" {
+              rows[k].flintSeconds = res["nmod_seconds"] as? Double
+              rows[k].flintRank = res["nmod_rank"] as? Int
+            } else if rows[k].flint == "fmpz" {
+              rows[k].flintSeconds = res["fmpz_seconds"] as? Double
+              rows[k].flintRank = res["fmpz_rank"] as? Int
+            }
+          }
+        }
+      } else {
+        flintVersion = "failed (is python-flint installed? pip install python-flint)"
+      }
+    }
+
+    var md = """
+      prime p = \(prime) (random in [2^24, 2^25)); \(ProcessInfo.processInfo.activeProcessorCount) cores; \(flintVersion)
+      baseline process RSS: \(baseline.map { String(format: "%.1f MiB", Double($0.maxRSSKiB) / 1024) } ?? "?")
+
+      | matrix | our method | rank | ours (s) | FLINT function | FLINT (s) | FLINT / ours | peak RSS (MiB) | entries (MiB) | note |
+      |---|---|---|---|---|---|---|---|---|---|
+
+      """
+    for r in rows {
+      let res = r.result
+      let ours = res.map { fmt($0.seconds) } ?? "failed"
+      let flintName = r.flint == "nmod" ? "nmod_mat.rank" : r.flint == "fmpz" ? "fmpz_mat.rank" : "—"
+      let fs = r.flintSeconds.map { fmt($0) } ?? "—"
+      var ratio = "—"
+      if let a = res?.seconds, let b = r.flintSeconds, a > 0 { ratio = String(format: "%.2f", b / a) }
+      var rank = res.map { "\($0.rank)" } ?? "?"
+      if let fr = r.flintRank, let ours = res?.rank, fr != ours { rank += " (FLINT: \(fr)!)" }
+      let rss = res.map { String(format: "%.1f", Double($0.maxRSSKiB) / 1024) } ?? "?"
+      let entries = res.map { String(format: "%.1f", Double($0.entryBytes) / 1_048_576) } ?? "?"
+      md += "| \(r.matrix.name) | \(r.method) | \(rank) | \(ours) | \(flintName) | \(fs) | \(ratio) | \(rss) | \(entries) | \(res?.note ?? "") |\n"
+    }
+    print(md)
+    if let out = option("--markdown") { try? Data(md.utf8).write(to: URL(fileURLWithPath: out)) }
+  }
+
+  static func fmt(_ x: Double) -> String { x < 0.01 ? String(format: "%.4f", x) : x < 1 ? String(format: "%.3f", x) : String(format: "%.2f", x) }
+
+  /// Runs one case in a child process and decodes its report.
+  static func child(_ exe: URL, _ c: BenchCase) -> BenchResult? {
+    guard let json = try? JSONEncoder().encode(c),
+      let data = runProcess(exe.path, ["--case", String(decoding: json, as: UTF8.self)])
+    else { return nil }
+    return try? JSONDecoder().decode(BenchResult.self, from: data)
+  }
+
+  /// Standard output of a process, or nil when it fails to start or exits non-zero.
+  static func runProcess(_ path: String, _ args: [String]) -> Data? {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: path.hasPrefix("/") ? path : "/usr/bin/env")
+    p.arguments = path.hasPrefix("/") ? args : [path] + args
+    let out = Pipe()
+    p.standardOutput = out
+    do { try p.run() } catch { return nil }
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return p.terminationStatus == 0 ? data : nil
   }
 }
