@@ -61,11 +61,12 @@ public enum ExactRank {
   /// True when M·v = 0 exactly for every vector (checked on all rows, split over threads).
   public static func annihilatesAll(_ matrix: IntegerMatrix, _ vectors: [SparseIntegerVector], threads: Int) -> Bool {
     let failed = Atomic<Bool>(false)
+    let words = matrix.wordEntries()
     let parts = max(1, min(threads, vectors.count))
     DispatchQueue.concurrentPerform(iterations: parts) { part in
       var k = part
       while k < vectors.count && !failed.load(ordering: .relaxed) {
-        if !matrix.annihilates(indices: vectors[k].indices, values: vectors[k].values) {
+        if !matrix.annihilates(indices: vectors[k].indices, values: vectors[k].values, words: words) {
           failed.store(true, ordering: .relaxed)
         }
         k += parts

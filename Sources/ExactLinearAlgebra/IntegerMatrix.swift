@@ -183,10 +183,25 @@ public final class IntegerMatrix: @unchecked Sendable {
   /// True when M·v = 0 over Z for the sparse vector v with the given nonzero positions and
   /// values (`indices` must lie in 0..<cols). Stops at the first nonzero entry of M·v.
   ///
-  /// When the matrix entries in the support columns fit in a machine word (the usual case),
-  /// each row's sum is accumulated at the limb level, positive and negative products in two
-  /// separate accumulators (`mpn_addmul_1`), and compared at the end.
+  /// When the matrix entries fit in a machine word (the usual case), each row's sum is
+  /// accumulated at the limb level, positive and negative products in two separate
+  /// accumulators (`mpn_addmul_1`), and the two are compared at the end.
   public func annihilates(indices: [Int], values: [BigInt]) -> Bool {
+    annihilates(indices: indices, values: values, words: wordEntries())
+  }
+
+  /// The entries as machine integers (row-major), or nil when one does not fit.
+  func wordEntries() -> [Int]? {
+    var out = [Int](repeating: 0, count: rows * cols)
+    for k in 0..<(rows * cols) {
+      guard cgmp_mpz_fits_slong_p(storage + k) != 0 else { return nil }
+      out[k] = __gmpz_get_si(storage + k)
+    }
+    return out
+  }
+
+  /// `annihilates(indices:values:)` with the word entries computed once by the caller.
+  func annihilates(indices: [Int], values: [BigInt], words: [Int]?) -> Bool {
     precondition(indices.count == values.count, "indices and values differ in length")
     precondition(indices.allSatisfy { $0 >= 0 && $0 < cols }, "index out of range")
     let k = indices.count
@@ -197,41 +212,37 @@ public final class IntegerMatrix: @unchecked Sendable {
       values[t].copy(into: v[t])
       maxLimbs = max(maxLimbs, Int(v[t].pointee._mp_size.magnitude))
     }
-    var small = true
-    for i in 0..<rows where small {
-      for j in indices where cgmp_mpz_fits_slong_p(storage + (i * cols + j)) == 0 {
-        small = false
-        break
-      }
-    }
-    guard small else { return annihilatesExactly(indices: indices, v: v) }
+    guard let words = words else { return annihilatesExactly(indices: indices, v: v) }
     // Σ of k products < k·2^64·2^(64·maxLimbs): two extra limbs suffice for k < 2^64.
     let width = maxLimbs + 2
     let acc = UnsafeMutablePointer<mp_limb_t>.allocate(capacity: 2 * width)
     defer { acc.deallocate() }
     let positive = acc, negative = acc + width
-    for i in 0..<rows {
-      acc.initialize(repeating: 0, count: 2 * width)
-      let row = storage + i * cols
-      for t in 0..<k {
-        let a = __gmpz_get_si(row + indices[t])
-        if a == 0 { continue }
-        let size = v[t].pointee._mp_size
-        if size == 0 { continue }
-        let n = Int(size.magnitude)
-        let target = (a > 0) == (size > 0) ? positive : negative
-        var carry = __gmpn_addmul_1(target, v[t].pointee._mp_d, mp_size_t(n), a.magnitude)
-        var idx = n
-        while carry != 0 {
-          let (sum, overflow) = target[idx].addingReportingOverflow(carry)
-          target[idx] = sum
-          carry = overflow ? 1 : 0
-          idx += 1
+    let limbs = (0..<k).map { v[$0].pointee._mp_d }
+    let sizes = (0..<k).map { Int(v[$0].pointee._mp_size) }
+    return words.withUnsafeBufferPointer { w in
+      for i in 0..<rows {
+        acc.initialize(repeating: 0, count: 2 * width)
+        let row = i * cols
+        for t in 0..<k {
+          let a = w[row + indices[t]]
+          let size = sizes[t]
+          if a == 0 || size == 0 { continue }
+          let n = size.magnitude
+          let target = (a > 0) == (size > 0) ? positive : negative
+          var carry = __gmpn_addmul_1(target, limbs[t], mp_size_t(n), a.magnitude)
+          var idx = Int(n)
+          while carry != 0 {
+            let (sum, overflow) = target[idx].addingReportingOverflow(carry)
+            target[idx] = sum
+            carry = overflow ? 1 : 0
+            idx += 1
+          }
         }
+        for x in 0..<width where positive[x] != negative[x] { return false }
       }
-      for w in 0..<width where positive[w] != negative[w] { return false }
+      return true
     }
-    return true
   }
 
   /// The general path of `annihilates`: exact sums with `mpz_addmul`.

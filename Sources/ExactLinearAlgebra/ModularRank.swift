@@ -1,5 +1,7 @@
 import CGMP
+import Dispatch
 import Exact
+import Synchronization
 
 /// The result of a multi-prime rank computation.
 public struct ModularRankResult: Sendable, Equatable {
@@ -89,12 +91,26 @@ public enum ModularRank {
   ) -> ModularRankResult {
     precondition(primes >= 1, "at least one prime")
     let ps = randomPrimes(count: primes, seed: seed)
+    // Several primes run side by side, one thread each (no synchronisation inside an
+    // elimination); a single prime uses all threads in its trailing updates.
+    let profiles = Mutex<[Int: (rank: Int, pivotRows: [Int], pivotCols: [Int])]>([:])
+    let concurrent = min(max(1, threads), ps.count)
+    let perPrime = concurrent > 1 ? 1 : threads
+    DispatchQueue.concurrentPerform(iterations: concurrent) { worker in
+      var k = worker
+      while k < ps.count {
+        let profile = matrix.residues(modulo: PrimeField(unchecked: ps[k])).rankProfile(threads: perPrime)
+        profiles.withLock { $0[k] = profile }
+        k += concurrent
+      }
+    }
+    let found = profiles.withLock { $0 }
     var ranks: [Int] = []
     var best: (rank: Int, pivotRows: [Int], pivotCols: [Int]) = (-1, [], [])
     var bestPrime: UInt64 = 0
     let full = min(matrix.rows, matrix.cols)
-    for p in ps {
-      let profile = matrix.residues(modulo: PrimeField(unchecked: p)).rankProfile(threads: threads)
+    for (k, p) in ps.enumerated() {
+      let profile = found[k]!  // every index was computed above
       ranks.append(profile.rank)
       if profile.rank > best.rank {
         best = profile
