@@ -34,6 +34,13 @@ public final class IntegerMatrix: @unchecked Sendable {
     for k in 0..<count { __gmpz_init(storage + k) }
   }
 
+  /// Takes ownership of `storage`: rows·cols initialised `mpz_t`s (capacity at least 1).
+  init(adopting storage: UnsafeMutablePointer<__mpz_struct>, rows: Int, cols: Int) {
+    self.rows = rows
+    self.cols = cols
+    self.storage = storage
+  }
+
   deinit {
     for k in 0..<(rows * cols) { __gmpz_clear(storage + k) }
     storage.deallocate()
