@@ -10,6 +10,15 @@ import Exact
 /// hence the margin 8 in h. Up to `delay` = ⌊(2^53 − p − h) / h²⌋ products of two reduced
 /// values can be summed onto a reduced value before reducing again (31 or more for
 /// p < 2^25, 127 for p < 2^24).
+/// Arithmetic modulo a prime p < 2^26 on integers carried exactly by `Double`s.
+///
+/// Residues are kept centred, |x| ≤ h = ⌊p/2⌋ + 8. Every value formed is an integer below
+/// 2^53 in magnitude, so every `Double` operation is exact: this is integer arithmetic done by
+/// the floating-point unit (the FFLAS-FFPACK technique), not an approximation. Reduction is
+/// x ↦ x − p·round(x·(1/p)); the rounded quotient can be off by one near a half-integer,
+/// hence the margin 8 in h. Up to `delay` = ⌊(2^53 − p − h) / h²⌋ products of two reduced
+/// values can be summed onto a reduced value before reducing again (31 or more for
+/// p < 2^25, 127 for p < 2^24).
 struct _CentredArithmetic: Sendable {
   let p: Double
   let pInverse: Double
@@ -74,26 +83,39 @@ struct _CentredArithmetic: Sendable {
       let start = t * perPart
       let end = min(rows, start + perPart)
       if start < end {
+        // Each multiplier is stored twice, so that one aligned load is a broadcast pair
+        // (baseline x86-64 has no broadcast load).
+        let count = (end - start) * k
+        let pairs = UnsafeMutablePointer<SIMD2<Double>>.allocate(capacity: count)
+        defer { pairs.deallocate() }
+        let src = shared.1.base + start * k
+        for e in 0..<count { pairs[e] = SIMD2(repeating: src[e]) }
         self.kernel(
-          c: shared.0.base + start * ldc, ldc: ldc, l: shared.1.base + start * k, ldl: k,
+          c: shared.0.base + start * ldc, ldc: ldc, l: pairs, ldl: k,
           u: shared.2.base, ldu: ldu, rows: end - start, cols: cols, k: k, chunk: chunk, reducing: reducing)
       }
     }
     if parts == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: body) }
   }
 
-  /// The single-threaded product: 4×4 register blocks over panels of at most 32 rows of U
-  /// by 128 columns (32 KiB, held in L1 cache), the inner sum reduced after each panel when
-  /// `reducing` (a panel never exceeds `delay` products).
+  @inline(__always) func reduce2(_ x: SIMD2<Double>) -> SIMD2<Double> {
+    let c = SIMD2<Double>(repeating: Self.roundingConstant)
+    let q = (x * pInverse + c) - c
+    return x - q * p
+  }
+
+  /// The single-threaded product: 4×4 register blocks (eight pairs) over panels of at most
+  /// 32 rows of U by 128 columns (32 KiB, held in L1 cache); the sum is reduced after each
+  /// panel when `reducing` (a panel never exceeds `delay` products).
   private func kernel(
-    c: UnsafeMutablePointer<Double>, ldc: Int, l: UnsafePointer<Double>, ldl: Int,
+    c: UnsafeMutablePointer<Double>, ldc: Int, l: UnsafePointer<SIMD2<Double>>, ldl: Int,
     u: UnsafePointer<Double>, ldu: Int, rows: Int, cols: Int, k: Int, chunk: Int, reducing: Bool
   ) {
-    @inline(__always) func load4(_ x: UnsafePointer<Double>) -> SIMD4<Double> {
-      UnsafeRawPointer(x).loadUnaligned(as: SIMD4<Double>.self)
+    @inline(__always) func load2(_ x: UnsafePointer<Double>) -> SIMD2<Double> {
+      UnsafeRawPointer(x).loadUnaligned(as: SIMD2<Double>.self)
     }
-    @inline(__always) func store4(_ v: SIMD4<Double>, _ x: UnsafeMutablePointer<Double>) {
-      UnsafeMutableRawPointer(x).storeBytes(of: v, as: SIMD4<Double>.self)
+    @inline(__always) func store2(_ v: SIMD2<Double>, _ x: UnsafeMutablePointer<Double>) {
+      UnsafeMutableRawPointer(x).storeBytes(of: v, as: SIMD2<Double>.self)
     }
     let slab = 128
     let depth = min(chunk, 32)
@@ -109,37 +131,51 @@ struct _CentredArithmetic: Sendable {
           let c0 = c + i * ldc, c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc
           var j = jb
           while j + 4 <= je {
-            var s0 = load4(c0 + j), s1 = load4(c1 + j), s2 = load4(c2 + j), s3 = load4(c3 + j)
+            var a0 = load2(c0 + j), b0 = load2(c0 + j + 2)
+            var a1 = load2(c1 + j), b1 = load2(c1 + j + 2)
+            var a2 = load2(c2 + j), b2 = load2(c2 + j + 2)
+            var a3 = load2(c3 + j), b3 = load2(c3 + j + 2)
             var t = kb
             while t < ke {
-              let b = load4(u + t * ldu + j)
-              s0 -= l0[t] * b
-              s1 -= l1[t] * b
-              s2 -= l2[t] * b
-              s3 -= l3[t] * b
+              let ux = load2(u + t * ldu + j), uy = load2(u + t * ldu + j + 2)
+              let x0 = l0[t], x1 = l1[t], x2 = l2[t], x3 = l3[t]
+              a0 -= x0 * ux
+              b0 -= x0 * uy
+              a1 -= x1 * ux
+              b1 -= x1 * uy
+              a2 -= x2 * ux
+              b2 -= x2 * uy
+              a3 -= x3 * ux
+              b3 -= x3 * uy
               t += 1
             }
             if reducing {
-              s0 = reduce(s0)
-              s1 = reduce(s1)
-              s2 = reduce(s2)
-              s3 = reduce(s3)
+              a0 = reduce2(a0); b0 = reduce2(b0); a1 = reduce2(a1); b1 = reduce2(b1)
+              a2 = reduce2(a2); b2 = reduce2(b2); a3 = reduce2(a3); b3 = reduce2(b3)
             }
-            store4(s0, c0 + j)
-            store4(s1, c1 + j)
-            store4(s2, c2 + j)
-            store4(s3, c3 + j)
+            store2(a0, c0 + j); store2(b0, c0 + j + 2)
+            store2(a1, c1 + j); store2(b1, c1 + j + 2)
+            store2(a2, c2 + j); store2(b2, c2 + j + 2)
+            store2(a3, c3 + j); store2(b3, c3 + j + 2)
             j += 4
           }
-          if j < je {
+          while j < je {
             for (cr, lr) in [(c0, l0), (c1, l1), (c2, l2), (c3, l3)] {
-              scalarTail(c: cr, l: lr, u: u, ldu: ldu, from: j, to: je, t0: kb, t1: ke, reducing: reducing)
+              var sum = cr[j]
+              for t in kb..<ke { sum -= lr[t].x * u[t * ldu + j] }
+              cr[j] = reducing ? reduce(sum) : sum
             }
+            j += 1
           }
           i += 4
         }
         while i < rows {
-          scalarTail(c: c + i * ldc, l: l + i * ldl, u: u, ldu: ldu, from: jb, to: je, t0: kb, t1: ke, reducing: reducing)
+          let lr = l + i * ldl, cr = c + i * ldc
+          for j in jb..<je {
+            var sum = cr[j]
+            for t in kb..<ke { sum -= lr[t].x * u[t * ldu + j] }
+            cr[j] = reducing ? reduce(sum) : sum
+          }
           i += 1
         }
         jb = je
@@ -147,18 +183,8 @@ struct _CentredArithmetic: Sendable {
       kb = ke
     }
   }
-
-  @inline(__always) private func scalarTail(
-    c: UnsafeMutablePointer<Double>, l: UnsafePointer<Double>, u: UnsafePointer<Double>, ldu: Int,
-    from: Int, to: Int, t0: Int, t1: Int, reducing: Bool
-  ) {
-    for j in from..<to {
-      var s = c[j]
-      for t in t0..<t1 { s -= l[t] * u[t * ldu + j] }
-      c[j] = reducing ? reduce(s) : s
-    }
-  }
 }
+
 /// A pointer that may cross into `concurrentPerform` (each thread touches disjoint rows).
 struct _SharedPointer<T>: @unchecked Sendable {
   let base: UnsafeMutablePointer<T>

@@ -23,6 +23,19 @@ import Testing
     }
   }
 
+  @Test func lowerBoundCertificateHoldsAsALowerBound() throws {
+    let dir = try CLITestSupport.temporaryDirectory()
+    let text = "123456789 987654321 555555555\n246913578 1975308642 1111111110\n1 2 4\n"
+    let path = try CLITestSupport.write(text, named: "m.txt", in: dir)
+    let cert = dir.appendingPathComponent("lb.json").path
+    let r = try runHessrank(["matrix-rank", path, "--method", "modular", "--primes", "1", "--certificate", cert])
+    #expect(r.status == 0)
+    let j = try runHessrank(["check", cert, "--json"])
+    #expect(j.status == 0)
+    let o = try #require(try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [String: Any])
+    #expect(o["rank"] as? Int == 2 && o["exact"] as? Bool == false && o["holds"] as? Bool == true)
+  }
+
   /// Edits the JSON of a certificate file.
   func tamper(_ path: String, _ edit: (inout [String: Any]) -> Void) throws -> String {
     var o = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
