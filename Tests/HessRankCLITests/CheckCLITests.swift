@@ -5,7 +5,7 @@ import Testing
   /// Writes a certificate for `matrixPath` and returns its path.
   func certificate(for matrixPath: String, method: String, in dir: URL) throws -> String {
     let out = dir.appendingPathComponent("cert-\(method).json").path
-    let r = try runHessrank(["matrix-rank", matrixPath, "--method", method, "--seed", "2", "--certificate", out])
+    let r = runHessrank(["matrix-rank", matrixPath, "--method", method, "--seed", "2", "--certificate", out])
     #expect(r.status == 0, "\(r.stderr)")
     return out
   }
@@ -14,10 +14,10 @@ import Testing
     let dir = try CLITestSupport.temporaryDirectory()
     for example in ["lowrank-6x5", "hilbert-8", "unimodular-30030"] {
       let cert = try certificate(for: "examples/matrices/\(example).txt", method: method, in: dir)
-      let r = try runHessrank(["check", cert])
+      let r = runHessrank(["check", cert])
       #expect(r.status == 0, "\(example): \(r.stdout) \(r.stderr)")
       #expect(r.stdout.hasPrefix("certificate holds: rank"))
-      let j = try runHessrank(["check", cert, "--json"])
+      let j = runHessrank(["check", cert, "--json"])
       let o = try #require(try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [String: Any])
       #expect(o["holds"] as? Bool == true && o["exact"] as? Bool == true)
     }
@@ -28,9 +28,9 @@ import Testing
     let text = "123456789 987654321 555555555\n246913578 1975308642 1111111110\n1 2 4\n"
     let path = try CLITestSupport.write(text, named: "m.txt", in: dir)
     let cert = dir.appendingPathComponent("lb.json").path
-    let r = try runHessrank(["matrix-rank", path, "--method", "modular", "--primes", "1", "--certificate", cert])
+    let r = runHessrank(["matrix-rank", path, "--method", "modular", "--primes", "1", "--certificate", cert])
     #expect(r.status == 0)
-    let j = try runHessrank(["check", cert, "--json"])
+    let j = runHessrank(["check", cert, "--json"])
     #expect(j.status == 0)
     let o = try #require(try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [String: Any])
     #expect(o["rank"] as? Int == 2 && o["exact"] as? Bool == false && o["holds"] as? Bool == true)
@@ -83,7 +83,7 @@ import Testing
     ]
     for (what, edit) in edits {
       let bad = try tamper(cert, edit)
-      let r = try runHessrank(["check", bad])
+      let r = runHessrank(["check", bad])
       #expect(r.status == 1, "\(what): \(r.stdout) \(r.stderr)")
       #expect(r.stdout.hasPrefix("certificate REJECTED: "), "\(what)")
     }
@@ -97,7 +97,7 @@ import Testing
       #"{"format":"hessrank-rank-certificate/1","rows":1,"cols":1,"rank":0,"pivotRows":[],"pivotCols":[]}"#,
       named: "b.json", in: dir)
     for path in [notJSON, unknown, bare, "/nonexistent/c.json"] {
-      let r = try runHessrank(["check", path])
+      let r = runHessrank(["check", path])
       #expect(r.status == 2, "\(path)")
       #expect(r.stderr.hasPrefix("hessrank: error: "))
       #expect(r.stderr.filter { $0 == "\n" }.count == 1)
