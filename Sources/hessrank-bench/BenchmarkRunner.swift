@@ -190,52 +190,45 @@ enum BenchmarkRunner {
 
     let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
     let baseline = child(exe, BenchCase(matrix: BenchMatrix(kind: "dense", n: 1, rank: 1, bits: 1, seed: 0), method: "baseline", prime: prime))
-    for k in rows.indices {
-      let r = rows[k]
-      FileHandle.standardError.write(Data("… \(r.matrix.name): \(r.method)\n".utf8))
-      rows[k].result = child(exe, BenchCase(matrix: r.matrix, method: r.method, prime: prime))
-    }
-
-    // FLINT on the very same matrices, written as text files.
-    var flintVersion = "not run"
-    if useFlint {
-      var jobs: [[String: Any]] = []
-      var seen = Set<BenchMatrix>()
-      for r in rows where !seen.contains(r.matrix) && r.flint != nil {
-        seen.insert(r.matrix)
-        let path = dir.appendingPathComponent(r.matrix.fileName).path
-        _ = FileManager.default.createFile(atPath: path, contents: Data(MatrixText.format(r.matrix.integerMatrix()).utf8))
-        let kinds = Set(rows.filter { $0.matrix == r.matrix }.compactMap(\.flint))
-        jobs.append(["file": path, "prime": prime, "fmpz": kinds.contains("fmpz"), "nmod": kinds.contains("nmod")])
+    let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .appendingPathComponent("../../benchmarks/flint_compare.py").standardized.path
+    var flintVersion = useFlint ? "FLINT failed (is python-flint installed? pip install python-flint)" : "FLINT not run"
+    let loadBefore = loadAverage()
+    // Matrix by matrix: our methods, then FLINT on the same matrix right after (same load).
+    var matrices: [BenchMatrix] = []
+    for r in rows where !matrices.contains(r.matrix) { matrices.append(r.matrix) }
+    for matrix in matrices {
+      for k in rows.indices where rows[k].matrix == matrix {
+        FileHandle.standardError.write(Data("… \(matrix.name): \(rows[k].method)\n".utf8))
+        rows[k].result = child(exe, BenchCase(matrix: matrix, method: rows[k].method, prime: prime))
       }
-      let jobFile = dir.appendingPathComponent("jobs.json")
-      try? JSONSerialization.data(withJSONObject: jobs).write(to: jobFile)
-      let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../benchmarks/flint_compare.py").standardized.path
-      FileHandle.standardError.write(Data("… FLINT: \(python) \(script)\n".utf8))
-      if let data = runProcess(python, [script, jobFile.path]),
-        let results = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]]
-      {
-        for res in results {
-          guard let file = res["file"] as? String else { continue }
-          flintVersion = "FLINT \(res["flint"] ?? "?") (python-flint \(res["python_flint"] ?? "?"))"
-          for k in rows.indices where dir.appendingPathComponent(rows[k].matrix.fileName).path == file {
-            if rows[k].flint == "nmod" {
-              rows[k].flintSeconds = res["nmod_seconds"] as? Double
-              rows[k].flintRank = res["nmod_rank"] as? Int
-            } else if rows[k].flint == "fmpz" {
-              rows[k].flintSeconds = res["fmpz_seconds"] as? Double
-              rows[k].flintRank = res["fmpz_rank"] as? Int
-            }
-          }
+      let kinds = Set(rows.filter { $0.matrix == matrix }.compactMap(\.flint))
+      guard useFlint, !kinds.isEmpty else { continue }
+      let path = dir.appendingPathComponent(matrix.fileName).path
+      _ = FileManager.default.createFile(atPath: path, contents: Data(MatrixText.format(matrix.integerMatrix()).utf8))
+      let job: [[String: Any]] = [["file": path, "prime": prime, "fmpz": kinds.contains("fmpz"), "nmod": kinds.contains("nmod")]]
+      let jobFile = dir.appendingPathComponent("job.json")
+      try? JSONSerialization.data(withJSONObject: job).write(to: jobFile)
+      FileHandle.standardError.write(Data("… \(matrix.name): FLINT (\(python) \(script))\n".utf8))
+      guard let data = runProcess(python, [script, jobFile.path]),
+        let res = (try? JSONSerialization.jsonObject(with: data) as? [[String: Any]])?.first
+      else { continue }
+      flintVersion = "FLINT \(res["flint"] ?? "?") (python-flint \(res["python_flint"] ?? "?"), one thread)"
+      for k in rows.indices where rows[k].matrix == matrix {
+        if rows[k].flint == "nmod" {
+          rows[k].flintSeconds = res["nmod_seconds"] as? Double
+          rows[k].flintRank = res["nmod_rank"] as? Int
+        } else if rows[k].flint == "fmpz" {
+          rows[k].flintSeconds = res["fmpz_seconds"] as? Double
+          rows[k].flintRank = res["fmpz_rank"] as? Int
         }
-      } else {
-        flintVersion = "failed (is python-flint installed? pip install python-flint)"
       }
     }
+    let loadAfter = loadAverage()
 
     var md = """
       prime p = \(prime) (random in [2^24, 2^25)); \(ProcessInfo.processInfo.activeProcessorCount) cores; \(flintVersion)
-      baseline process RSS: \(baseline.map { String(format: "%.1f MiB", Double($0.maxRSSKiB) / 1024) } ?? "?")
+      load average (1 min) before / after: \(loadBefore) / \(loadAfter); baseline process RSS: \(baseline.map { String(format: "%.1f MiB", Double($0.maxRSSKiB) / 1024) } ?? "?")
 
       | matrix | our method | rank | ours (s) | FLINT function | FLINT (s) | FLINT / ours | peak RSS (MiB) | entries (MiB) | note |
       |---|---|---|---|---|---|---|---|---|---|
@@ -256,6 +249,11 @@ enum BenchmarkRunner {
     }
     print(md)
     if let out = option("--markdown") { try? Data(md.utf8).write(to: URL(fileURLWithPath: out)) }
+  }
+
+  static func loadAverage() -> String {
+    var l = [0.0, 0.0, 0.0]
+    return getloadavg(&l, 3) > 0 ? String(format: "%.2f", l[0]) : "?"
   }
 
   static func fmt(_ x: Double) -> String { x < 0.01 ? String(format: "%.4f", x) : x < 1 ? String(format: "%.3f", x) : String(format: "%.2f", x) }
