@@ -36,6 +36,13 @@ enum BenchmarkRunner {
   }
 
   static func main(_ args: [String]) {
+    if args.first == "--write", args.count == 3,
+      let m = try? JSONDecoder().decode(BenchMatrix.self, from: Data(args[2].utf8))
+    {
+      // Child mode: writes a matrix file (the parent stays small, so that the peak memory a
+      // child inherits through fork and exec stays at the baseline).
+      exit(FileManager.default.createFile(atPath: args[1], contents: Data(MatrixText.format(m.integerMatrix()).utf8)) ? 0 : 1)
+    }
     if args.first == "--case", args.count == 2 {
       runChild(args[1])
       return
@@ -205,7 +212,9 @@ enum BenchmarkRunner {
       let kinds = Set(rows.filter { $0.matrix == matrix }.compactMap(\.flint))
       guard useFlint, !kinds.isEmpty else { continue }
       let path = dir.appendingPathComponent(matrix.fileName).path
-      _ = FileManager.default.createFile(atPath: path, contents: Data(MatrixText.format(matrix.integerMatrix()).utf8))
+      guard let spec = try? JSONEncoder().encode(matrix),
+        runProcess(exe.path, ["--write", path, String(decoding: spec, as: UTF8.self)]) != nil
+      else { continue }
       let job: [[String: Any]] = [["file": path, "prime": prime, "fmpz": kinds.contains("fmpz"), "nmod": kinds.contains("nmod")]]
       let jobFile = dir.appendingPathComponent("job.json")
       try? JSONSerialization.data(withJSONObject: job).write(to: jobFile)

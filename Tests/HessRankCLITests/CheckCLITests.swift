@@ -89,6 +89,18 @@ import Testing
     }
   }
 
+  @Test func matrixOptionComparesTheEmbeddedMatrix() throws {
+    let dir = try CLITestSupport.temporaryDirectory()
+    let cert = try certificate(for: "examples/matrices/lowrank-6x5.txt", method: "auto", in: dir)
+    let same = runHessrank(["check", cert, "--matrix", "examples/matrices/lowrank-6x5.txt"])
+    #expect(same.status == 0, "\(same.stdout) \(same.stderr)")
+    let other = runHessrank(["check", cert, "--matrix", "examples/matrices/hilbert-8.txt"])
+    #expect(other.status == 1)
+    #expect(other.stdout.contains("different matrix"))
+    let missing = runHessrank(["check", cert, "--matrix", "/nonexistent.txt"])
+    #expect(missing.status == 2)
+  }
+
   @Test func unreadableCertificatesExitTwo() throws {
     let dir = try CLITestSupport.temporaryDirectory()
     let notJSON = try CLITestSupport.write("hello", named: "x.json", in: dir)
