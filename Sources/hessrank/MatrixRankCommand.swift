@@ -104,8 +104,8 @@ enum MatrixRankCommand: Subcommand {
         result.rank == min(matrix.rows, matrix.cols)
         ? "rank mod p = min(rows, cols), proved"
         : result.isProved
-        ? "max rank mod \(result.primes.count) random primes; proved, since at most \(result.hadamardBits / ModularRank.primeBits) primes ≥ 2^24 divide a nonzero minor (Hadamard)"
-        : "max rank mod \(result.primes.count) random primes = proved lower bound; ranks mod p: \(result.ranksModP.map(String.init).joined(separator: ", "))"
+        ? "max rank mod \(result.primes.count) random prime\(result.primes.count == 1 ? "" : "s"); proved, since at most \(result.hadamardBits / ModularRank.primeBits) primes ≥ 2^24 divide a nonzero minor (Hadamard)"
+        : "max rank mod \(result.primes.count) random prime\(result.primes.count == 1 ? "" : "s") = proved lower bound; ranks mod p: \(result.ranksModP.map(String.init).joined(separator: ", "))"
     default:
       progress.say("rank profile modulo a random prime, then an exact kernel")
       certificate = ExactRank.certify(matrix, seed: seed)
