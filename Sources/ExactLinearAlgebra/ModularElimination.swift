@@ -1,3 +1,4 @@
+import Dispatch
 import Exact
 import Foundation
 
@@ -138,21 +139,8 @@ struct _CentredDoubleElimination {
           swapRows(piv, r, from: c0)
           perm.swapAt(piv, r)
         }
-        let prow = a + r * n
-        pivotValues.append(ar.residue(prow[c]))
-        let inv = ar.inverse(prow[c])
-        for i in (r + 1)..<m {
-          let row = a + i * n
-          let x = row[c]
-          if x == 0 { continue }
-          let f = ar.reduce(x * inv)
-          row[c] = f
-          var j = c + 1
-          while j < cEnd {
-            row[j] = ar.reduce(row[j] - f * prow[j])
-            j += 1
-          }
-        }
+        pivotValues.append(ar.residue(a[r * n + c]))
+        eliminateBelow(pivotRow: r, column: c, panelEnd: cEnd)
         panelPivots.append(c)
         pivotCols.append(c)
         r += 1
@@ -162,24 +150,7 @@ struct _CentredDoubleElimination {
         // 2. Complete the panel's pivot rows on the trailing columns (unit lower solve):
         //    at most k − 1 ≤ delay products per entry, then one reduction.
         let top = r - k
-        for t in 1..<max(k, 1) {
-          let row = a + (top + t) * n
-          for s in 0..<t {
-            let f = row[panelPivots[s]]
-            if f == 0 { continue }
-            let urow = a + (top + s) * n
-            var j = cEnd
-            while j < n {
-              row[j] -= f * urow[j]
-              j += 1
-            }
-          }
-          var j = cEnd
-          while j < n {
-            row[j] = ar.reduce(row[j])
-            j += 1
-          }
-        }
+        if k > 1 { completePivotRows(top: top, pivots: panelPivots, from: cEnd) }
         // 3. Trailing update of the rows below the pivots: one product, one reduction.
         if r < m { trailingUpdate(top: top, below: r, pivots: panelPivots, from: cEnd) }
       }
@@ -191,6 +162,72 @@ struct _CentredDoubleElimination {
     }
     return ModularElimination.Outcome(
       rank: r, pivotRows: Array(perm[0..<r]), pivotCols: pivotCols, pivotValues: pivotValues)
+  }
+
+  /// Splits 0..<count into `threads` ranges run concurrently when `work` is large enough to
+  /// pay for the synchronisation; otherwise runs one range inline.
+  func parallelRanges(count: Int, work: Int, _ body: @escaping @Sendable (Range<Int>) -> Void) {
+    let parts = threads > 1 && work >= 1 << 16 ? min(threads, max(1, count / 64)) : 1
+    if parts <= 1 {
+      body(0..<count)
+      return
+    }
+    DispatchQueue.concurrentPerform(iterations: parts) { t in
+      body((count * t / parts)..<(count * (t + 1) / parts))
+    }
+  }
+
+  /// Eliminates column `c` below the pivot row within the panel columns c+1..<panelEnd,
+  /// storing the multipliers in column c (immediate reduction; rows split over threads).
+  func eliminateBelow(pivotRow r: Int, column c: Int, panelEnd: Int) {
+    let prow = a + r * n
+    let inv = arithmetic.inverse(prow[c])
+    let ar = arithmetic, a = _SharedPointer(base: self.a), n = self.n
+    let rows = m - r - 1
+    parallelRanges(count: rows, work: rows * (panelEnd - c)) { range in
+      let prow = a.base + r * n
+      for i in range {
+        let row = a.base + (r + 1 + i) * n
+        let x = row[c]
+        if x == 0 { continue }
+        let f = ar.reduce(x * inv)
+        row[c] = f
+        var j = c + 1
+        while j < panelEnd {
+          row[j] = ar.reduce(row[j] - f * prow[j])
+          j += 1
+        }
+      }
+    }
+  }
+
+  /// Completes the panel's pivot rows top..<top+k on the trailing columns from..<n by the unit
+  /// lower triangular solve with the panel's multipliers: at most k − 1 ≤ delay products per
+  /// entry, then one reduction. Columns are independent, so they are split over threads.
+  func completePivotRows(top: Int, pivots: [Int], from c: Int) {
+    let k = pivots.count
+    let ar = arithmetic, a = _SharedPointer(base: self.a), n = self.n
+    parallelRanges(count: n - c, work: (n - c) * k * k / 2) { range in
+      let lo = c + range.lowerBound, hi = c + range.upperBound
+      for t in 1..<k {
+        let row = a.base + (top + t) * n
+        for s in 0..<t {
+          let f = row[pivots[s]]
+          if f == 0 { continue }
+          let urow = a.base + (top + s) * n
+          var j = lo
+          while j < hi {
+            row[j] -= f * urow[j]
+            j += 1
+          }
+        }
+        var j = lo
+        while j < hi {
+          row[j] = ar.reduce(row[j])
+          j += 1
+        }
+      }
+    }
   }
 
   func swapRows(_ i: Int, _ j: Int, from c: Int) {
