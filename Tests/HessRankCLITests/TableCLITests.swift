@@ -47,7 +47,7 @@ import Testing
     defer { try? FileManager.default.removeItem(at: dir) }
     let sweep = try CLITestSupport.write(Self.smallSweep, named: "small.json", in: dir)
     let out = { (name: String) in dir.appendingPathComponent(name).path }
-    let r = try runHessrank(["table", sweep, "--out", out("t.md"), "--out", out("t.csv"), "--out", out("t.json"),
+    let r = runHessrank(["table", sweep, "--out", out("t.md"), "--out", out("t.csv"), "--out", out("t.json"),
                              "--out", out("t.tex"), "--plot", out("t.svg"), "--jobs", "2"])
     #expect(r.status == 0, "\(r.stderr)")
     #expect(r.stdout.isEmpty, "tables go to the files")
@@ -68,9 +68,9 @@ import Testing
     #expect(svg.hasPrefix("<?xml") && svg.contains("<svg") && svg.hasSuffix("</svg>\n"))
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).allSatisfy { !$0.contains(".tmp-") }, "no temp files left")
 
-    let stdout = try runHessrank(["table", sweep, "--format", "csv"])
+    let stdout = runHessrank(["table", sweep, "--format", "csv"])
     #expect(stdout.status == 0 && stdout.stdout.hasPrefix("index,config_index"))
-    let list = try runHessrank(["table", sweep, "--list", "--shard", "1/4"])
+    let list = runHessrank(["table", sweep, "--list", "--shard", "1/4"])
     #expect(list.status == 0)
     #expect(list.stdout.hasPrefix("2 of 6 rows (6 configs × 1 seed(s)), shard 1/4, sweep "))
     #expect(list.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: "\t")[0] } == ["1", "5"])
@@ -91,7 +91,7 @@ import Testing
     let outFile = dir.appendingPathComponent("t.md").path
     for (i, (json, message)) in cases.enumerated() {
       let sweep = try CLITestSupport.write(json, named: "bad\(i).json", in: dir)
-      let r = try runHessrank(["table", sweep, "--resume", rowsFile, "--out", outFile])
+      let r = runHessrank(["table", sweep, "--resume", rowsFile, "--out", outFile])
       #expect(r.status == 2, "\(json)")
       #expect(r.stderr.hasPrefix("hessrank: error: \(sweep): ") && r.stderr.contains(message), "\(r.stderr)")
       #expect(r.stderr.split(separator: "\n").count == 1, "one line: \(r.stderr)")
@@ -102,10 +102,10 @@ import Testing
     for (args, message) in [(["--shard", "3/3"], "shard must be i/N"), (["--jobs", "0"], "--jobs must be"),
                             (["--x", "k"], "not an axis of the sweep"), (["--format", "xml"], "--format must be one of"),
                             (["--out", "/nonexistent/t.md"], "does not exist"), (["--bogus"], "unknown option --bogus")] {
-      let r = try runHessrank(["table", good] + args)
+      let r = runHessrank(["table", good] + args)
       #expect(r.status == 2 && r.stderr.contains(message), "\(args): \(r.stderr)")
     }
-    let missing = try runHessrank(["table", dir.appendingPathComponent("none.json").path])
+    let missing = runHessrank(["table", dir.appendingPathComponent("none.json").path])
     #expect(missing.status == 2 && missing.stderr.contains("no such file"))
   }
 
@@ -113,20 +113,20 @@ import Testing
     let dir = try CLITestSupport.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     let sweep = try CLITestSupport.write(Self.smallSweep, named: "small.json", in: dir)
-    let full = try runHessrank(["table", sweep, "--format", "json"])
+    let full = runHessrank(["table", sweep, "--format", "json"])
     #expect(full.status == 0)
     var shardFiles: [String] = []
     for i in 0..<3 {
       let file = dir.appendingPathComponent("shard-\(i).jsonl").path
       shardFiles.append(file)
-      let r = try runHessrank(["table", sweep, "--shard", "\(i)/3", "--resume", file, "--jobs", "1", "--format", "csv"])
+      let r = runHessrank(["table", sweep, "--shard", "\(i)/3", "--resume", file, "--jobs", "1", "--format", "csv"])
       #expect(r.status == 0, "\(r.stderr)")
       #expect(lines(file).count == 2)
     }
-    let partial = try runHessrank(["table", "merge", shardFiles[0], "--format", "json"])
+    let partial = runHessrank(["table", "merge", shardFiles[0], "--format", "json"])
     #expect(partial.status == 0 && partial.stderr.contains("4 of 6 rows missing (indices 1, 2, 4, 5)"), "\(partial.stderr)")
     // Shards in any order, one of them twice: every row once, in sweep order.
-    let merged = try runHessrank(["table", "merge", shardFiles[2], shardFiles[0], shardFiles[1], shardFiles[0], "--format", "json",
+    let merged = runHessrank(["table", "merge", shardFiles[2], shardFiles[0], shardFiles[1], shardFiles[0], "--format", "json",
                                   "--plot", dir.appendingPathComponent("m.svg").path])
     #expect(merged.status == 0, "\(merged.stderr)")
     #expect(!merged.stderr.contains("missing"))
@@ -136,10 +136,10 @@ import Testing
     let other = try CLITestSupport.write(Self.smallSweep.replacingOccurrences(of: "\"samples\": 10", with: "\"samples\": 11"),
                                          named: "other.json", in: dir)
     let otherRows = dir.appendingPathComponent("other.jsonl").path
-    #expect(try runHessrank(["table", other, "--shard", "0/6", "--resume", otherRows]).status == 0)
-    let mixed = try runHessrank(["table", "merge", shardFiles[0], otherRows])
+    #expect(runHessrank(["table", other, "--shard", "0/6", "--resume", otherRows]).status == 0)
+    let mixed = runHessrank(["table", "merge", shardFiles[0], otherRows])
     #expect(mixed.status == 2 && mixed.stderr.contains("rows of 2 different sweeps"), "\(mixed.stderr)")
-    let notRows = try runHessrank(["table", "merge", sweep])
+    let notRows = runHessrank(["table", "merge", sweep])
     #expect(notRows.status == 2 && notRows.stderr.contains("is not a file of table rows"), "\(notRows.stderr)")
   }
 
@@ -167,10 +167,10 @@ import Testing
     let survived = lines(rowsFile).count
     #expect(survived >= 1 && survived < 10)
 
-    let resumed = try runHessrank(["table", sweep, "--resume", rowsFile, "--jobs", "2", "--format", "json"])
+    let resumed = runHessrank(["table", sweep, "--resume", rowsFile, "--jobs", "2", "--format", "json"])
     #expect(resumed.status == 0, "\(resumed.stderr)")
     #expect(resumed.stderr.contains("(\(10 - survived) computed, \(survived) from \(rowsFile))"), "\(resumed.stderr)")
-    let fresh = try runHessrank(["table", sweep, "--jobs", "2", "--format", "json"])
+    let fresh = runHessrank(["table", sweep, "--jobs", "2", "--format", "json"])
     #expect(fresh.status == 0)
     let a = try jsonRows(resumed.stdout), b = try jsonRows(fresh.stdout)
     #expect(a.count == 10)
