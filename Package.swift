@@ -25,7 +25,7 @@ let package = Package(
     .target(name: "HessianReference", dependencies: ["Exact", "ConvNet"]),
     .target(name: "Hessian", dependencies: ["Exact", "ConvNet", "ExactLinearAlgebra", "CLapack"]),
     .executableTarget(name: "hessrank", dependencies: ["Exact", "ExactLinearAlgebra", "ConvNet", "Hessian", "FloatCheck"]),
-    .executableTarget(name: "hessrank-bench", dependencies: ["Exact", "ExactLinearAlgebra"]),
+    .executableTarget(name: "hessrank-bench", dependencies: ["Exact", "ExactLinearAlgebra", "ConvNet", "Hessian"]),
     .testTarget(name: "ExactTests", dependencies: ["Exact"]),
     .testTarget(name: "ExactLinearAlgebraTests", dependencies: ["Exact", "ExactLinearAlgebra"]),
     .testTarget(name: "ConvNetTests", dependencies: ["Exact", "ConvNet", "HessianReference"], exclude: ["Fixtures"]),
