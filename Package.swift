@@ -27,7 +27,7 @@ let package = Package(
     // Sweeps, tables and plots over many configs (parallel, resumable, shardable).
     .target(name: "Reports", dependencies: ["Exact", "ConvNet", "Hessian", "ExactLinearAlgebra"]),
     .executableTarget(name: "hessrank", dependencies: ["Exact", "ExactLinearAlgebra", "ConvNet", "Hessian", "FloatCheck", "Reports"]),
-    .executableTarget(name: "hessrank-bench", dependencies: ["Exact", "ExactLinearAlgebra"]),
+    .executableTarget(name: "hessrank-bench", dependencies: ["Exact", "ExactLinearAlgebra", "ConvNet", "Hessian"]),
     .testTarget(name: "ExactTests", dependencies: ["Exact"]),
     .testTarget(name: "ExactLinearAlgebraTests", dependencies: ["Exact", "ExactLinearAlgebra"]),
     .testTarget(name: "ConvNetTests", dependencies: ["Exact", "ConvNet", "HessianReference"], exclude: ["Fixtures"]),

@@ -222,10 +222,8 @@ public enum HessianRanks {
       }
       if wanted.contains(.loss), let hf {
         progress("  building n·H_L = JᵀJ + n·H_f")
-        let gram = GramProduct.gram(jac, field: field, threads: options.threads)
-        var hl = ScalarMatrix(rows: hf.rows, cols: hf.cols, storage: gram)
-        for i in hl.storage.indices { hl.storage[i] = pf.add(hl.storage[i], field.residue(hf.storage[i])) }
-        record(.loss, hl, extra: jacSeconds, montgomery: false)
+        record(.loss, lossMatrix(jacobian: jac, functional: hf, field: field, threads: options.threads), extra: jacSeconds,
+               montgomery: false)
       }
     }
     guard usedPrimes > 0 else { throw HessianRankError.noUsablePrime }
@@ -244,9 +242,19 @@ public enum HessianRanks {
     }
   }
 
+  /// n·H_L = JᵀJ + n·H_f as residues in [0, p), from J and n·H_f in Montgomery form (the Gram
+  /// product through BLAS on exact integer-valued doubles, see `GramProduct`; `threads` BLAS threads).
+  public static func lossMatrix(jacobian: ScalarMatrix<UInt64>, functional hf: ScalarMatrix<UInt64>,
+                                field: MontgomeryField, threads: Int = 2) -> ScalarMatrix<UInt64> {
+    let pf = PrimeField(unchecked: field.p)
+    var hl = ScalarMatrix(rows: hf.rows, cols: hf.cols, storage: GramProduct.gram(jacobian, field: field, threads: threads))
+    for i in hl.storage.indices { hl.storage[i] = pf.add(hl.storage[i], field.residue(hf.storage[i])) }
+    return hl
+  }
+
   /// A `ModularMatrix` of residues in [0, p), converting from Montgomery forms when `field`
   /// is given.
-  static func modularMatrix(_ m: ScalarMatrix<UInt64>, field: MontgomeryField?, prime: PrimeField) -> ModularMatrix {
+  public static func modularMatrix(_ m: ScalarMatrix<UInt64>, field: MontgomeryField?, prime: PrimeField) -> ModularMatrix {
     var out = ModularMatrix(rows: m.rows, cols: m.cols, field: prime)
     out.withUnsafeMutableBufferPointer { buf in
       if let field {

@@ -47,6 +47,14 @@ enum BenchmarkRunner {
       runChild(args[1])
       return
     }
+    if args.first == "--hessian-case", args.count == 2 {
+      HessianBenchmarks.runChild(args[1])
+      return
+    }
+    if args.first == "hessians" {
+      HessianBenchmarks.main(Array(args.dropFirst()))
+      return
+    }
     if args.contains("--help") || args.contains("-h") {
       print(usage)
       return

@@ -22,7 +22,9 @@ enum MatrixRankCommand: Subcommand {
     OPTIONS:
       --method auto      (default) rank profile modulo a random prime, then an exact proof:
                          a nonsingular minor plus exact kernel vectors (or rank = min(m, n)).
-                         Always proved; a bad prime only costs another attempt.
+                         Always proved; a bad prime only costs another attempt. Large
+                         low-rank matrices make the exact kernel (and certificate) large:
+                         a 1000×1000 matrix of rank 250 takes about 20 s.
       --method bareiss   fraction-free Bareiss elimination over Z: exact, deterministic,
                          slow for large matrices.
       --method modular   maximum rank modulo N random primes: a proved lower bound that equals
