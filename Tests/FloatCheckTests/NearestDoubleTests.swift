@@ -33,7 +33,7 @@ import Testing
     var rng = SeededRandom(seed: 11)
     var samples: [Double] = [1, -1, 0.1, -0.3, 1e308, -1e-308, .leastNonzeroMagnitude, -.leastNonzeroMagnitude,
                              .leastNormalMagnitude, Double.leastNormalMagnitude.nextDown, .greatestFiniteMagnitude,
-                             -.greatestFiniteMagnitude, 0x1p-1022, 0x1.ffffffffffffep-1023, 3 * 0x1p-1074]
+                             -.greatestFiniteMagnitude, 0x1p-1022, Double(bitPattern: 0x000F_FFFF_FFFF_FFFF), 3 * 0x1p-1074]
     while samples.count < 3000 {
       let x = Double(bitPattern: rng.next())
       if x.isFinite { samples.append(x) }
