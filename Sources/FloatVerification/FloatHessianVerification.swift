@@ -69,11 +69,12 @@ public struct FloatHessianVerification: Sendable, Codable {
   /// True when every rule and the claimed rank are CORRECT.
   public var allCorrect: Bool
 
-  /// The worst verdict: WRONG over FRAGILE over CORRECT.
-  public var overallVerdict: FloatRankVerdict {
-    let all = analysis.rules.map(\.verdict) + (claimed.map { [$0.verdict] } ?? [])
-    if all.contains(.wrong) { return .wrong }
-    if all.contains(.fragile) { return .fragile }
+  /// The worst verdict of the rules and the claimed rank: WRONG over FRAGILE over CORRECT.
+  public var verdict: FloatRankVerdict
+
+  static func worst(_ verdicts: [FloatRankVerdict]) -> FloatRankVerdict {
+    if verdicts.contains(.wrong) { return .wrong }
+    if verdicts.contains(.fragile) { return .fragile }
     return .correct
   }
 
@@ -171,8 +172,8 @@ public struct FloatHessianVerification: Sendable, Codable {
     }
     self.warnings = Self.scaleWarnings(float: floatValues, exact: exact.storage, bound: bound.upperBound,
                                        sigmaMax: analysis.sigmaMax, n: n)
-    self.allCorrect = false
-    self.allCorrect = overallVerdict == .correct
+    self.verdict = Self.worst(analysis.rules.map(\.verdict) + (claimed.map { [$0.verdict] } ?? []))
+    self.allCorrect = verdict == .correct
   }
 
   /// A hint when H_float is far from H_exact but close to a multiple of it: the usual cause
@@ -213,14 +214,16 @@ public struct FloatHessianVerification: Sendable, Codable {
     }
     for w in warnings { lines.append("warning: \(w)") }
     lines.append("")
-    let bad = analysis.rules.filter { $0.verdict != .correct }.map(\.rule) + (claimed.map { $0.verdict == .correct ? [] : ["claimed rank"] } ?? [])
-    switch overallVerdict {
+    var judged = analysis.rules.map { ($0.rule, $0.verdict, $0.difference) }
+    if let c = claimed { judged.append(("claimed rank", c.verdict, c.difference)) }
+    let others = judged.filter { $0.1 != .correct }.map { name, v, d in
+      "\(name) \(v.rawValue)" + (d == 0 ? "" : " (\(d > 0 ? "+" : "")\(d))")
+    }
+    switch verdict {
     case .correct:
-      lines.append("verdict: CORRECT — every rule\(claimed == nil ? "" : " and the claimed rank") give\(claimed == nil ? "s" : "") the exact rank \(exactRank), with provably safe tolerances")
-    case .fragile:
-      lines.append("verdict: FRAGILE — \(bad.joined(separator: ", ")) give the exact rank only by luck of the rounding")
-    case .wrong:
-      lines.append("verdict: WRONG — not CORRECT: \(bad.joined(separator: ", "))")
+      lines.append("verdict: CORRECT — \(judged.map(\.0).joined(separator: ", ")) give the exact rank \(exactRank) with provably safe tolerances")
+    case .fragile, .wrong:
+      lines.append("verdict: \(verdict.rawValue) — \(others.joined(separator: ", "))")
     }
     return lines.joined(separator: "\n")
   }

@@ -62,7 +62,7 @@ enum NetworkFixture {
     #expect(v.analysis.rules.map(\.rank) == [25, 25, 25])
     #expect(v.analysis.rules.allSatisfy { $0.verdict == .wrong && $0.difference == -2 })
     #expect(v.analysis.provablySafeTolerances.isEmpty)
-    #expect(v.overallVerdict == .wrong && !v.allCorrect)
+    #expect(v.verdict == .wrong && !v.allCorrect)
     #expect(v.text.contains("verdict: WRONG"))
   }
 
