@@ -15,6 +15,18 @@ public enum FloatHessianSource: Sendable {
   case builtFloat64
 }
 
+/// How the exact rank r* is obtained.
+public enum ExactRankMethod: Sendable, Equatable {
+  /// `ExactRank.certify`: a nonsingular r*×r* minor and exact kernel vectors checked against
+  /// every row — r* is proved. The kernel is solved over Z, so its cost grows with the bit
+  /// size of the row-scaled Hessian (dyadic entries of float weights make large integers).
+  case certified
+  /// `ModularRank.rank` modulo `primes` random word-size primes: a proved lower bound on r*,
+  /// equal to it unless every prime divides one nonzero minor (probability bounded in the
+  /// report); proved outright when it is full. Fast at any bit size.
+  case modular(primes: Int)
+}
+
 /// The verdict on a rank someone claims (from a paper, a log, a script's `matrix_rank`).
 public struct ClaimedRankResult: Sendable, Equatable, Codable {
   /// The claimed rank.
@@ -51,8 +63,13 @@ public struct FloatHessianVerification: Sendable, Codable {
   public var floatHessian: String
   /// The exact rank r* of the Hessian over Q.
   public var exactRank: Int
-  /// How r* was proved (the certificate's method).
+  /// How r* was obtained (the certificate's or the modular method).
   public var exactRankProof: String
+  /// True when r* is proved; false for a modular lower bound that is not full rank (then
+  /// a rule reporting fewer than r* is still proved WRONG).
+  public var exactRankProved: Bool
+  /// For an unproved modular r*: a bound on the probability that the rank over Q is larger.
+  public var exactRankFailureBound: Double?
   /// max |H_float − H_exact| over the entries, rounded up to a double.
   public var maxEntryDifference: Double
   /// The rigorous bounds on ‖H_float − H_exact‖₂ by each inequality (see `DifferenceNormBound`).
@@ -108,7 +125,7 @@ public struct FloatHessianVerification: Sendable, Codable {
   /// `TensorFileError.nonFinite`.
   public init(instance: NetworkInstance, kind: HessianKind, floatHessian source: FloatHessianSource,
               rules: [ToleranceRule] = ToleranceRule.standard, claimedRank: Int? = nil,
-              progress: (String) -> Void = { _ in }) throws {
+              rankMethod: ExactRankMethod = .certified, progress: (String) -> Void = { _ in }) throws {
     let p = instance.plan.parameterCount, n = instance.sampleCount, k = instance.plan.outputSize
     if let c = claimedRank, !(0...p).contains(c) {
       throw FloatVerificationError.claimedRankOutOfRange(c, parameters: p)
@@ -140,14 +157,31 @@ public struct FloatHessianVerification: Sendable, Codable {
     }
     progress("exact Hessian over Q")
     let exact = try Self.exactHessian(instance, kind: kind)
-    progress("exact rank (p = \(p))")
-    let certificate = ExactRank.certify(IntegerMatrix(rationalRows: exact.nestedRows))
+    let integerMatrix = IntegerMatrix(rationalRows: exact.nestedRows)
+    let rank: Int
+    switch rankMethod {
+    case .certified:
+      progress("exact rank, certified (p = \(p), entries up to \(integerMatrix.maxEntryBits) bits)")
+      let certificate = ExactRank.certify(integerMatrix)
+      rank = certificate.rank
+      self.exactRankProof = certificate.method ?? "certified"
+      self.exactRankProved = certificate.provesExactRank
+      self.exactRankFailureBound = nil
+    case .modular(let primes):
+      progress("exact rank modulo \(primes) prime(s) (p = \(p))")
+      let result = ModularRank.rank(of: integerMatrix, primes: max(primes, 1))
+      rank = result.rank
+      self.exactRankProved = result.isProved
+      self.exactRankFailureBound = result.isProved ? nil : result.failureProbabilityBound
+      self.exactRankProof = "largest rank modulo \(result.primes.count) random prime(s) in [2^24, 2^25)"
+        + (result.rank == p ? ", full rank" : "")
+    }
     progress("bound on ‖H_float − H_exact‖₂")
     let bound = try DifferenceNormBound(float: floatValues, exact: exact.storage, rows: p, cols: p)
     progress("float spectrum (LAPACK, \(precision.rawValue))")
     let spectrum = try FloatSpectrum.singularValues(of: floatValues, rows: p, cols: p, precision: precision)
     let budget = ErrorBudget(matrixDifference: bound.upperBound, estimatingSolverErrorFor: spectrum)
-    let analysis = try FloatRankAnalysis(exactRank: certificate.rank, spectrum: spectrum, errorBudget: budget,
+    let analysis = try FloatRankAnalysis(exactRank: rank, spectrum: spectrum, errorBudget: budget,
                                          rules: rules)
 
     self.architecture = instance.plan.architecture.description
@@ -155,8 +189,7 @@ public struct FloatHessianVerification: Sendable, Codable {
     self.parameters = p
     self.samples = n
     self.outputs = k
-    self.exactRank = certificate.rank
-    self.exactRankProof = certificate.method ?? "certified"
+    self.exactRank = rank
     self.maxEntryDifference = RationalBounds.upperBound(bound.maxEntryDifference)
     self.differenceBounds = bound.bounds
     self.differenceMethod = bound.method
@@ -164,8 +197,8 @@ public struct FloatHessianVerification: Sendable, Codable {
     if let c = claimedRank {
       let s = spectrum.values
       let interval = ToleranceInterval(lower: c < s.count ? s[c] : 0, upper: c > 0 ? s[c - 1] : nil)
-      self.claimed = ClaimedRankResult(claimedRank: c, difference: c - certificate.rank,
-                                       verdict: c == certificate.rank ? .correct : .wrong,
+      self.claimed = ClaimedRankResult(claimedRank: c, difference: c - rank,
+                                       verdict: c == rank ? .correct : .wrong,
                                        tolerancesGivingClaim: interval)
     } else {
       self.claimed = nil
@@ -202,7 +235,9 @@ public struct FloatHessianVerification: Sendable, Codable {
     var lines = [
       "network    \(architecture): p = \(parameters), K = \(outputs), n = \(samples) (weights, inputs, targets read exactly)",
       "Hessian    \(kind.symbol) (\(kind.rawValue)), float matrix \(floatHessian)",
-      "exact      rank(\(kind.symbol)) = \(exactRank) over Q, proved (\(exactRankProof))",
+      exactRankProved
+        ? "exact      rank(\(kind.symbol)) = \(exactRank) over Q, proved (\(exactRankProof))"
+        : "exact      rank(\(kind.symbol)) ≥ \(exactRank) over Q, proved lower bound (\(exactRankProof)); equal unless every prime divides one nonzero minor (probability ≤ \(Self.format(exactRankFailureBound ?? 1))); verdicts take r* = \(exactRank), and a rule reporting fewer is proved WRONG",
       "difference max entry \(Self.format(maxEntryDifference)); ‖H_float − H_exact‖₂ ≤ \(Self.format(differenceBounds[differenceMethod] ?? 0)) (\(differenceMethod), rigorous)",
       "",
       analysis.text,

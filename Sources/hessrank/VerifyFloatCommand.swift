@@ -10,7 +10,7 @@ enum VerifyFloatCommand: Subcommand {
   static let name = "verify-float"
   static let abstract = "Verify a float Hessian's rank (PyTorch/JAX/NumPy) against the exact rank"
   static let spec = ArgumentSpec(
-    valued: ["weights", "data", "targets", "hessian", "kind", "claimed-rank", "rule"],
+    valued: ["weights", "data", "targets", "hessian", "kind", "claimed-rank", "rule", "method", "primes"],
     flags: ["json", "allow-extra-tensors"])
   static let help = """
     USAGE: hessrank verify-float <CONFIG|ARCH> --weights W.safetensors|DIR --data X.npy
@@ -46,6 +46,12 @@ enum VerifyFloatCommand: Subcommand {
       --rule RULE            a tolerance rule; repeat for several (default: numpy, torch, jax):
                              numpy | torch | jax | rtol=X | atol=X | numpy:tol=X |
                              torch:atol=X,rtol=Y | jax:rtol=X
+      --method M             how r* is obtained: auto (default: certified when p ≤ \(certifiedLimit),
+                             modular above), certified (proved: minor + exact kernel; slow for
+                             large p, since float weights make big integers), or modular (rank
+                             modulo random primes: a proved lower bound, exact unless every
+                             prime divides one minor — the report bounds that probability)
+      --primes N             primes for the modular method (default 4)
       --json                 print the report as JSON
 
     EXAMPLE:
@@ -54,7 +60,11 @@ enum VerifyFloatCommand: Subcommand {
 
     EXIT CODES: 0 every verdict is CORRECT; 1 some verdict is WRONG or FRAGILE; 2 bad input
     (missing or misshapen tensors, NaN/Inf, truncated files, a ReLU pre-activation exactly 0).
+    With an unproved modular r*, the verdicts take r* as the rank (see --method).
     """
+
+  /// Networks with at most this many parameters use the certified rank under `--method auto`.
+  static let certifiedLimit = 120
 
   static func run(_ args: ParsedArguments) throws -> Int32 {
     // The instance options of other commands (--targets random|zero, …) do not apply here.
@@ -80,6 +90,11 @@ enum VerifyFloatCommand: Subcommand {
     if args.value("claimed-rank") != nil {
       claimed = try args.int("claimed-rank", default: 0, range: 0...Int(Int32.max))
     }
+    let primes = try args.int("primes", default: 4, range: 1...64)
+    let methodName = args.value("method") ?? "auto"
+    guard ["auto", "certified", "modular"].contains(methodName) else {
+      throw CLIError("--method must be auto, certified or modular, got '\(methodName)'")
+    }
     let json = args.has("json")
     let progress = Progress(enabled: Console.stderrIsTerminal && !json)
     defer { progress.clear() }
@@ -98,9 +113,12 @@ enum VerifyFloatCommand: Subcommand {
       } else {
         source = .builtFloat64
       }
+      let p = instance.plan.parameterCount
+      let certified = methodName == "certified" || (methodName == "auto" && p <= certifiedLimit)
       verification = try FloatHessianVerification(
         instance: instance, kind: kind, floatHessian: source,
-        rules: rules.isEmpty ? ToleranceRule.standard : rules, claimedRank: claimed, progress: progress.say)
+        rules: rules.isEmpty ? ToleranceRule.standard : rules, claimedRank: claimed,
+        rankMethod: certified ? .certified : .modular(primes: primes), progress: progress.say)
     } catch let e as CLIError {
       throw e
     } catch {

@@ -59,6 +59,19 @@ import Testing
     #expect(plain.status == 0 && plain.stdout.contains("rank(H_o) = 16 over Q"), "\(plain.stdout)")
   }
 
+  @Test func modularRankIsAProvedLowerBoundWithTheSameVerdicts() throws {
+    let r = try Self.verify(["--hessian", "\(Self.net)/H64.npy", "--method", "modular", "--json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let o = try json(r.stdout)
+    #expect(o["exact_rank"] as? Int == 27 && o["exact_rank_proved"] as? Bool == false)
+    #expect((o["exact_rank_failure_bound"] as? Double).map { $0 > 0 && $0 < 1e-6 } == true)
+    #expect(o["all_correct"] as? Bool == true)
+    let certified = try json(try Self.verify(["--hessian", "\(Self.net)/H64.npy", "--json"]).stdout)
+    #expect(certified["exact_rank_proved"] as? Bool == true && certified["exact_rank_failure_bound"] == nil)
+    let bad = try Self.verify(["--method", "fast"])
+    #expect(bad.status == 2 && bad.stderr.contains("--method"))
+  }
+
   /// Bad inputs written to a temporary directory; each must give one error line and exit 2.
   @Test(arguments: ["truncated", "nan", "shape", "missing", "kink", "hessian-shape"])
   func badInputIsOneLineAndExitTwo(kind: String) throws {
