@@ -256,7 +256,11 @@ public struct FloatHessianVerification: Sendable, Codable {
     }
     switch verdict {
     case .correct:
-      lines.append("verdict: CORRECT — \(judged.map(\.0).joined(separator: ", ")) give the exact rank \(exactRank) with provably safe tolerances")
+      let names = analysis.rules.map(\.rule).joined(separator: ", ")
+      var line = "verdict: CORRECT — "
+      if !analysis.rules.isEmpty { line += "every rule (\(names)) gives the exact rank \(exactRank) with a provably safe tolerance" }
+      if claimed != nil { line += (analysis.rules.isEmpty ? "" : "; ") + "the claimed rank is the exact rank" }
+      lines.append(line)
     case .fragile, .wrong:
       lines.append("verdict: \(verdict.rawValue) — \(others.joined(separator: ", "))")
     }

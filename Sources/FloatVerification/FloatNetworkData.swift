@@ -22,6 +22,9 @@ public enum FloatVerificationError: Error, Equatable, CustomStringConvertible {
   case tooLarge(parameters: Int, bytes: Int, budget: Int)
   /// A claimed rank outside 0...p.
   case claimedRankOutOfRange(Int, parameters: Int)
+  /// An expected tensor is missing, but another, unexpected one has its shape: most often
+  /// PyTorch's layer indices shifted by an explicit `nn.Flatten()`.
+  case misnamedTensor(expected: String, found: String, shape: [Int])
 
   /// One line for the user.
   public var description: String {
@@ -44,6 +47,8 @@ public enum FloatVerificationError: Error, Equatable, CustomStringConvertible {
       return "the exact p × p matrices for p = \(p) need about \(bytes >> 20) MiB (budget \(budget >> 20) MiB)"
     case .claimedRankOutOfRange(let r, let p):
       return "the claimed rank \(r) is outside 0...\(p)"
+    case .misnamedTensor(let expected, let found, let shape):
+      return "no tensor '\(expected)' among the weights, but '\(found)' has its shape (\(shape.map(String.init).joined(separator: ", "))); hessrank counts the layers of the architecture string from 0 with the flatten implicit, so an nn.Flatten() in PyTorch shifts later indices: rename '\(found)' to '\(expected)'"
     }
   }
 }
@@ -92,8 +97,17 @@ public enum FloatNetworkData {
     } catch {
       throw FloatVerificationError.invalidInstance("\(error)")
     }
-    let theta = try ParameterMapping.exactParameters(weights, layout: try layout(of: architecture),
-                                                     allowExtra: allowExtraTensors)
+    let specs = try layout(of: architecture)
+    let theta: [Rational]
+    do {
+      theta = try ParameterMapping.exactParameters(weights, layout: specs, allowExtra: allowExtraTensors)
+    } catch TensorMappingError.missing(let name, let shape, _) {
+      let expected = Set(specs.map(\.name))
+      if let other = weights.values.filter({ !expected.contains($0.name) && $0.shape == shape }).map(\.name).sorted().first {
+        throw FloatVerificationError.misnamedTensor(expected: name, found: other, shape: shape)
+      }
+      throw TensorMappingError.missing(name: name, shape: shape, available: weights.keys.sorted())
+    }
     let k = plan.outputSize
     let x = try ParameterMapping.exactSamples(inputs, sampleShapes: inputSampleShapes(of: architecture))
     let y = try ParameterMapping.exactSamples(targets, sampleShapes: targetSampleShapes(outputs: k))

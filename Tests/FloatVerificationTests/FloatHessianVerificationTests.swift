@@ -138,6 +138,13 @@ enum NetworkFixture {
     #expect(throws: FloatVerificationError.sampleCountMismatch(inputs: 8, targets: 7)) {
       try FloatNetworkData.instance(architecture: NetworkFixture.architecture, weights: weights, inputs: x, targets: y7)
     }
+    // PyTorch's indices after an nn.Flatten(): 1.weight saved as 2.weight.
+    var shifted = weights
+    shifted["2.weight"] = shifted.removeValue(forKey: "1.weight")
+    shifted["2.weight"]?.name = "2.weight"
+    #expect(throws: FloatVerificationError.misnamedTensor(expected: "1.weight", found: "2.weight", shape: [2, 12])) {
+      try FloatNetworkData.instance(architecture: NetworkFixture.architecture, weights: shifted, inputs: x, targets: y)
+    }
     // X flattened to (n, 8) is the same data; (n, 2, 4) is not an input shape of 1x8.
     var flat = x
     flat.shape = [8, 8]
