@@ -16,13 +16,14 @@ let package = Package(
     .target(name: "Exact", dependencies: ["CGMP"]),
     .target(name: "ExactLinearAlgebra", dependencies: ["Exact", "CGMP"]),
     .target(name: "ConvNet", dependencies: ["Exact"]),
-    // LAPACKE + OpenBLAS (Debian's liblapacke-dev, libopenblas-dev): float spectra only.
+    // LAPACKE + OpenBLAS (Debian's liblapacke-dev, libopenblas-dev): float spectra, and the
+    // exact-integer Gram product of the modular Hessian builder (dsyrk on doubles < 2^53).
     .systemLibrary(name: "CLapack", providers: [.apt(["liblapacke-dev", "libopenblas-dev"])]),
     .target(name: "FloatCheck", dependencies: ["Exact", "CGMP", "CLapack"]),
     // Test-support library: an independent reference (direct loops, hyper-dual numbers) that
     // keeps the fast Toeplitz path honest. Used by tests only; not a product.
     .target(name: "HessianReference", dependencies: ["Exact", "ConvNet"]),
-    .target(name: "Hessian", dependencies: ["Exact", "ConvNet", "ExactLinearAlgebra"]),
+    .target(name: "Hessian", dependencies: ["Exact", "ConvNet", "ExactLinearAlgebra", "CLapack"]),
     // Float-vs-exact verification of a network's Hessian at float weights and data
     // (FloatCheck knows files, spectra and rules; this module knows networks).
     .target(name: "FloatVerification", dependencies: ["Exact", "ConvNet", "Hessian", "ExactLinearAlgebra", "FloatCheck"]),

@@ -1,4 +1,7 @@
+import CGMP
+import Dispatch
 import Exact
+import Synchronization
 
 /// Proved ranks over Q, each returned with the certificate that proves it.
 ///
@@ -17,9 +20,10 @@ public enum ExactRank {
     maxPrimes: Int = 20
   ) -> RankCertificate {
     let full = min(matrix.rows, matrix.cols)
-    let primes = ModularRank.randomPrimes(count: maxPrimes, seed: seed)
+    var primes = ModularRank.RandomPrimes(seed: seed)
     var best = -1
-    for p in primes {
+    for _ in 0..<maxPrimes {
+      let p = primes.next()
       let profile = matrix.residues(modulo: PrimeField(unchecked: p)).rankProfile(threads: threads)
       // A smaller rank than one already seen cannot be the rank over Q: skip it.
       guard profile.rank > best else { continue }
@@ -30,8 +34,9 @@ public enum ExactRank {
           rows: matrix.rows, cols: matrix.cols, rank: profile.rank, pivotRows: profile.pivotRows,
           pivotCols: profile.pivotCols, method: method + ", full rank")
       }
-      let kernel = kernelVectors(of: matrix, pivotRows: profile.pivotRows, pivotCols: profile.pivotCols)
-      if kernel.allSatisfy({ matrix.annihilates(indices: $0.indices, values: $0.values) }) {
+      let kernel = kernelVectors(
+        of: matrix, pivotRows: profile.pivotRows, pivotCols: profile.pivotCols, prime: p, threads: threads)
+      if annihilatesAll(matrix, kernel, threads: threads) {
         return RankCertificate(
           rows: matrix.rows, cols: matrix.cols, rank: profile.rank, pivotRows: profile.pivotRows,
           pivotCols: profile.pivotCols, kernel: kernel, method: method + " + exact kernel")
@@ -53,16 +58,52 @@ public enum ExactRank {
       method: "bareiss")
   }
 
+  /// True when M·v = 0 exactly for every vector (checked on all rows, split over threads).
+  public static func annihilatesAll(_ matrix: IntegerMatrix, _ vectors: [SparseIntegerVector], threads: Int) -> Bool {
+    let failed = Atomic<Bool>(false)
+    let words = matrix.wordEntries()
+    let parts = max(1, min(threads, vectors.count))
+    DispatchQueue.concurrentPerform(iterations: parts) { part in
+      var k = part
+      while k < vectors.count && !failed.load(ordering: .relaxed) {
+        if !matrix.annihilates(indices: vectors[k].indices, values: vectors[k].values, words: words) {
+          failed.store(true, ordering: .relaxed)
+        }
+        k += parts
+      }
+    }
+    return !failed.load(ordering: .relaxed)
+  }
+
   /// For each non-pivot column j, the integer vector v with M[R,C]·v[C] = −M[R,j]·v[j]
-  /// (primitive, v[j] > 0, zero at the other non-pivot columns). These are kernel vectors of
-  /// M exactly when the rows outside R depend on the rows in R, i.e. when |R| is the rank.
-  /// M[R, C] must be nonsingular.
-  public static func kernelVectors(of matrix: IntegerMatrix, pivotRows: [Int], pivotCols: [Int]) -> [SparseIntegerVector] {
+  /// (v[j] > 0, zero at the other non-pivot columns). These are kernel vectors of M exactly
+  /// when the rows outside R depend on the rows in R, i.e. when |R| is the rank. M[R, C] must
+  /// be nonsingular (and, when `prime` is given, nonsingular modulo it).
+  ///
+  /// With `prime` (a prime the fast modular kernel accepts) the system is solved by p-adic
+  /// lifting (`DixonLifting`); otherwise, or when the entries are too large for it, by
+  /// fraction-free Gauss–Jordan elimination.
+  public static func kernelVectors(
+    of matrix: IntegerMatrix, pivotRows: [Int], pivotCols: [Int], prime: UInt64? = nil,
+    threads: Int = ModularElimination.defaultThreads
+  ) -> [SparseIntegerVector] {
     let n = matrix.cols
     var isPivot = [Bool](repeating: false, count: n)
     for c in pivotCols { isPivot[c] = true }
     let others = (0..<n).filter { !isPivot[$0] }
     if others.isEmpty { return [] }
+    if let p = prime {
+      let b = matrix.submatrix(rows: pivotRows, cols: pivotCols)
+      let rhs = matrix.submatrix(rows: pivotRows, cols: others)
+      for k in 0..<(rhs.rows * rhs.cols) { __gmpz_neg(rhs.storage + k, rhs.storage + k) }
+      if let (z, d) = DixonLifting.solve(b, rhs, prime: p, threads: threads) {
+        return others.enumerated().map { (k, j) in
+          var pairs: [(Int, BigInt)] = [(j, d)]
+          for t in 0..<pivotCols.count { pairs.append((pivotCols[t], z[t, k])) }
+          return SparseIntegerVector(pairs: pairs).dividedByContent(startingWith: d)
+        }
+      }
+    }
     // Gauss–Jordan on M[R, C ++ others]: the pivots fall on the first |C| columns.
     let sub = matrix.submatrix(rows: pivotRows, cols: pivotCols + others)
     let form = sub.fractionFreeReducedForm(columnOrder: Array(0..<pivotCols.count))

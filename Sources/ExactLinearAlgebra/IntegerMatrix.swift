@@ -34,6 +34,13 @@ public final class IntegerMatrix: @unchecked Sendable {
     for k in 0..<count { __gmpz_init(storage + k) }
   }
 
+  /// Takes ownership of `storage`: rows·cols initialised `mpz_t`s (capacity at least 1).
+  init(adopting storage: UnsafeMutablePointer<__mpz_struct>, rows: Int, cols: Int) {
+    self.rows = rows
+    self.cols = cols
+    self.storage = storage
+  }
+
   deinit {
     for k in 0..<(rows * cols) { __gmpz_clear(storage + k) }
     storage.deallocate()
@@ -182,14 +189,76 @@ public final class IntegerMatrix: @unchecked Sendable {
 
   /// True when M·v = 0 over Z for the sparse vector v with the given nonzero positions and
   /// values (`indices` must lie in 0..<cols). Stops at the first nonzero entry of M·v.
+  ///
+  /// When the matrix entries fit in a machine word (the usual case), each row's sum is
+  /// accumulated at the limb level, positive and negative products in two separate
+  /// accumulators (`mpn_addmul_1`), and the two are compared at the end.
   public func annihilates(indices: [Int], values: [BigInt]) -> Bool {
+    annihilates(indices: indices, values: values, words: wordEntries())
+  }
+
+  /// The entries as machine integers (row-major), or nil when one does not fit.
+  func wordEntries() -> [Int]? {
+    var out = [Int](repeating: 0, count: rows * cols)
+    for k in 0..<(rows * cols) {
+      guard cgmp_mpz_fits_slong_p(storage + k) != 0 else { return nil }
+      out[k] = __gmpz_get_si(storage + k)
+    }
+    return out
+  }
+
+  /// `annihilates(indices:values:)` with the word entries computed once by the caller.
+  func annihilates(indices: [Int], values: [BigInt], words: [Int]?) -> Bool {
     precondition(indices.count == values.count, "indices and values differ in length")
     precondition(indices.allSatisfy { $0 >= 0 && $0 < cols }, "index out of range")
+    let k = indices.count
+    if k == 0 || rows == 0 { return true }
+    let v = MPZScratch(k)
+    var maxLimbs = 0
+    for t in 0..<k {
+      values[t].copy(into: v[t])
+      maxLimbs = max(maxLimbs, Int(v[t].pointee._mp_size.magnitude))
+    }
+    guard let words = words else { return annihilatesExactly(indices: indices, v: v) }
+    // Σ of k products < k·2^64·2^(64·maxLimbs): two extra limbs suffice for k < 2^64.
+    let width = maxLimbs + 2
+    let acc = UnsafeMutablePointer<mp_limb_t>.allocate(capacity: 2 * width)
+    defer { acc.deallocate() }
+    let positive = acc, negative = acc + width
+    let limbs = (0..<k).map { v[$0].pointee._mp_d }
+    let sizes = (0..<k).map { Int(v[$0].pointee._mp_size) }
+    return words.withUnsafeBufferPointer { w in
+      for i in 0..<rows {
+        acc.initialize(repeating: 0, count: 2 * width)
+        let row = i * cols
+        for t in 0..<k {
+          let a = w[row + indices[t]]
+          let size = sizes[t]
+          if a == 0 || size == 0 { continue }
+          let n = size.magnitude
+          let target = (a > 0) == (size > 0) ? positive : negative
+          var carry = __gmpn_addmul_1(target, limbs[t], mp_size_t(n), a.magnitude)
+          var idx = Int(n)
+          while carry != 0 {
+            let (sum, overflow) = target[idx].addingReportingOverflow(carry)
+            target[idx] = sum
+            carry = overflow ? 1 : 0
+            idx += 1
+          }
+        }
+        for x in 0..<width where positive[x] != negative[x] { return false }
+      }
+      return true
+    }
+  }
+
+  /// The general path of `annihilates`: exact sums with `mpz_addmul`.
+  private func annihilatesExactly(indices: [Int], v: MPZScratch) -> Bool {
     let sum = MPZScratch(1)
     for i in 0..<rows {
       __gmpz_set_ui(sum[0], 0)
       let row = storage + i * cols
-      for (j, x) in zip(indices, values) { x.withMPZ { __gmpz_addmul(sum[0], row + j, $0) } }
+      for (t, j) in indices.enumerated() { __gmpz_addmul(sum[0], row + j, v[t]) }
       if cgmp_mpz_sgn(sum[0]) != 0 { return false }
     }
     return true

@@ -42,20 +42,20 @@ public struct MatrixRankCertificateFile: Codable, Sendable, Equatable {
 
   /// The embedded matrix, parsed; throws `MatrixFileError` for malformed entries or shapes.
   public func rationalRows() throws -> [[Rational]] {
-    let where_ = "certificate matrix"
+    let place = "certificate matrix"
     guard matrix.entries.count == matrix.rows else {
-      throw MatrixFileError(source: where_, message: "declares \(matrix.rows) rows but lists \(matrix.entries.count)")
+      throw MatrixFileError(source: place, message: "declares \(matrix.rows) rows but lists \(matrix.entries.count)")
     }
     return try matrix.entries.enumerated().map { (i, row) in
       guard row.count == matrix.cols else {
         throw MatrixFileError(
-          source: where_, line: i + 1, message: "row \(i) has \(row.count) entries, expected \(matrix.cols)")
+          source: place, line: i + 1, message: "row \(i) has \(row.count) entries, expected \(matrix.cols)")
       }
       return try row.enumerated().map { (j, s) in
         do {
           return try Rational(parsing: s)
         } catch let e as ExactNumberError {
-          throw MatrixFileError(source: where_, line: i + 1, column: j + 1, message: e.description)
+          throw MatrixFileError(source: place, line: i + 1, column: j + 1, message: e.description)
         }
       }
     }

@@ -59,22 +59,15 @@ public enum ModularElimination {
     let m = matrix.rows, n = matrix.cols
     if m == 0 || n == 0 { return Outcome(rank: 0, pivotRows: [], pivotCols: [], pivotValues: []) }
     let p = matrix.field.p
-    guard let delay = delay(forPrime: p) else {
+    guard let arithmetic = _CentredArithmetic(prime: p) else {
       return genericElimination(of: matrix)
     }
     let work = UnsafeMutablePointer<Double>.allocate(capacity: m * n)
     defer { work.deallocate() }
-    let half = p / 2
     matrix.withUnsafeBufferPointer { src in
-      for k in 0..<(m * n) {
-        var x = src[k]
-        if x >= p { x %= p }
-        work[k] = x > half ? -Double(p - x) : Double(x)
-      }
+      for k in 0..<(m * n) { work[k] = arithmetic.centred(src[k]) }
     }
-    var kernel = _CentredDoubleElimination(
-      p: p, delay: delay, rows: m, cols: n, a: work, threads: max(1, threads))
-    return kernel.run()
+    return _CentredDoubleElimination(arithmetic: arithmetic, rows: m, cols: n, a: work, threads: max(1, threads)).run()
   }
 
   /// The unblocked reference elimination on `UInt64` residues (any prime below 2^63).
@@ -108,61 +101,29 @@ public enum ModularElimination {
   }
 }
 
-/// A pointer that may cross into `concurrentPerform` (each thread touches disjoint rows).
-struct _SharedPointer<T>: @unchecked Sendable {
-  let base: UnsafeMutablePointer<T>
-}
-
 /// The blocked elimination on centred residues stored in doubles (see `ModularElimination`).
-struct _CentredDoubleElimination: @unchecked Sendable {
-  // @unchecked Sendable: threads of one trailing update write disjoint rows of `a`.
-  let p: Double
-  let pInverse: Double
-  let pInt: UInt64
-  let delay: Int
+struct _CentredDoubleElimination {
+  let arithmetic: _CentredArithmetic
   let m: Int
   let n: Int
   let a: UnsafeMutablePointer<Double>
   let threads: Int
-  /// 1.5·2^52: adding and subtracting it rounds a double of magnitude < 2^51 to an integer.
-  static let roundingConstant: Double = 6_755_399_441_055_744.0
 
-  init(p: UInt64, delay: Int, rows: Int, cols: Int, a: UnsafeMutablePointer<Double>, threads: Int) {
-    self.p = Double(p)
-    self.pInverse = 1.0 / Double(p)
-    self.pInt = p
-    self.delay = delay
+  init(arithmetic: _CentredArithmetic, rows: Int, cols: Int, a: UnsafeMutablePointer<Double>, threads: Int) {
+    self.arithmetic = arithmetic
     self.m = rows
     self.n = cols
     self.a = a
     self.threads = threads
   }
 
-  @inline(__always) func reduce(_ x: Double) -> Double {
-    let q = (x * pInverse + Self.roundingConstant) - Self.roundingConstant
-    return x - q * p
-  }
-
-  @inline(__always) func reduce(_ x: SIMD4<Double>) -> SIMD4<Double> {
-    let c = SIMD4<Double>(repeating: Self.roundingConstant)
-    let q = (x * pInverse + c) - c
-    return x - q * p
-  }
-
-  /// The centred inverse of a nonzero centred residue.
-  func inverse(_ x: Double) -> Double {
-    let v = Int64(x)
-    let u = v < 0 ? UInt64(Int64(pInt) + v) : UInt64(v)
-    let inv = PrimeField(unchecked: pInt).inverse(u)!  // x ≢ 0 (|x| < p and x ≠ 0)
-    return inv > pInt / 2 ? -Double(pInt - inv) : Double(inv)
-  }
-
-  mutating func run() -> ModularElimination.Outcome {
+  func run() -> ModularElimination.Outcome {
+    let ar = arithmetic
     var perm = Array(0..<m)
     var pivotCols: [Int] = []
     var pivotValues: [UInt64] = []
     pivotCols.reserveCapacity(min(m, n))
-    let panelWidth = min(delay, 32)
+    let panelWidth = min(ar.delay, 32)
     var r = 0
     var c0 = 0
     var panelPivots: [Int] = []
@@ -178,50 +139,20 @@ struct _CentredDoubleElimination: @unchecked Sendable {
           swapRows(piv, r, from: c0)
           perm.swapAt(piv, r)
         }
-        let prow = a + r * n
-        let pv = Int64(prow[c])
-        pivotValues.append(pv < 0 ? UInt64(Int64(pInt) + pv) : UInt64(pv))
-        let inv = inverse(prow[c])
-        for i in (r + 1)..<m {
-          let row = a + i * n
-          let x = row[c]
-          if x == 0 { continue }
-          let f = reduce(x * inv)
-          row[c] = f
-          var j = c + 1
-          while j < cEnd {
-            row[j] = reduce(row[j] - f * prow[j])
-            j += 1
-          }
-        }
+        pivotValues.append(ar.residue(a[r * n + c]))
+        eliminateBelow(pivotRow: r, column: c, panelEnd: cEnd)
         panelPivots.append(c)
         pivotCols.append(c)
         r += 1
       }
       let k = panelPivots.count
       if k > 0 && cEnd < n {
-        // 2. Complete the panel's pivot rows on the trailing columns (unit lower solve).
+        // 2. Complete the panel's pivot rows on the trailing columns (unit lower solve):
+        //    at most k − 1 ≤ delay products per entry, then one reduction.
         let top = r - k
-        for t in 1..<max(k, 1) {
-          let row = a + (top + t) * n
-          for s in 0..<t {
-            let f = row[panelPivots[s]]
-            if f == 0 { continue }
-            let urow = a + (top + s) * n
-            var j = cEnd
-            while j < n {
-              row[j] -= f * urow[j]
-              j += 1
-            }
-          }
-          var j = cEnd
-          while j < n {
-            row[j] = reduce(row[j])
-            j += 1
-          }
-        }
+        if k > 1 { completePivotRows(top: top, pivots: panelPivots, from: cEnd) }
         // 3. Trailing update of the rows below the pivots: one product, one reduction.
-        if r < m { trailingUpdate(top: top, below: r, k: k, pivots: panelPivots, from: cEnd) }
+        if r < m { trailingUpdate(top: top, below: r, pivots: panelPivots, from: cEnd) }
       }
       // 4. Stop early when the rows below the pivots are zero (checked when a panel column
       //    had no pivot, the sign of rank deficiency).
@@ -231,6 +162,72 @@ struct _CentredDoubleElimination: @unchecked Sendable {
     }
     return ModularElimination.Outcome(
       rank: r, pivotRows: Array(perm[0..<r]), pivotCols: pivotCols, pivotValues: pivotValues)
+  }
+
+  /// Splits 0..<count into `threads` ranges run concurrently when `work` is large enough to
+  /// pay for the synchronisation; otherwise runs one range inline.
+  func parallelRanges(count: Int, work: Int, _ body: @escaping @Sendable (Range<Int>) -> Void) {
+    let parts = threads > 1 && work >= 1 << 16 ? min(threads, max(1, count / 64)) : 1
+    if parts <= 1 {
+      body(0..<count)
+      return
+    }
+    DispatchQueue.concurrentPerform(iterations: parts) { t in
+      body((count * t / parts)..<(count * (t + 1) / parts))
+    }
+  }
+
+  /// Eliminates column `c` below the pivot row within the panel columns c+1..<panelEnd,
+  /// storing the multipliers in column c (immediate reduction; rows split over threads).
+  func eliminateBelow(pivotRow r: Int, column c: Int, panelEnd: Int) {
+    let prow = a + r * n
+    let inv = arithmetic.inverse(prow[c])
+    let ar = arithmetic, a = _SharedPointer(base: self.a), n = self.n
+    let rows = m - r - 1
+    parallelRanges(count: rows, work: rows * (panelEnd - c)) { range in
+      let prow = a.base + r * n
+      for i in range {
+        let row = a.base + (r + 1 + i) * n
+        let x = row[c]
+        if x == 0 { continue }
+        let f = ar.reduce(x * inv)
+        row[c] = f
+        var j = c + 1
+        while j < panelEnd {
+          row[j] = ar.reduce(row[j] - f * prow[j])
+          j += 1
+        }
+      }
+    }
+  }
+
+  /// Completes the panel's pivot rows top..<top+k on the trailing columns from..<n by the unit
+  /// lower triangular solve with the panel's multipliers: at most k − 1 ≤ delay products per
+  /// entry, then one reduction. Columns are independent, so they are split over threads.
+  func completePivotRows(top: Int, pivots: [Int], from c: Int) {
+    let k = pivots.count
+    let ar = arithmetic, a = _SharedPointer(base: self.a), n = self.n
+    parallelRanges(count: n - c, work: (n - c) * k * k / 2) { range in
+      let lo = c + range.lowerBound, hi = c + range.upperBound
+      for t in 1..<k {
+        let row = a.base + (top + t) * n
+        for s in 0..<t {
+          let f = row[pivots[s]]
+          if f == 0 { continue }
+          let urow = a.base + (top + s) * n
+          var j = lo
+          while j < hi {
+            row[j] -= f * urow[j]
+            j += 1
+          }
+        }
+        var j = lo
+        while j < hi {
+          row[j] = ar.reduce(row[j])
+          j += 1
+        }
+      }
+    }
   }
 
   func swapRows(_ i: Int, _ j: Int, from c: Int) {
@@ -247,110 +244,18 @@ struct _CentredDoubleElimination: @unchecked Sendable {
   }
 
   /// C −= L·U with C = rows below..<m, columns from..<n; L[i][s] = a[i][pivots[s]] and U the
-  /// pivot rows top..<top+k on the same columns. One reduction per entry (k ≤ delay).
-  func trailingUpdate(top: Int, below: Int, k: Int, pivots: [Int], from c: Int) {
-    let rowsC = m - below, colsC = n - c
-    // Pack L (rowsC × k) and U (k × colsC) contiguously.
+  /// pivot rows top..<top+k on the same columns.
+  func trailingUpdate(top: Int, below: Int, pivots: [Int], from c: Int) {
+    let k = pivots.count
+    let rowsC = m - below
     let l = UnsafeMutablePointer<Double>.allocate(capacity: rowsC * k)
-    let u = UnsafeMutablePointer<Double>.allocate(capacity: k * colsC)
-    defer {
-      l.deallocate()
-      u.deallocate()
-    }
+    defer { l.deallocate() }
     for i in 0..<rowsC {
       let row = a + (below + i) * n
       for s in 0..<k { l[i * k + s] = row[pivots[s]] }
     }
-    for s in 0..<k { (u + s * colsC).update(from: a + (top + s) * n + c, count: colsC) }
-    let work = rowsC * colsC * k
-    let chunks = work >= 1 << 18 ? min(threads, max(1, rowsC / 16)) : 1
-    let shared = (_SharedPointer(base: a), _SharedPointer(base: l), _SharedPointer(base: u))
-    let kernel = self
-    let perChunk = ((rowsC + chunks - 1) / chunks + 3) & ~3
-    let body: @Sendable (Int) -> Void = { t in
-      let start = t * perChunk
-      let end = min(rowsC, start + perChunk)
-      if start < end {
-        kernel.multiplySubtract(
-          c: shared.0.base + (below + start) * kernel.n + c, ldc: kernel.n,
-          l: shared.1.base + start * k, u: shared.2.base, ldu: colsC,
-          rows: end - start, cols: colsC, k: k)
-      }
-    }
-    if chunks == 1 {
-      body(0)
-    } else {
-      DispatchQueue.concurrentPerform(iterations: chunks, execute: body)
-    }
-  }
-
-  /// C[rows×cols] = reduce(C − L[rows×k]·U[k×cols]); L packed with stride k.
-  func multiplySubtract(
-    c: UnsafeMutablePointer<Double>, ldc: Int, l: UnsafePointer<Double>,
-    u: UnsafePointer<Double>, ldu: Int, rows: Int, cols: Int, k: Int
-  ) {
-    let blockCols = 128
-    var jb = 0
-    while jb < cols {
-      let je = min(cols, jb + blockCols)
-      var i = 0
-      while i + 4 <= rows {
-        let l0 = l + i * k, l1 = l0 + k, l2 = l1 + k, l3 = l2 + k
-        let c0 = c + i * ldc, c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc
-        var j = jb
-        while j + 4 <= je {
-          var s0 = load4(c0 + j), s1 = load4(c1 + j), s2 = load4(c2 + j), s3 = load4(c3 + j)
-          var t = 0
-          while t < k {
-            let b = load4(u + t * ldu + j)
-            s0 -= l0[t] * b
-            s1 -= l1[t] * b
-            s2 -= l2[t] * b
-            s3 -= l3[t] * b
-            t += 1
-          }
-          store4(reduce(s0), c0 + j)
-          store4(reduce(s1), c1 + j)
-          store4(reduce(s2), c2 + j)
-          store4(reduce(s3), c3 + j)
-          j += 4
-        }
-        while j < je {
-          for (lr, cr) in [(l0, c0), (l1, c1), (l2, c2), (l3, c3)] {
-            var s = cr[j]
-            for t in 0..<k { s -= lr[t] * u[t * ldu + j] }
-            cr[j] = reduce(s)
-          }
-          j += 1
-        }
-        i += 4
-      }
-      while i < rows {
-        let lr = l + i * k, cr = c + i * ldc
-        var j = jb
-        while j + 4 <= je {
-          var s = load4(cr + j)
-          for t in 0..<k { s -= lr[t] * load4(u + t * ldu + j) }
-          store4(reduce(s), cr + j)
-          j += 4
-        }
-        while j < je {
-          var s = cr[j]
-          for t in 0..<k { s -= lr[t] * u[t * ldu + j] }
-          cr[j] = reduce(s)
-          j += 1
-        }
-        i += 1
-      }
-      jb = je
-    }
-  }
-
-  @inline(__always) func load4(_ x: UnsafePointer<Double>) -> SIMD4<Double> {
-    UnsafeRawPointer(x).loadUnaligned(as: SIMD4<Double>.self)
-  }
-
-  @inline(__always) func store4(_ v: SIMD4<Double>, _ x: UnsafeMutablePointer<Double>) {
-    UnsafeMutableRawPointer(x).storeBytes(of: v, as: SIMD4<Double>.self)
+    arithmetic.multiplySubtract(
+      c: a + below * n + c, ldc: n, l: l, u: a + top * n + c, ldu: n, rows: rowsC, cols: n - c, k: k,
+      reducing: true, threads: threads)
   }
 }

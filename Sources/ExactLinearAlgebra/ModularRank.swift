@@ -1,5 +1,7 @@
 import CGMP
+import Dispatch
 import Exact
+import Synchronization
 
 /// The result of a multi-prime rank computation.
 public struct ModularRankResult: Sendable, Equatable {
@@ -49,17 +51,31 @@ public enum ModularRank {
   /// log2 of the smallest prime in `primeRange`.
   public static let primeBits = 24
 
-  /// `count` distinct primes drawn uniformly from `primeRange`, reproducibly from `seed`.
+  /// `count` distinct primes drawn uniformly from `primeRange`, reproducibly from `seed`
+  /// (the first `count` primes of `RandomPrimes(seed:)`).
   public static func randomPrimes(count: Int, seed: UInt64) -> [UInt64] {
     precondition(count >= 0 && count <= 100_000, "prime count out of range")
-    var rng = SeededRandom(seed: seed ^ 0x4D4F_4452_414E_4B)  // "MODRANK"
-    var out: [UInt64] = []
-    var seen = Set<UInt64>()
-    while out.count < count {
-      let q = Primality.randomPrime(in: primeRange, using: &rng)
-      if seen.insert(q).inserted { out.append(q) }
+    var source = RandomPrimes(seed: seed)
+    return (0..<count).map { _ in source.next() }
+  }
+
+  /// An endless sequence of distinct primes drawn uniformly from `primeRange`, reproducibly
+  /// from a seed (uniform: odd candidates are drawn uniformly and tested; each prime is
+  /// equally likely to be the first candidate accepted).
+  public struct RandomPrimes: Sendable {
+    private var rng: SeededRandom
+    private var seen = Set<UInt64>()
+
+    /// The sequence for `seed`.
+    public init(seed: UInt64) { rng = SeededRandom(seed: seed ^ 0x4D4F_4452_414E_4B) }  // "MODRANK"
+
+    /// The next prime, distinct from all earlier ones.
+    public mutating func next() -> UInt64 {
+      while true {
+        let q = Primality.randomPrime(in: ModularRank.primeRange, using: &rng)
+        if seen.insert(q).inserted { return q }
+      }
     }
-    return out
   }
 
   /// The maximum rank modulo `primes` random primes (see the type's discussion).
@@ -75,12 +91,26 @@ public enum ModularRank {
   ) -> ModularRankResult {
     precondition(primes >= 1, "at least one prime")
     let ps = randomPrimes(count: primes, seed: seed)
+    // Several primes run side by side, one thread each (no synchronisation inside an
+    // elimination); a single prime uses all threads in its trailing updates.
+    let profiles = Mutex<[Int: (rank: Int, pivotRows: [Int], pivotCols: [Int])]>([:])
+    let concurrent = min(max(1, threads), ps.count)
+    let perPrime = concurrent > 1 ? 1 : threads
+    DispatchQueue.concurrentPerform(iterations: concurrent) { worker in
+      var k = worker
+      while k < ps.count {
+        let profile = matrix.residues(modulo: PrimeField(unchecked: ps[k])).rankProfile(threads: perPrime)
+        profiles.withLock { $0[k] = profile }
+        k += concurrent
+      }
+    }
+    let found = profiles.withLock { $0 }
     var ranks: [Int] = []
     var best: (rank: Int, pivotRows: [Int], pivotCols: [Int]) = (-1, [], [])
     var bestPrime: UInt64 = 0
     let full = min(matrix.rows, matrix.cols)
-    for p in ps {
-      let profile = matrix.residues(modulo: PrimeField(unchecked: p)).rankProfile(threads: threads)
+    for (k, p) in ps.enumerated() {
+      let profile = found[k]!  // every index was computed above
       ranks.append(profile.rank)
       if profile.rank > best.rank {
         best = profile

@@ -152,6 +152,19 @@ public struct SparseIntegerVector: Sendable, Equatable {
     return v
   }
 
+  /// Divided by the gcd of its entries, where `seed` is one of them (typically the positive
+  /// common denominator): the gcd is accumulated starting from `seed` and usually reaches 1
+  /// after an entry or two, so this costs far less than a full gcd.
+  func dividedByContent(startingWith seed: BigInt) -> SparseIntegerVector {
+    var g = seed.magnitude
+    for x in values {
+      if g == BigInt(1) { return self }
+      g = BigInt.gcd(g, x)
+    }
+    if g == BigInt(1) || g.isZero { return self }
+    return SparseIntegerVector(indices: indices, values: values.map { $0.dividedExactly(by: g) })
+  }
+
   /// Divided by the gcd of its entries, signed so that the entry at `position` is positive.
   func normalized(positiveAt position: Int) -> SparseIntegerVector {
     guard let k = indices.firstIndex(of: position) else { return self }

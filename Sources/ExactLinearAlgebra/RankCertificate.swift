@@ -207,7 +207,8 @@ struct RankCertificateChecker {
         last = j
       }
     }
-    for (k, v) in kernel.enumerated() where !matrix.annihilates(indices: v.indices, values: v.values) {
+    let words = matrix.wordEntries()
+    for (k, v) in kernel.enumerated() where !matrix.annihilates(indices: v.indices, values: v.values, words: words) {
       throw RankCertificateError.notInKernel(k)
     }
     var independentModulo: UInt64?

@@ -12,12 +12,14 @@ struct CheckOutcome {
   var exact: Bool?
 }
 
-/// How a verifier should draw its random primes.
+/// Options every verifier receives.
 struct CheckOptions {
   /// Fixes the verification primes; nil draws them at random.
   var seed: UInt64?
   /// How many fresh primes to try.
   var primes: Int
+  /// A matrix file the certificate's embedded matrix must equal (`--matrix`), if given.
+  var matrixPath: String?
 }
 
 /// A certificate that was read correctly but does not hold (exit status 1).
@@ -29,9 +31,9 @@ struct CertificateRejected: Error {
 enum CheckCommand: Subcommand {
   static let name = "check"
   static let abstract = "Re-verify a certificate file from scratch"
-  static let spec = ArgumentSpec(valued: ["seed", "primes"], flags: ["json"])
+  static let spec = ArgumentSpec(valued: ["seed", "primes", "matrix"], flags: ["json"])
   static let help = """
-    USAGE: hessrank check <certificate.json> [--seed S] [--primes N] [--json]
+    USAGE: hessrank check <certificate.json> [--matrix FILE] [--seed S] [--primes N] [--json]
 
     Re-verifies a certificate file written by hessrank, trusting nothing in it but the
     matrix it names. The file's "format" field selects the verifier:
@@ -42,6 +44,8 @@ enum CheckCommand: Subcommand {
     vector satisfies M·v = 0 exactly over Z, and that the kernel vectors are independent.
 
     OPTIONS:
+      --matrix F   also require the certificate's matrix to be the matrix in file F (after
+                   scaling rows to integers); a different matrix is a rejection.
       --seed S     fixes the verification primes (default: fresh random primes).
       --primes N   how many primes to try before an exact fallback (default 3).
       --json       prints one JSON object: holds, format, summary, rank, exact.
@@ -49,6 +53,7 @@ enum CheckCommand: Subcommand {
     EXAMPLES:
       hessrank matrix-rank examples/matrices/lowrank-6x5.txt --certificate cert.json
       hessrank check cert.json
+      hessrank check cert.json --matrix examples/matrices/lowrank-6x5.txt --json
 
     EXIT CODES: 0 the certificate holds; 1 it was rejected; 2 unreadable input.
     """
@@ -81,7 +86,8 @@ enum CheckCommand: Subcommand {
 
   static func run(_ args: ParsedArguments) throws -> Int32 {
     let path = try args.positionals("certificate.json")[0]
-    var options = CheckOptions(seed: nil, primes: try args.int("primes", default: 3, range: 1...64))
+    var options = CheckOptions(
+      seed: nil, primes: try args.int("primes", default: 3, range: 1...64), matrixPath: args.value("matrix"))
     if let s = args.value("seed") {
       guard let v = UInt64(s) else { throw CLIError("--seed must be a non-negative integer, got '\(s)'") }
       options.seed = v
@@ -133,6 +139,13 @@ enum CheckCommand: Subcommand {
       throw CLIError("malformed matrix rank certificate: \(decodingMessage(error))")
     }
     do {
+      if let path = options.matrixPath {
+        let expected = try MatrixText.readScaled(contentsOf: path).matrix
+        let embedded = IntegerMatrix(rationalRows: try file.rationalRows())
+        guard expected == embedded || (expected.rows == 0 && embedded.rows == 0) else {
+          throw CertificateRejected(message: "the certificate is about a different matrix than \(path)")
+        }
+      }
       let v = try file.verify(seed: options.seed, primes: options.primes)
       return CheckOutcome(summary: v.summary, rank: v.rank, exact: v.isExact)
     } catch let e as MatrixFileError {

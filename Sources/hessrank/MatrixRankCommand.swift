@@ -65,14 +65,13 @@ enum MatrixRankCommand: Subcommand {
 
     let start = monotonicSeconds()
     progress.say("reading \(path)")
-    let rationalRows: [[Rational]]
+    let matrix: IntegerMatrix, rowScales: [BigInt]
     do {
-      rationalRows = try MatrixText.read(contentsOf: path)
+      (matrix, rowScales) = try MatrixText.readScaled(contentsOf: path)
     } catch let e as MatrixFileError {
       throw CLIError(e.description)
     }
-    let matrix = IntegerMatrix(rationalRows: rationalRows)
-    let scaledRows = IntegerMatrix.rowScales(of: rationalRows).filter { $0 != BigInt(1) }.count
+    let scaledRows = rowScales.filter { $0 != BigInt(1) }.count
 
     var report = Report(rows: matrix.rows, cols: matrix.cols, method: method, seed: seed)
     var certificate: RankCertificate
@@ -105,8 +104,8 @@ enum MatrixRankCommand: Subcommand {
         result.rank == min(matrix.rows, matrix.cols)
         ? "rank mod p = min(rows, cols), proved"
         : result.isProved
-        ? "max rank mod \(result.primes.count) random primes; proved, since at most \(result.hadamardBits / ModularRank.primeBits) primes ≥ 2^24 divide a nonzero minor (Hadamard)"
-        : "max rank mod \(result.primes.count) random primes = proved lower bound; ranks mod p: \(result.ranksModP.map(String.init).joined(separator: ", "))"
+        ? "max rank mod \(result.primes.count) random prime\(result.primes.count == 1 ? "" : "s"); proved, since at most \(result.hadamardBits / ModularRank.primeBits) primes ≥ 2^24 divide a nonzero minor (Hadamard)"
+        : "max rank mod \(result.primes.count) random prime\(result.primes.count == 1 ? "" : "s") = proved lower bound; ranks mod p: \(result.ranksModP.map(String.init).joined(separator: ", "))"
     default:
       progress.say("rank profile modulo a random prime, then an exact kernel")
       certificate = ExactRank.certify(matrix, seed: seed)
@@ -123,7 +122,8 @@ enum MatrixRankCommand: Subcommand {
 
     if let out = args.value("certificate") {
       progress.say("writing \(out)")
-      let file = MatrixRankCertificateFile(rationalRows: rationalRows, source: path, certificate: certificate)
+      let file = MatrixRankCertificateFile(
+        rationalRows: MatrixText.rationalRows(of: matrix, rowScales: rowScales), source: path, certificate: certificate)
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.sortedKeys]
       try AtomicFile.write(try encoder.encode(file), to: out)

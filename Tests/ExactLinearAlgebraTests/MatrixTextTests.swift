@@ -57,4 +57,41 @@ import Testing
     let rows = try MatrixText.parse("1/2 -3\n0 7/9\n")
     #expect(try MatrixText.parse(MatrixText.format(rows)) == rows)
   }
+
+  /// The direct integer reader agrees with rational parsing followed by row scaling,
+  /// including rows that need big integers and matrices that outgrow the initial buffer.
+  @Test func scaledReaderAgreesWithRationalRows() throws {
+    var rng = SeededRandom(seed: 17)
+    var text = "# generated\n"
+    for i in 0..<60 {
+      var row: [String] = []
+      for j in 0..<40 {
+        switch (i + j) % 5 {
+        case 0: row.append("\(rng.nextInt(in: -99...99))/\(rng.nextInt(in: 1...12))")
+        case 1: row.append("123456789012345678901234567890")
+        case 2: row.append("-0.\(rng.nextInt(in: 0...999))e1")
+        default: row.append("\(rng.nextInt(in: -1000...1000))")
+        }
+      }
+      text += row.joined(separator: i % 2 == 0 ? " " : "\t") + (i % 3 == 0 ? "  # c\r\n" : "\n")
+    }
+    let rows = try MatrixText.parse(text)
+    var bytes = Array(text.utf8)
+    let (m, scales) = try bytes.withUnsafeMutableBufferPointer { try MatrixText.parseScaled(UnsafeBufferPointer($0)) }
+    #expect(m == IntegerMatrix(rationalRows: rows))
+    #expect(scales == IntegerMatrix.rowScales(of: rows))
+    #expect(MatrixText.rationalRows(of: m, rowScales: scales) == rows)
+    var bad = Array("1 2\n3 x\n".utf8)
+    #expect(throws: MatrixFileError(source: "<input>", line: 2, column: 3, message: ExactNumberError.notANumber("x").description)) {
+      try bad.withUnsafeMutableBufferPointer { try MatrixText.parseScaled(UnsafeBufferPointer($0)) }
+    }
+  }
+
+  @Test func columnsCountCharactersNotBytes() throws {
+    #expect(error("1 2 # é\n3 4\n") == nil)
+    let e = try #require(error("1 é 2\n"))
+    #expect(e.column == 3)
+    let f = try #require(error("1 2 x"))
+    #expect(f.column == 5)
+  }
 }

@@ -51,20 +51,12 @@ enum CLITestSupport {
   }
 }
 
-/// The result of one run of the binary.
-struct CLIResult {
-  /// The exit status.
-  let status: Int32
-  /// Everything written to standard output.
-  let stdout: String
-  /// Everything written to standard error.
-  let stderr: String
-}
-
-/// Runs `hessrank` with `args` (working directory: the package root) and captures its output.
-func runHessrank(_ args: [String]) throws -> CLIResult {
+/// Runs `hessrank` with `args` (working directory: the package root) and returns its exit
+/// status and everything it wrote. When the binary cannot be found or started, the status is
+/// 127 and stderr says why (so expectations on the result fail with a clear message).
+func runHessrank(_ args: [String]) -> (status: Int32, stdout: String, stderr: String) {
   guard let exe = CLITestSupport.executable else {
-    throw CLITestError("hessrank binary not found next to the test bundle (set HESSRANK_BINARY)")
+    return (127, "", "hessrank binary not found next to the test bundle (set HESSRANK_BINARY)")
   }
   let process = Process()
   process.executableURL = exe
@@ -73,7 +65,11 @@ func runHessrank(_ args: [String]) throws -> CLIResult {
   let out = Pipe(), err = Pipe()
   process.standardOutput = out
   process.standardError = err
-  try process.run()
+  do {
+    try process.run()
+  } catch {
+    return (127, "", "cannot start \(exe.path): \(error)")
+  }
   // Read both pipes concurrently so that neither can fill up and block the child.
   nonisolated(unsafe) var errData = Data()
   let group = DispatchGroup()
@@ -85,13 +81,5 @@ func runHessrank(_ args: [String]) throws -> CLIResult {
   let outData = out.fileHandleForReading.readDataToEndOfFile()
   group.wait()
   process.waitUntilExit()
-  return CLIResult(
-    status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-    stderr: String(decoding: errData, as: UTF8.self))
-}
-
-/// A failure of the test harness itself.
-struct CLITestError: Error, CustomStringConvertible {
-  let description: String
-  init(_ d: String) { description = d }
+  return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
 }

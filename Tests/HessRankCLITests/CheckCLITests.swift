@@ -5,7 +5,7 @@ import Testing
   /// Writes a certificate for `matrixPath` and returns its path.
   func certificate(for matrixPath: String, method: String, in dir: URL) throws -> String {
     let out = dir.appendingPathComponent("cert-\(method).json").path
-    let r = try runHessrank(["matrix-rank", matrixPath, "--method", method, "--seed", "2", "--certificate", out])
+    let r = runHessrank(["matrix-rank", matrixPath, "--method", method, "--seed", "2", "--certificate", out])
     #expect(r.status == 0, "\(r.stderr)")
     return out
   }
@@ -14,13 +14,26 @@ import Testing
     let dir = try CLITestSupport.temporaryDirectory()
     for example in ["lowrank-6x5", "hilbert-8", "unimodular-30030"] {
       let cert = try certificate(for: "examples/matrices/\(example).txt", method: method, in: dir)
-      let r = try runHessrank(["check", cert])
+      let r = runHessrank(["check", cert])
       #expect(r.status == 0, "\(example): \(r.stdout) \(r.stderr)")
       #expect(r.stdout.hasPrefix("certificate holds: rank"))
-      let j = try runHessrank(["check", cert, "--json"])
+      let j = runHessrank(["check", cert, "--json"])
       let o = try #require(try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [String: Any])
       #expect(o["holds"] as? Bool == true && o["exact"] as? Bool == true)
     }
+  }
+
+  @Test func lowerBoundCertificateHoldsAsALowerBound() throws {
+    let dir = try CLITestSupport.temporaryDirectory()
+    let text = "123456789 987654321 555555555\n246913578 1975308642 1111111110\n1 2 4\n"
+    let path = try CLITestSupport.write(text, named: "m.txt", in: dir)
+    let cert = dir.appendingPathComponent("lb.json").path
+    let r = runHessrank(["matrix-rank", path, "--method", "modular", "--primes", "1", "--certificate", cert])
+    #expect(r.status == 0)
+    let j = runHessrank(["check", cert, "--json"])
+    #expect(j.status == 0)
+    let o = try #require(try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [String: Any])
+    #expect(o["rank"] as? Int == 2 && o["exact"] as? Bool == false && o["holds"] as? Bool == true)
   }
 
   /// Edits the JSON of a certificate file.
@@ -70,10 +83,22 @@ import Testing
     ]
     for (what, edit) in edits {
       let bad = try tamper(cert, edit)
-      let r = try runHessrank(["check", bad])
+      let r = runHessrank(["check", bad])
       #expect(r.status == 1, "\(what): \(r.stdout) \(r.stderr)")
       #expect(r.stdout.hasPrefix("certificate REJECTED: "), "\(what)")
     }
+  }
+
+  @Test func matrixOptionComparesTheEmbeddedMatrix() throws {
+    let dir = try CLITestSupport.temporaryDirectory()
+    let cert = try certificate(for: "examples/matrices/lowrank-6x5.txt", method: "auto", in: dir)
+    let same = runHessrank(["check", cert, "--matrix", "examples/matrices/lowrank-6x5.txt"])
+    #expect(same.status == 0, "\(same.stdout) \(same.stderr)")
+    let other = runHessrank(["check", cert, "--matrix", "examples/matrices/hilbert-8.txt"])
+    #expect(other.status == 1)
+    #expect(other.stdout.contains("different matrix"))
+    let missing = runHessrank(["check", cert, "--matrix", "/nonexistent.txt"])
+    #expect(missing.status == 2)
   }
 
   @Test func unreadableCertificatesExitTwo() throws {
@@ -84,7 +109,7 @@ import Testing
       #"{"format":"hessrank-rank-certificate/1","rows":1,"cols":1,"rank":0,"pivotRows":[],"pivotCols":[]}"#,
       named: "b.json", in: dir)
     for path in [notJSON, unknown, bare, "/nonexistent/c.json"] {
-      let r = try runHessrank(["check", path])
+      let r = runHessrank(["check", path])
       #expect(r.status == 2, "\(path)")
       #expect(r.stderr.hasPrefix("hessrank: error: "))
       #expect(r.stderr.filter { $0 == "\n" }.count == 1)

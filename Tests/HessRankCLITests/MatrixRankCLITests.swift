@@ -6,7 +6,7 @@ import Testing
 
   @Test(arguments: ["auto", "bareiss", "modular"])
   func bundledExampleHasRankThree(method: String) throws {
-    let r = try runHessrank(["matrix-rank", Self.example, "--method", method, "--seed", "1"])
+    let r = runHessrank(["matrix-rank", Self.example, "--method", method, "--seed", "1"])
     #expect(r.status == 0, "\(r.stderr)")
     #expect(r.stdout.contains("rank         3\n"))
     #expect(r.stdout.contains("status       proved"))
@@ -14,7 +14,7 @@ import Testing
   }
 
   @Test func jsonOutputParses() throws {
-    let r = try runHessrank(["matrix-rank", "examples/matrices/hilbert-8.txt", "--json", "--method", "bareiss"])
+    let r = runHessrank(["matrix-rank", "examples/matrices/hilbert-8.txt", "--json", "--method", "bareiss"])
     #expect(r.status == 0)
     let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
     let o = try #require(object)
@@ -27,7 +27,7 @@ import Testing
 
   @Test func modularMethodReportsRankDropsModuloSmallPrimesCorrectly() throws {
     // det = 30030 = 2·3·5·7·11·13: rank 5 over Q.
-    let r = try runHessrank(["matrix-rank", "examples/matrices/unimodular-30030.txt", "--method", "modular", "--json"])
+    let r = runHessrank(["matrix-rank", "examples/matrices/unimodular-30030.txt", "--method", "modular", "--json"])
     let o = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
     #expect(o["rank"] as? Int == 5)
     #expect(o["proved"] as? Bool == true)
@@ -38,7 +38,7 @@ import Testing
     // Rank 2 with entries large enough that the Hadamard bound allows bad primes.
     let a = "123456789 987654321 555555555\n246913578 1975308642 1111111110\n1 2 4\n"
     let path = try CLITestSupport.write(a, named: "m.txt", in: dir)
-    let r = try runHessrank(["matrix-rank", path, "--method", "modular", "--primes", "1", "--seed", "3", "--json"])
+    let r = runHessrank(["matrix-rank", path, "--method", "modular", "--primes", "1", "--seed", "3", "--json"])
     let o = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
     #expect(o["rank"] as? Int == 2)
     #expect(o["proved"] as? Bool == false)
@@ -59,7 +59,7 @@ import Testing
     let dir = try CLITestSupport.temporaryDirectory()
     let path = try CLITestSupport.write(text, named: name, in: dir)
     for method in ["auto", "bareiss", "modular"] {
-      let r = try runHessrank(["matrix-rank", path, "--method", method])
+      let r = runHessrank(["matrix-rank", path, "--method", method])
       #expect(r.status == 2)
       #expect(r.stdout.isEmpty)
       #expect(r.stderr.hasPrefix("hessrank: error: "), "\(r.stderr)")
@@ -69,24 +69,24 @@ import Testing
   }
 
   @Test func missingFileAndBadOptions() throws {
-    let missing = try runHessrank(["matrix-rank", "/nonexistent/m.txt"])
+    let missing = runHessrank(["matrix-rank", "/nonexistent/m.txt"])
     #expect(missing.status == 2)
     #expect(missing.stderr == "hessrank: error: /nonexistent/m.txt: no such file\n")
-    let method = try runHessrank(["matrix-rank", Self.example, "--method", "gauss"])
+    let method = runHessrank(["matrix-rank", Self.example, "--method", "gauss"])
     #expect(method.status == 2 && method.stderr.contains("--method must be"))
-    let primes = try runHessrank(["matrix-rank", Self.example, "--primes", "0"])
+    let primes = runHessrank(["matrix-rank", Self.example, "--primes", "0"])
     #expect(primes.status == 2)
-    let none = try runHessrank(["matrix-rank"])
+    let none = runHessrank(["matrix-rank"])
     #expect(none.status == 2)
   }
 
   @Test func helpListsOptionsAndExamples() throws {
-    let r = try runHessrank(["matrix-rank", "--help"])
+    let r = runHessrank(["matrix-rank", "--help"])
     #expect(r.status == 0)
     for word in ["--method", "--primes", "--seed", "--certificate", "--json", "EXAMPLES", "#"] {
       #expect(r.stdout.contains(word))
     }
-    let top = try runHessrank(["--help"])
+    let top = runHessrank(["--help"])
     #expect(top.stdout.contains("matrix-rank") && top.stdout.contains("check"))
   }
 }

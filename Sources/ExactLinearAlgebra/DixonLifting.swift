@@ -1,0 +1,272 @@
+import CGMP
+import Dispatch
+import Exact
+import Synchronization
+
+/// Exact solution of B·X = C for a nonsingular integer matrix B by p-adic lifting (Dixon
+/// 1982, "Exact solution of linear equations using p-adic expansions").
+///
+/// With B⁻¹ modulo a prime p, each step finds the next p-adic digit X_i = B⁻¹·R_i mod p and
+/// the next residual R_{i+1} = (R_i − B·X_i)/p (an exact division), so that
+/// B·(X_0 + X_1 p + … + X_{k−1} p^{k−1}) ≡ C (mod p^k). By Cramer's rule every entry of X is
+/// a/b with |a| ≤ N and 0 < b ≤ D, where D and N are Hadamard bounds for det B and for B with
+/// one column replaced by a column of C; once p^k > 2·N·D·2^40 the fractions are recovered
+/// by rational reconstruction, one shared denominator at a time.
+///
+/// All word-level arithmetic runs in the exact-double kernel of `_CentredArithmetic`: B·X_i
+/// is an exact integer product (the caller's entry sizes are checked so that it stays below
+/// 2^53), and B⁻¹·R_i is a product modulo p with delayed reduction. The result is not
+/// trusted by the callers: kernel vectors built from it are verified exactly (M·v = 0).
+enum DixonLifting {
+  /// Integers Z and d > 0 with B·Z = d·C (Z = d·B⁻¹C), or nil when B is singular modulo p,
+  /// p is not usable by the double kernel, or the entries are too large for it.
+  static func solve(_ b: IntegerMatrix, _ c: IntegerMatrix, prime: UInt64, threads: Int)
+    -> (numerators: IntegerMatrix, denominator: BigInt)?
+  {
+    let r = b.rows, s = c.cols
+    precondition(b.cols == r && c.rows == r, "shape mismatch")
+    if s == 0 || r == 0 { return (IntegerMatrix(rows: r, cols: s), BigInt(1)) }
+    guard let ar = _CentredArithmetic(prime: prime) else { return nil }
+    // B·X_i is formed as Σ_l B_l·X_i·2^(l·w) with slices |B_l| < 2^w small enough that each
+    // product is exact in doubles (r·2^w·(p/2 + 8) < 2^52), summed in Int64 (needs
+    // r·|B|·p < 2^62). The residual stays below |C| + r·|B| < 2^53.
+    let logR = Int.bitWidth - (r - 1).leadingZeroBitCount  // ⌈log2 r⌉
+    let bitsB = b.maxEntryBits, bitsC = c.maxEntryBits
+    let digitCeilBits = Int(UInt64.bitWidth - prime.leadingZeroBitCount)  // ⌈log2 p⌉ (p not a power of 2)
+    let w = 52 - logR - digitCeilBits
+    guard w >= 1, bitsB + logR + digitCeilBits <= 61, bitsC <= 51, bitsB + logR <= 51 else { return nil }
+    let slices = max(1, (bitsB + w - 1) / w)
+
+    // B⁻¹ mod p (centred doubles).
+    guard let inverse = inverseModP(b, ar) else { return nil }
+    defer { inverse.deallocate() }
+    let sliced = UnsafeMutablePointer<Double>.allocate(capacity: slices * r * r)  // −B_l
+    let residual = UnsafeMutablePointer<Int64>.allocate(capacity: r * s)
+    let reduced = UnsafeMutablePointer<Double>.allocate(capacity: r * s)
+    let digit = UnsafeMutablePointer<Double>.allocate(capacity: r * s)
+    let product = UnsafeMutablePointer<Double>.allocate(capacity: r * s)
+    defer {
+      sliced.deallocate()
+      residual.deallocate()
+      reduced.deallocate()
+      digit.deallocate()
+      product.deallocate()
+    }
+    let mask = (Int64(1) << w) - 1
+    for i in 0..<r {
+      for j in 0..<r {
+        let v = Int64(__gmpz_get_si(b.entry(i, j)))
+        let mag = v.magnitude
+        for l in 0..<slices {
+          let part = Double(Int64((mag >> UInt64(l * w)) & UInt64(mask)))
+          sliced[(l * r + i) * r + j] = v < 0 ? part : -part
+        }
+      }
+    }
+    for i in 0..<r { for j in 0..<s { residual[i * s + j] = Int64(__gmpz_get_si(c.entry(i, j))) } }
+    let pSigned = Int64(prime)
+
+    // Bounds: D ≥ |det B|, N ≥ |det of B with a column replaced by one of C|.
+    let logD = hadamardRowBits(b, extra: nil)
+    let logN = hadamardRowBits(b, extra: c)
+    let margin = 40
+    let digitBits = Int(UInt64.bitWidth - prime.leadingZeroBitCount) - 1  // ⌊log2 p⌋
+    let steps = (logN + logD + 1 + margin) / digitBits + 1
+
+    // Lifting; digits are folded into big integers every `group` steps.
+    let count = r * s
+    let group = max(2, min(16, (1 << 23) / max(count, 1)))
+    let digits = UnsafeMutablePointer<Int32>.allocate(capacity: count * group)
+    defer { digits.deallocate() }
+    let acc = IntegerMatrix(rows: r, cols: s)
+    let base = MPZScratch(2)  // p^(group·block), p^group
+    __gmpz_set_ui(base[0], 1)
+    __gmpz_ui_pow_ui(base[1], UInt(prime), UInt(group))
+    var filled = 0
+    for _ in 0..<steps {
+      for e in 0..<count { reduced[e] = ar.reduce(Double(residual[e])) }
+      // digit = −B⁻¹·R mod p, so X_i = −digit.
+      digit.initialize(repeating: 0, count: count)
+      ar.multiplySubtract(
+        c: digit, ldc: s, l: inverse, u: reduced, ldu: s, rows: r, cols: s, k: r, reducing: true, threads: threads)
+      // R ← (R − B·X_i)/p = (R + Σ_l 2^(l·w)·B_l·digit)/p, exact.
+      for l in 0..<slices {
+        product.initialize(repeating: 0, count: count)
+        ar.multiplySubtract(
+          c: product, ldc: s, l: sliced + l * r * r, u: digit, ldu: s, rows: r, cols: s, k: r, reducing: false,
+          threads: threads)
+        let shift = Int64(l * w)
+        for e in 0..<count { residual[e] += Int64(product[e]) << shift }
+      }
+      for e in 0..<count {
+        residual[e] /= pSigned
+        digits[filled * count + e] = Int32(-digit[e])
+      }
+      filled += 1
+      if filled == group {
+        fold(digits, filled: filled, into: acc, base: base[0], prime: prime, threads: threads)
+        __gmpz_mul(base[0], base[0], base[1])
+        filled = 0
+      }
+    }
+    if filled > 0 { fold(digits, filled: filled, into: acc, base: base[0], prime: prime, threads: threads) }
+
+    // Rational reconstruction with a common denominator.
+    let modulus = MPZScratch(1)
+    __gmpz_ui_pow_ui(modulus[0], UInt(prime), UInt(steps))
+    let bounds = MPZScratch(2)  // N, D
+    __gmpz_setbit(bounds[0], UInt(logN))
+    __gmpz_setbit(bounds[1], UInt(logD))
+    for e in 0..<count { __gmpz_fdiv_r(acc.storage + e, acc.storage + e, modulus[0]) }
+    return reconstruct(acc, modulus: modulus[0], numeratorBound: bounds[0], denominatorBound: bounds[1], threads: threads)
+  }
+
+  /// Σ ⌈log2 √(‖B_i‖² + max_j C_ij²)⌉-style bound computed exactly: ⌈log2 √P⌉ for the product
+  /// P of the squared row norms of B (each increased by the largest square in row i of C).
+  static func hadamardRowBits(_ b: IntegerMatrix, extra c: IntegerMatrix?) -> Int {
+    let t = MPZScratch(3)  // product, row sum, max square
+    __gmpz_set_ui(t[0], 1)
+    for i in 0..<b.rows {
+      __gmpz_set_ui(t[1], 0)
+      for j in 0..<b.cols { __gmpz_addmul(t[1], b.entry(i, j), b.entry(i, j)) }
+      if let c = c {
+        __gmpz_set_ui(t[2], 0)
+        for j in 0..<c.cols where __gmpz_cmpabs(c.entry(i, j), t[2]) > 0 { __gmpz_abs(t[2], c.entry(i, j)) }
+        __gmpz_addmul(t[1], t[2], t[2])
+      }
+      if cgmp_mpz_sgn(t[1]) != 0 { __gmpz_mul(t[0], t[0], t[1]) }
+    }
+    return (Int(__gmpz_sizeinbase(t[0], 2)) + 1) / 2
+  }
+
+  /// B⁻¹ modulo p by Gauss–Jordan on centred doubles; nil when B is singular modulo p.
+  static func inverseModP(_ b: IntegerMatrix, _ ar: _CentredArithmetic) -> UnsafeMutablePointer<Double>? {
+    let r = b.rows, w = 2 * r
+    let a = UnsafeMutablePointer<Double>.allocate(capacity: r * w)
+    defer { a.deallocate() }
+    a.initialize(repeating: 0, count: r * w)
+    for i in 0..<r {
+      for j in 0..<r { a[i * w + j] = ar.centred(UInt64(__gmpz_fdiv_ui(b.entry(i, j), UInt(ar.pInt)))) }
+      a[i * w + r + i] = 1
+    }
+    for col in 0..<r {
+      guard let piv = (col..<r).first(where: { a[$0 * w + col] != 0 }) else { return nil }
+      if piv != col { for j in 0..<w { swap(&a[piv * w + j], &a[col * w + j]) } }
+      let prow = a + col * w
+      let inv = ar.inverse(prow[col])
+      for j in col..<w { prow[j] = ar.reduce(prow[j] * inv) }
+      for i in 0..<r where i != col {
+        let row = a + i * w
+        let f = row[col]
+        if f == 0 { continue }
+        for j in col..<w { row[j] = ar.reduce(row[j] - f * prow[j]) }
+      }
+    }
+    let out = UnsafeMutablePointer<Double>.allocate(capacity: r * r)
+    for i in 0..<r { for j in 0..<r { out[i * r + j] = a[i * w + r + j] } }
+    return out
+  }
+
+  /// acc[e] += (Σ_{g<filled} digits[g][e]·p^g)·base, split over threads.
+  static func fold(
+    _ digits: UnsafeMutablePointer<Int32>, filled: Int, into acc: IntegerMatrix,
+    base: UnsafeMutablePointer<__mpz_struct>, prime: UInt64, threads: Int
+  ) {
+    let count = acc.rows * acc.cols
+    let parts = count >= 256 ? max(1, min(threads, 8)) : 1
+    let shared = (_SharedPointer(base: digits), _SharedPointer(base: base))
+    let body: @Sendable (Int) -> Void = { part in
+      let t = MPZScratch(1)
+      let start = count * part / parts, end = count * (part + 1) / parts
+      for e in start..<end {
+        __gmpz_set_si(t[0], Int(shared.0.base[(filled - 1) * count + e]))
+        var g = filled - 2
+        while g >= 0 {
+          __gmpz_mul_ui(t[0], t[0], UInt(prime))
+          let d = Int(shared.0.base[g * count + e])
+          if d >= 0 { __gmpz_add_ui(t[0], t[0], UInt(d)) } else { __gmpz_sub_ui(t[0], t[0], UInt(-d)) }
+          g -= 1
+        }
+        __gmpz_addmul(acc.storage + e, t[0], shared.1.base)
+      }
+    }
+    if parts == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: body) }
+  }
+
+  /// Turns residues x ∈ [0, P) of fractions a/b (|a| ≤ N, 0 < b ≤ D, P > 2ND) into integers
+  /// d·(a/b) with one common denominator d, in place. Nil if some entry has no such fraction.
+  static func reconstruct(
+    _ x: IntegerMatrix, modulus: UnsafeMutablePointer<__mpz_struct>,
+    numeratorBound: UnsafeMutablePointer<__mpz_struct>, denominatorBound: UnsafeMutablePointer<__mpz_struct>,
+    threads: Int
+  ) -> (numerators: IntegerMatrix, denominator: BigInt)? {
+    let count = x.rows * x.cols
+    let d = MPZScratch(1)
+    __gmpz_set_ui(d[0], 1)
+    let out = IntegerMatrix(rows: x.rows, cols: x.cols)
+    let shared = (_SharedPointer(base: modulus), _SharedPointer(base: numeratorBound), _SharedPointer(base: d[0]))
+    while true {
+      // Try the current denominator on every entry: y = d·x mod P, balanced, |y| ≤ d·N.
+      let failures = _FailureList()
+      let parts = count >= 64 ? max(1, min(threads, 8)) : 1
+      let body: @Sendable (Int) -> Void = { part in
+        let t = MPZScratch(2)
+        __gmpz_mul(t[1], shared.2.base, shared.1.base)  // d·N
+        let start = count * part / parts, end = count * (part + 1) / parts
+        for e in start..<end {
+          let y = out.storage + e
+          __gmpz_mul(y, x.storage + e, shared.2.base)
+          __gmpz_fdiv_r(y, y, shared.0.base)
+          // Balanced: if 2y > P, y −= P.
+          __gmpz_mul_2exp(t[0], y, 1)
+          if __gmpz_cmp(t[0], shared.0.base) > 0 { __gmpz_sub(y, y, shared.0.base) }
+          if __gmpz_cmpabs(y, t[1]) > 0 {
+            failures.add(e)
+            return
+          }
+        }
+      }
+      if parts == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: body) }
+      guard let e = failures.first else { return (out, BigInt(copying: d[0])) }
+      // Reconstruct entry e alone and enlarge d by its denominator.
+      guard let b = rationalReconstruction(x.storage + e, modulus, numeratorBound, denominatorBound) else { return nil }
+      BigInt.lcm(BigInt(copying: d[0]), b).copy(into: d[0])
+      if __gmpz_cmp(d[0], denominatorBound) > 0 { return nil }
+    }
+  }
+
+  /// The denominator b of the fraction a/b ≡ x (mod P) with |a| ≤ N, 0 < b ≤ D, if any:
+  /// the extended Euclidean algorithm on (P, x) stopped at the first remainder ≤ N.
+  static func rationalReconstruction(
+    _ x: UnsafeMutablePointer<__mpz_struct>, _ modulus: UnsafeMutablePointer<__mpz_struct>,
+    _ numeratorBound: UnsafeMutablePointer<__mpz_struct>, _ denominatorBound: UnsafeMutablePointer<__mpz_struct>
+  ) -> BigInt? {
+    let t = MPZScratch(6)  // r0, r1, t0, t1, q, tmp
+    __gmpz_set(t[0], modulus)
+    __gmpz_set(t[1], x)
+    __gmpz_set_ui(t[2], 0)
+    __gmpz_set_ui(t[3], 1)
+    while __gmpz_cmp(t[1], numeratorBound) > 0 {
+      guard cgmp_mpz_sgn(t[1]) != 0 else { return nil }
+      __gmpz_fdiv_qr(t[4], t[5], t[0], t[1])  // r0 = q·r1 + tmp
+      __gmpz_swap(t[0], t[1])
+      __gmpz_swap(t[1], t[5])  // (r0, r1) ← (r1, r0 mod r1)
+      __gmpz_submul(t[2], t[4], t[3])  // t0 − q·t1
+      __gmpz_swap(t[2], t[3])  // (t0, t1) ← (t1, t0 − q·t1)
+    }
+    __gmpz_abs(t[3], t[3])
+    guard cgmp_mpz_sgn(t[3]) != 0, __gmpz_cmp(t[3], denominatorBound) <= 0 else { return nil }
+    return BigInt(copying: t[3])
+  }
+}
+
+/// Thread-safe record of failing entries (only the smallest index is kept).
+final class _FailureList: Sendable {
+  private let smallest = Mutex<Int?>(nil)
+
+  func add(_ e: Int) {
+    smallest.withLock { $0 = min($0 ?? e, e) }
+  }
+
+  var first: Int? { smallest.withLock { $0 } }
+}

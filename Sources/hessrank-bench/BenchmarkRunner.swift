@@ -1,0 +1,290 @@
+import Exact
+import ExactLinearAlgebra
+import Foundation
+
+/// One measurement request, run in a child process so that its peak memory is its own.
+struct BenchCase: Codable {
+  var matrix: BenchMatrix
+  /// "modular" (one prime, all threads), "modular-1t" (one prime, one thread), "multiprime"
+  /// (ModularRank with 2 primes, from the integer matrix), "auto" (certified exact rank),
+  /// "bareiss", or "baseline" (builds the integer matrix only).
+  var method: String
+  var prime: UInt64
+}
+
+/// What a child reports.
+struct BenchResult: Codable {
+  var seconds: Double
+  var rank: Int
+  var maxRSSKiB: Int
+  /// Bytes held by the matrix entries (mpz headers + limbs, or 8 per residue).
+  var entryBytes: Int
+  var note: String?
+}
+
+enum BenchmarkRunner {
+  static func now() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+  }
+
+  static func maxRSSKiB() -> Int {
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    return Int(usage.ru_maxrss)
+  }
+
+  static func main(_ args: [String]) {
+    if args.first == "--write", args.count == 3,
+      let m = try? JSONDecoder().decode(BenchMatrix.self, from: Data(args[2].utf8))
+    {
+      // Child mode: writes a matrix file (the parent stays small, so that the peak memory a
+      // child inherits through fork and exec stays at the baseline).
+      exit(FileManager.default.createFile(atPath: args[1], contents: Data(MatrixText.format(m.integerMatrix()).utf8)) ? 0 : 1)
+    }
+    if args.first == "--case", args.count == 2 {
+      runChild(args[1])
+      return
+    }
+    if args.contains("--help") || args.contains("-h") {
+      print(usage)
+      return
+    }
+    runSuite(args)
+  }
+
+  static let usage = """
+    USAGE: hessrank-bench [--quick] [--no-flint] [--python PYTHON] [--keep DIR] [--markdown FILE]
+
+    Times the rank engine on dense random matrices and low-rank products A·B, each method in
+    its own child process (peak memory = that child's ru_maxrss), and FLINT (python-flint:
+    fmpz_mat.rank, nmod_mat.rank) on the very same matrices, written to a temporary
+    directory, through benchmarks/flint_compare.py.
+
+      --quick          small sizes only (a smoke run)
+      --no-flint       skip the FLINT comparison
+      --python P       the Python with python-flint (default: python3)
+      --keep DIR       write the matrix files to DIR and keep them
+      --markdown FILE  also write the result table to FILE
+    """
+
+  // MARK: child
+
+  static func runChild(_ json: String) {
+    guard let c = try? JSONDecoder().decode(BenchCase.self, from: Data(json.utf8)) else {
+      FileHandle.standardError.write(Data("bad case\n".utf8))
+      exit(2)
+    }
+    let field = PrimeField(unchecked: c.prime)
+    var result = BenchResult(seconds: 0, rank: -1, maxRSSKiB: 0, entryBytes: 0)
+    /// Times `body` once, or three times (median) when a run takes under a second.
+    func timed(_ body: () -> Void) -> Double {
+      var times: [Double] = []
+      repeat {
+        let t0 = now()
+        body()
+        times.append(now() - t0)
+      } while times.count < 3 && times[0] < 1
+      return times.sorted()[times.count / 2]
+    }
+    switch c.method {
+    case "modular", "modular-1t":
+      let m = c.matrix.modularMatrix(field)
+      result.entryBytes = m.rows * m.cols * 8
+      result.seconds = timed {
+        result.rank = m.rank(threads: c.method == "modular" ? ModularElimination.defaultThreads : 1)
+      }
+    case "baseline":
+      result.rank = 0
+    default:
+      let m = c.matrix.integerMatrix()
+      result.entryBytes = m.memoryFootprint
+      switch c.method {
+      case "multiprime":
+        result.seconds = timed {
+          let r = ModularRank.rank(of: m, primes: 2, seed: 1)
+          result.rank = r.rank
+          result.note = r.isProved ? "proved" : String(format: "P(fail) ≤ %.1e", r.failureProbabilityBound)
+        }
+      case "auto":
+        result.seconds = timed {
+          let cert = ExactRank.certify(m, seed: 1)
+          result.rank = cert.rank
+          result.note = cert.kernel.map { "kernel of \($0.count)" } ?? "full-rank exit"
+        }
+      case "auto-stages":
+        // The certified path step by step: rank profile, kernel solve, exact check.
+        let t0 = now()
+        let profile = m.residues(modulo: field).rankProfile()
+        let t1 = now()
+        let kernel = ExactRank.kernelVectors(
+          of: m, pivotRows: profile.pivotRows, pivotCols: profile.pivotCols, prime: c.prime)
+        let t2 = now()
+        let ok = ExactRank.annihilatesAll(m, kernel, threads: ModularElimination.defaultThreads)
+        let t3 = now()
+        let bits = kernel.map { $0.values.map(\.bitWidth).max() ?? 0 }.max() ?? 0
+        result.rank = profile.rank
+        result.seconds = t3 - t0
+        result.note = String(
+          format: "profile %.3f s, kernel %.3f s (%d vectors, ≤ %d bits), check %.3f s (%@)", t1 - t0, t2 - t1,
+          kernel.count, bits, t3 - t2, ok ? "holds" : "FAILS")
+      case "bareiss":
+        result.seconds = timed { result.rank = m.bareiss().rank }
+      default:
+        FileHandle.standardError.write(Data("unknown method \(c.method)\n".utf8))
+        exit(2)
+      }
+    }
+    result.maxRSSKiB = maxRSSKiB()
+    let data = (try? JSONEncoder().encode(result)) ?? Data()
+    print(String(decoding: data, as: UTF8.self))
+  }
+
+  // MARK: parent
+
+  /// One row of the report: a matrix, our method, and the FLINT function it is compared with.
+  struct Row {
+    var matrix: BenchMatrix
+    var method: String
+    var flint: String?  // "nmod" or "fmpz"
+    var result: BenchResult?
+    var flintSeconds: Double?
+    var flintRank: Int?
+  }
+
+  static func runSuite(_ args: [String]) {
+    let quick = args.contains("--quick")
+    let useFlint = !args.contains("--no-flint")
+    func option(_ name: String) -> String? {
+      guard let i = args.firstIndex(of: name), i + 1 < args.count else { return nil }
+      return args[i + 1]
+    }
+    let python = option("--python") ?? "python3"
+    let keep = option("--keep")
+    let prime = ModularRank.randomPrimes(count: 1, seed: 2026)[0]
+    let dir: URL
+    if let k = keep {
+      dir = URL(fileURLWithPath: k)
+    } else {
+      dir = FileManager.default.temporaryDirectory.appendingPathComponent("hessrank-bench-\(getpid())")
+    }
+    try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { if keep == nil { try? FileManager.default.removeItem(at: dir) } }
+
+    var rows: [Row] = []
+    func add(_ m: BenchMatrix, _ methods: [(String, String?)]) {
+      for (method, flint) in methods { rows.append(Row(matrix: m, method: method, flint: flint)) }
+    }
+    let modular: [(String, String?)] = [("modular", "nmod"), ("modular-1t", "nmod")]
+    let sizes = quick ? [100, 200] : [200, 500, 1000, 2000]
+    for n in sizes {
+      let m = BenchMatrix(kind: "dense", n: n, rank: n, bits: 4, seed: 1)
+      add(m, modular + [("auto", "fmpz")])
+    }
+    for n in quick ? [100, 200] : [200, 500, 1000] {
+      let m = BenchMatrix(kind: "lowrank", n: n, rank: n / 4, bits: 4, seed: 2)
+      add(m, modular + [("auto", "fmpz")])
+    }
+    let dense10 = BenchMatrix(kind: "dense", n: quick ? 100 : 200, rank: quick ? 100 : 200, bits: 10, seed: 3)
+    add(dense10, [("auto", "fmpz"), ("bareiss", "fmpz")])
+    let low10 = BenchMatrix(kind: "lowrank", n: quick ? 100 : 200, rank: quick ? 50 : 100, bits: 10, seed: 4)
+    add(low10, [("auto", "fmpz"), ("bareiss", "fmpz")])
+    if !quick {
+      add(BenchMatrix(kind: "dense", n: 1000, rank: 1000, bits: 4, seed: 1), [("multiprime", nil)])
+      add(BenchMatrix(kind: "lowrank", n: 1000, rank: 250, bits: 4, seed: 2), [("multiprime", nil)])
+    }
+
+    let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    let baseline = child(exe, BenchCase(matrix: BenchMatrix(kind: "dense", n: 1, rank: 1, bits: 1, seed: 0), method: "baseline", prime: prime))
+    let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .appendingPathComponent("../../benchmarks/flint_compare.py").standardized.path
+    var flintVersion = useFlint ? "FLINT failed (is python-flint installed? pip install python-flint)" : "FLINT not run"
+    let loadBefore = loadAverage()
+    // Matrix by matrix: our methods, then FLINT on the same matrix right after (same load).
+    var matrices: [BenchMatrix] = []
+    for r in rows where !matrices.contains(r.matrix) { matrices.append(r.matrix) }
+    for matrix in matrices {
+      for k in rows.indices where rows[k].matrix == matrix {
+        FileHandle.standardError.write(Data("… \(matrix.name): \(rows[k].method)\n".utf8))
+        rows[k].result = child(exe, BenchCase(matrix: matrix, method: rows[k].method, prime: prime))
+      }
+      let kinds = Set(rows.filter { $0.matrix == matrix }.compactMap(\.flint))
+      guard useFlint, !kinds.isEmpty else { continue }
+      let path = dir.appendingPathComponent(matrix.fileName).path
+      guard let spec = try? JSONEncoder().encode(matrix),
+        runProcess(exe.path, ["--write", path, String(decoding: spec, as: UTF8.self)]) != nil
+      else { continue }
+      let job: [[String: Any]] = [["file": path, "prime": prime, "fmpz": kinds.contains("fmpz"), "nmod": kinds.contains("nmod")]]
+      let jobFile = dir.appendingPathComponent("job.json")
+      try? JSONSerialization.data(withJSONObject: job).write(to: jobFile)
+      FileHandle.standardError.write(Data("… \(matrix.name): FLINT (\(python) \(script))\n".utf8))
+      guard let data = runProcess(python, [script, jobFile.path]),
+        let res = (try? JSONSerialization.jsonObject(with: data) as? [[String: Any]])?.first
+      else { continue }
+      flintVersion = "FLINT \(res["flint"] ?? "?") (python-flint \(res["python_flint"] ?? "?"), one thread)"
+      for k in rows.indices where rows[k].matrix == matrix {
+        if rows[k].flint == "nmod" {
+          rows[k].flintSeconds = res["nmod_seconds"] as? Double
+          rows[k].flintRank = res["nmod_rank"] as? Int
+        } else if rows[k].flint == "fmpz" {
+          rows[k].flintSeconds = res["fmpz_seconds"] as? Double
+          rows[k].flintRank = res["fmpz_rank"] as? Int
+        }
+      }
+    }
+    let loadAfter = loadAverage()
+
+    var md = """
+      prime p = \(prime) (random in [2^24, 2^25)); \(ProcessInfo.processInfo.activeProcessorCount) cores; \(flintVersion)
+      load average (1 min) before / after: \(loadBefore) / \(loadAfter); baseline process RSS: \(baseline.map { String(format: "%.1f MiB", Double($0.maxRSSKiB) / 1024) } ?? "?")
+
+      | matrix | our method | rank | ours (s) | FLINT function | FLINT (s) | FLINT / ours | peak RSS (MiB) | entries (MiB) | note |
+      |---|---|---|---|---|---|---|---|---|---|
+
+      """
+    for r in rows {
+      let res = r.result
+      let ours = res.map { fmt($0.seconds) } ?? "failed"
+      let flintName = r.flint == "nmod" ? "nmod_mat.rank" : r.flint == "fmpz" ? "fmpz_mat.rank" : "—"
+      let fs = r.flintSeconds.map { fmt($0) } ?? "—"
+      var ratio = "—"
+      if let a = res?.seconds, let b = r.flintSeconds, a > 0 { ratio = String(format: "%.2f", b / a) }
+      var rank = res.map { "\($0.rank)" } ?? "?"
+      if let fr = r.flintRank, let ours = res?.rank, fr != ours { rank += " (FLINT: \(fr)!)" }
+      let rss = res.map { String(format: "%.1f", Double($0.maxRSSKiB) / 1024) } ?? "?"
+      let entries = res.map { String(format: "%.1f", Double($0.entryBytes) / 1_048_576) } ?? "?"
+      md += "| \(r.matrix.name) | \(r.method) | \(rank) | \(ours) | \(flintName) | \(fs) | \(ratio) | \(rss) | \(entries) | \(res?.note ?? "") |\n"
+    }
+    print(md)
+    if let out = option("--markdown") { try? Data(md.utf8).write(to: URL(fileURLWithPath: out)) }
+  }
+
+  static func loadAverage() -> String {
+    var l = [0.0, 0.0, 0.0]
+    return getloadavg(&l, 3) > 0 ? String(format: "%.2f", l[0]) : "?"
+  }
+
+  static func fmt(_ x: Double) -> String { x < 0.01 ? String(format: "%.4f", x) : x < 1 ? String(format: "%.3f", x) : String(format: "%.2f", x) }
+
+  /// Runs one case in a child process and decodes its report.
+  static func child(_ exe: URL, _ c: BenchCase) -> BenchResult? {
+    guard let json = try? JSONEncoder().encode(c),
+      let data = runProcess(exe.path, ["--case", String(decoding: json, as: UTF8.self)])
+    else { return nil }
+    return try? JSONDecoder().decode(BenchResult.self, from: data)
+  }
+
+  /// Standard output of a process, or nil when it fails to start or exits non-zero.
+  static func runProcess(_ path: String, _ args: [String]) -> Data? {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: path.hasPrefix("/") ? path : "/usr/bin/env")
+    p.arguments = path.hasPrefix("/") ? args : [path] + args
+    let out = Pipe()
+    p.standardOutput = out
+    do { try p.run() } catch { return nil }
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return p.terminationStatus == 0 ? data : nil
+  }
+}
