@@ -9,10 +9,11 @@ import Testing
 @Suite struct VerifyFloatCLITests {
   static let net = "Tests/FloatCheckTests/Fixtures/net-n8"
   static let arch = "1x8 conv(2,k=3) dense(2)"
+  typealias Run = (status: Int32, stdout: String, stderr: String)
 
   static func verify(_ extra: [String], weights: String = "\(net)/weights.safetensors", data: String = "\(net)/X.npy",
-                     targets: String = "\(net)/Y.npy", arch: String = arch) throws -> CLIResult {
-    try runHessrank(["verify-float", arch, "--weights", weights, "--data", data, "--targets", targets] + extra)
+                     targets: String = "\(net)/Y.npy", arch: String = arch) -> Run {
+    runHessrank(["verify-float", arch, "--weights", weights, "--data", data, "--targets", targets] + extra)
   }
 
   func json(_ text: String) throws -> [String: Any] {
@@ -20,7 +21,7 @@ import Testing
   }
 
   @Test func cleanFloat64HessianIsCorrect() throws {
-    let r = try Self.verify(["--hessian", "\(Self.net)/H64.npy"])
+    let r = Self.verify(["--hessian", "\(Self.net)/H64.npy"])
     #expect(r.status == 0, "\(r.stderr)")
     #expect(r.stdout.contains("rank(H_L) = 27 over Q, proved"))
     #expect(r.stdout.contains("verdict: CORRECT"))
@@ -30,7 +31,7 @@ import Testing
   }
 
   @Test func float32HessianWithTheDefaultRuleIsWrong() throws {
-    let r = try Self.verify(["--hessian", "\(Self.net)/H32.npy", "--weights", "\(Self.net)/weights"])
+    let r = Self.verify(["--hessian", "\(Self.net)/H32.npy", "--weights", "\(Self.net)/weights"])
     #expect(r.status == 1, "\(r.stderr)")
     #expect(r.stdout.contains("(float32)") && r.stdout.contains("25    WRONG (-2)"))
     #expect(r.stdout.contains("provably safe tolerances: empty"))
@@ -38,16 +39,16 @@ import Testing
   }
 
   @Test func claimedRanksRightAndWrong() throws {
-    let right = try Self.verify(["--hessian", "\(Self.net)/H64.npy", "--claimed-rank", "27"])
+    let right = Self.verify(["--hessian", "\(Self.net)/H64.npy", "--claimed-rank", "27"])
     #expect(right.status == 0 && right.stdout.contains("claimed rank 27: CORRECT"), "\(right.stdout)")
-    let wrong = try Self.verify(["--hessian", "\(Self.net)/H64.npy", "--claimed-rank", "25"])
+    let wrong = Self.verify(["--hessian", "\(Self.net)/H64.npy", "--claimed-rank", "25"])
     #expect(wrong.status == 1 && wrong.stdout.contains("claimed rank 25: WRONG (-2)"), "\(wrong.stdout)")
     // Every rule CORRECT, only the claim is wrong: the verdict line names the claim alone.
     #expect(wrong.stdout.contains("verdict: WRONG — claimed rank WRONG (-2)"))
   }
 
   @Test func withoutAHessianFileTheProjectBuildsTheFloat64Hessian() throws {
-    let r = try Self.verify(["--json", "--rule", "numpy", "--rule", "atol=1e-20"])
+    let r = Self.verify(["--json", "--rule", "numpy", "--rule", "atol=1e-20"])
     #expect(r.status == 1, "\(r.stderr)")  // atol=1e-20 counts rounding noise as rank
     let o = try json(r.stdout)
     #expect(o["exact_rank"] as? Int == 27 && o["float_hessian"] as? String == "built by hessrank in float64")
@@ -55,20 +56,20 @@ import Testing
     let rules = try #require((o["analysis"] as? [String: Any])?["rules"] as? [[String: Any]])
     #expect(rules.map { $0["verdict"] as? String } == ["CORRECT", "WRONG"])
     #expect((rules[1]["rank"] as? Int).map { $0 > 27 } == true)
-    let plain = try Self.verify(["--kind", "outer"])
+    let plain = Self.verify(["--kind", "outer"])
     #expect(plain.status == 0 && plain.stdout.contains("rank(H_o) = 16 over Q"), "\(plain.stdout)")
   }
 
   @Test func modularRankIsAProvedLowerBoundWithTheSameVerdicts() throws {
-    let r = try Self.verify(["--hessian", "\(Self.net)/H64.npy", "--method", "modular", "--json"])
+    let r = Self.verify(["--hessian", "\(Self.net)/H64.npy", "--method", "modular", "--json"])
     #expect(r.status == 0, "\(r.stderr)")
     let o = try json(r.stdout)
     #expect(o["exact_rank"] as? Int == 27 && o["exact_rank_proved"] as? Bool == false)
     #expect((o["exact_rank_failure_bound"] as? Double).map { $0 > 0 && $0 < 1e-6 } == true)
     #expect(o["all_correct"] as? Bool == true)
-    let certified = try json(try Self.verify(["--hessian", "\(Self.net)/H64.npy", "--json"]).stdout)
+    let certified = try json(Self.verify(["--hessian", "\(Self.net)/H64.npy", "--json"]).stdout)
     #expect(certified["exact_rank_proved"] as? Bool == true && certified["exact_rank_failure_bound"] == nil)
-    let bad = try Self.verify(["--method", "fast"])
+    let bad = Self.verify(["--method", "fast"])
     #expect(bad.status == 2 && bad.stderr.contains("--method"))
   }
 
@@ -80,29 +81,29 @@ import Testing
     func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
     let x = try NumpyFile.read("\(root)/X.npy")
     var phrase = ""
-    let r: CLIResult
+    let r: Run
     switch kind {
     case "truncated":
       let bytes = try Data(contentsOf: URL(fileURLWithPath: "\(root)/X.npy"))
       try bytes.prefix(bytes.count - 5).write(to: URL(fileURLWithPath: path("X.npy")))
-      r = try Self.verify([], data: path("X.npy"))
+      r = Self.verify([], data: path("X.npy"))
       phrase = "truncated"
     case "nan":
       var values = x.values
       values[13] = .nan
       try NumpyFile.write(values: values, shape: x.shape, to: path("X.npy"))
-      r = try Self.verify([], data: path("X.npy"))
+      r = Self.verify([], data: path("X.npy"))
       phrase = "non-finite value nan at index [1, 0, 5]"
     case "shape":
       try FileManager.default.createDirectory(atPath: path("w"), withIntermediateDirectories: true)
       try NumpyFile.write(values: Array(repeating: 0.5, count: 8), shape: [2, 1, 4], to: path("w/0.weight.npy"))
       try FileManager.default.copyItem(atPath: "\(root)/weights/1.weight.npy", toPath: path("w/1.weight.npy"))
-      r = try Self.verify([], weights: path("w"))
+      r = Self.verify([], weights: path("w"))
       phrase = "tensor '0.weight' has shape (2, 1, 4) but the architecture needs (2, 1, 3)"
     case "missing":
       try FileManager.default.createDirectory(atPath: path("w"), withIntermediateDirectories: true)
       try FileManager.default.copyItem(atPath: "\(root)/weights/0.weight.npy", toPath: path("w/0.weight.npy"))
-      r = try Self.verify([], weights: path("w"))
+      r = Self.verify([], weights: path("w"))
       phrase = "no tensor '1.weight' of shape (2, 12)"
     case "kink":
       // 2 dense(1) relu dense(1) with a zero first layer: every ReLU input is exactly 0.
@@ -111,11 +112,11 @@ import Testing
       try NumpyFile.write(values: [1.5], shape: [1, 1], to: path("w/2.weight.npy"))
       try NumpyFile.write(values: [1, 2, 3, 4], shape: [2, 2], to: path("X.npy"))
       try NumpyFile.write(values: [0.5, -1], shape: [2, 1], to: path("Y.npy"))
-      r = try Self.verify([], weights: path("w"), data: path("X.npy"), targets: path("Y.npy"),
+      r = Self.verify([], weights: path("w"), data: path("X.npy"), targets: path("Y.npy"),
                           arch: "2 dense(1) relu dense(1)")
       phrase = "non-differentiable point: the pre-activation of layer 1 (sample 0, position 0) is exactly 0"
     default:
-      r = try Self.verify(["--hessian", "\(root)/X.npy"])
+      r = Self.verify(["--hessian", "\(root)/X.npy"])
       phrase = "must be (30, 30)"
     }
     #expect(r.status == 2, "\(kind): \(r.stdout)")
@@ -129,7 +130,7 @@ import Testing
     // not dyadic, so the export has to round.
     let args = ["hessian", "1x8 conv(2,k=3) avgpool(k=2) dense(2)", "--samples", "3", "--max-denominator", "7"]
     let npy = dir.appendingPathComponent("H.npy").path, txt = dir.appendingPathComponent("H.txt").path
-    let a = try runHessrank(args + ["--out", npy]), b = try runHessrank(args + ["--out", txt])
+    let a = runHessrank(args + ["--out", npy]), b = runHessrank(args + ["--out", txt])
     #expect(a.status == 0 && b.status == 0, "\(a.stderr) \(b.stderr)")
     let h = try NumpyFile.read(npy)
     let lines = try String(contentsOfFile: txt, encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("#") }
