@@ -24,16 +24,21 @@ let package = Package(
     // keeps the fast Toeplitz path honest. Used by tests only; not a product.
     .target(name: "HessianReference", dependencies: ["Exact", "ConvNet"]),
     .target(name: "Hessian", dependencies: ["Exact", "ConvNet", "ExactLinearAlgebra", "CLapack"]),
-    .executableTarget(name: "hessrank", dependencies: ["Exact", "ExactLinearAlgebra", "ConvNet", "Hessian", "FloatCheck"]),
+    // Float-vs-exact verification of a network's Hessian at float weights and data
+    // (FloatCheck knows files, spectra and rules; this module knows networks).
+    .target(name: "FloatVerification", dependencies: ["Exact", "ConvNet", "Hessian", "ExactLinearAlgebra", "FloatCheck"]),
+    .executableTarget(name: "hessrank", dependencies: ["Exact", "ExactLinearAlgebra", "ConvNet", "Hessian", "FloatCheck", "FloatVerification"]),
     .executableTarget(name: "hessrank-bench", dependencies: ["Exact", "ExactLinearAlgebra", "ConvNet", "Hessian"]),
     .testTarget(name: "ExactTests", dependencies: ["Exact"]),
     .testTarget(name: "ExactLinearAlgebraTests", dependencies: ["Exact", "ExactLinearAlgebra"]),
     .testTarget(name: "ConvNetTests", dependencies: ["Exact", "ConvNet", "HessianReference"], exclude: ["Fixtures"]),
     .testTarget(name: "HessianTests", dependencies: ["Exact", "ConvNet", "Hessian", "HessianReference", "ExactLinearAlgebra"]),
     // Runs the built `hessrank` binary; shared helpers in CLITestSupport.swift.
-    .testTarget(name: "HessRankCLITests", dependencies: ["hessrank", "Exact", "ExactLinearAlgebra"]),
+    .testTarget(name: "HessRankCLITests", dependencies: ["hessrank", "Exact", "ExactLinearAlgebra", "FloatCheck"]),
     .testTarget(name: "HessianReferenceTests", dependencies: ["HessianReference", "ConvNet", "Exact"]),
     .testTarget(name: "FloatCheckTests", dependencies: ["FloatCheck", "Exact"], exclude: ["Fixtures"]),
+    // Uses the network fixtures in Tests/FloatCheckTests/Fixtures.
+    .testTarget(name: "FloatVerificationTests", dependencies: ["FloatVerification", "FloatCheck", "ConvNet", "Hessian", "Exact"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -18,6 +18,8 @@ struct HessRank {
     // hessian (issue 4)
     RankCommand.self,
     HessianCommand.self,
+    // float verification (issue 7)
+    VerifyFloatCommand.self,
   ]
 
   static func main() {
