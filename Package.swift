@@ -7,6 +7,7 @@ let package = Package(
     .library(name: "Exact", targets: ["Exact"]),
     .library(name: "ExactLinearAlgebra", targets: ["ExactLinearAlgebra"]),
     .library(name: "FloatCheck", targets: ["FloatCheck"]),
+    .library(name: "RankBounds", targets: ["RankBounds"]),
     .executable(name: "hessrank", targets: ["hessrank"]),
     .executable(name: "hessrank-bench", targets: ["hessrank-bench"]),
   ],
@@ -23,7 +24,9 @@ let package = Package(
     // keeps the fast Toeplitz path honest. Used by tests only; not a product.
     .target(name: "HessianReference", dependencies: ["Exact", "ConvNet"]),
     .target(name: "Hessian", dependencies: ["Exact", "ConvNet", "ExactLinearAlgebra"]),
-    .executableTarget(name: "hessrank", dependencies: ["Exact", "ExactLinearAlgebra", "ConvNet", "Hessian", "FloatCheck"]),
+    // Bound catalog, formula language, config variables, verdicts and bound certificates.
+    .target(name: "RankBounds", dependencies: ["Exact", "ExactLinearAlgebra", "ConvNet", "Hessian"]),
+    .executableTarget(name: "hessrank", dependencies: ["Exact", "ExactLinearAlgebra", "ConvNet", "Hessian", "FloatCheck", "RankBounds"]),
     .executableTarget(name: "hessrank-bench", dependencies: ["Exact", "ExactLinearAlgebra"]),
     .testTarget(name: "ExactTests", dependencies: ["Exact"]),
     .testTarget(name: "ExactLinearAlgebraTests", dependencies: ["Exact", "ExactLinearAlgebra"]),
@@ -32,6 +35,7 @@ let package = Package(
     // Runs the built `hessrank` binary; shared helpers in CLITestSupport.swift.
     .testTarget(name: "HessRankCLITests", dependencies: ["hessrank", "Exact", "ExactLinearAlgebra"]),
     .testTarget(name: "HessianReferenceTests", dependencies: ["HessianReference", "ConvNet", "Exact"]),
+    .testTarget(name: "RankBoundsTests", dependencies: ["RankBounds", "Hessian", "ConvNet", "Exact", "ExactLinearAlgebra"]),
     .testTarget(name: "FloatCheckTests", dependencies: ["FloatCheck", "Exact"], exclude: ["Fixtures"]),
   ],
   swiftLanguageModes: [.v6]
