@@ -76,7 +76,7 @@ public struct BoundCertificate: Sendable {
       BoundEntry(id: $0.id, hessian: $0.hessian, claim: $0.claim, status: $0.status, formula: $0.formula.text)
     }
     instances = try outcome.seeds.map { s in
-      let used = Set(request.bounds.flatMap { $0.formula.variableNames + $0.hypotheses.conditions.flatMap(\.variableNames) })
+      let used = Set(request.bounds.flatMap { $0.formula.variableNames + $0.hypotheses.conditions.flatMap(\.formula.variableNames) })
       return Instance(
         seed: s.seed, hessians: try HessianCertificate(report: s.report, config: s.config),
         variables: s.variables.definedScalars.filter { used.contains($0.name) || ["r", "p", "n", "K"].contains($0.name) },

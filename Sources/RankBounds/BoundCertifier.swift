@@ -123,7 +123,7 @@ struct BoundPlan {
     var names = Set<String>()
     for (b, why) in zip(bounds, structural) where why == nil {
       kinds.insert(b.hessian)
-      let used = b.formula.variableNames + b.hypotheses.conditions.flatMap(\.variableNames)
+      let used = b.formula.variableNames + b.hypotheses.conditions.flatMap(\.formula.variableNames)
       names.formUnion(used)
       for kind in HessianKind.allCases where used.contains("rank_\(kind.rawValue)") { kinds.insert(kind) }
     }
@@ -144,12 +144,12 @@ struct BoundPlan {
       }
       for condition in b.hypotheses.conditions {
         do {
-          if !(try condition.holds(in: variables)) {
-            skipped.append(SkippedBound(bound: b, reason: "condition \(condition.text) does not hold"))
+          if !(try condition.formula.holds(in: variables)) {
+            skipped.append(SkippedBound(bound: b, reason: "needs \(condition.words) [\(condition.formula.text)]"))
             continue bounds
           }
         } catch {
-          skipped.append(SkippedBound(bound: b, reason: "condition \(condition.text): \(error.message)"))
+          skipped.append(SkippedBound(bound: b, reason: "needs \(condition.words): \(error.message)"))
           continue bounds
         }
       }

@@ -20,7 +20,7 @@ public struct NetworkVariables: FormulaEnvironment, Sendable {
   public let layerCount: Int
 
   /// The variables that need an exact rank computation beyond r (computed only when asked for).
-  public static let expensive: Set<String> = ["rho", "rhat", "qhat"]
+  public static let expensive: Set<String> = ["rho", "rhat", "qhat", "rc", "r1"]
 
   /// Computes the variables at `instance`.
   /// - Parameters:
@@ -57,6 +57,9 @@ public struct NetworkVariables: FormulaEnvironment, Sendable {
     set("Lc", facts.convCount)
     set("p", plan.parameterCount)
     set("r", dataRank)
+    if names?.contains("r1") ?? true {
+      set("r1", NetworkVariables.exactRank(instance.dataMatrix.nestedRows + [Array(repeating: Rational(1), count: instance.sampleCount)]))
+    }
     let k = plan.outputSize
     set("s", min(dataRank, k))
 
@@ -92,6 +95,9 @@ public struct NetworkVariables: FormulaEnvironment, Sendable {
     column("S", input: notInput) { info, l in convOnly(info, l) { isotropic($0.stride, "stride", l) } }
     column("P", input: notInput) { info, l in convOnly(info, l) { isotropic($0.padding, "padding", l) } }
     column("dil", input: notInput) { info, l in convOnly(info, l) { isotropic($0.dilation, "dilation", l) } }
+    column("Smax", input: notInput) { info, l in convOnly(info, l) { .value(BigInt($0.stride.max() ?? 1)) } }
+    column("Pmax", input: notInput) { info, l in convOnly(info, l) { .value(BigInt($0.padding.max() ?? 0)) } }
+    column("dilmax", input: notInput) { info, l in convOnly(info, l) { .value(BigInt($0.dilation.max() ?? 1)) } }
     column("d_out", input: .value(BigInt(input.positions))) { info, _ in
       if case .conv = info.layer { return .value(BigInt(info.output.positions)) }
       return .value(1)
@@ -113,7 +119,7 @@ public struct NetworkVariables: FormulaEnvironment, Sendable {
       if facts.architectureClass != .fullyConnected {
         undefined("q", "q is defined for fully connected nets and one conv layer + dense head; this is a \(facts.architectureClass.phrase)")
       }
-      for name in ["kt", "rt", "dp", "rho", "rhat", "qhat"] { undefined(name, noConv) }
+      for name in ["kt", "rt", "dp", "rho", "rhat", "qhat", "rc"] { undefined(name, noConv) }
       setRanks(ranks)
       return
     }
@@ -130,6 +136,9 @@ public struct NetworkVariables: FormulaEnvironment, Sendable {
     let wanted = names ?? NetworkVariables.expensive
     if wanted.contains("rho") {
       set("rho", NetworkVariables.rho(instance))
+    }
+    if wanted.contains("rc") {
+      set("rc", NetworkVariables.coveredDataRank(instance))
     }
     if wanted.contains("rhat") || wanted.contains("qhat") {
       let rhat = NetworkVariables.patchRank(instance)
@@ -151,7 +160,7 @@ public struct NetworkVariables: FormulaEnvironment, Sendable {
   /// The value of a scalar variable (nil for unknown names).
   public func scalar(_ name: String) -> VariableValue? {
     if let v = scalars[name] { return v }
-    if name == "rho" || name == "rhat" || name == "qhat" { return .undefined("\(name) was not computed") }
+    if NetworkVariables.expensive.contains(name) { return .undefined("\(name) was not computed") }
     return nil
   }
 
@@ -186,6 +195,14 @@ public struct NetworkVariables: FormulaEnvironment, Sendable {
     let ring = RationalRing()
     let product = ring.product(t.matrix(theta: theta, in: ring), instance.dataMatrix)
     return exactRank(product.nestedRows)
+  }
+
+  /// r_c = rank of the data on the input entries the first layer reads (the columns of its
+  /// Toeplitz matrix that hold a weight); r_c = r unless a stride or dilation skips inputs.
+  public static func coveredDataRank(_ instance: NetworkInstance) -> Int {
+    guard let (t, _) = firstLayer(instance) else { return 0 }
+    let read = Set(t.column).sorted()
+    return exactRank(read.map { i in instance.inputs.map { $0[i] } })
   }
 
   /// r̂ = rank of the patches of every sample at every output position of the first conv layer

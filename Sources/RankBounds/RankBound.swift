@@ -27,6 +27,24 @@ public enum BoundStatus: String, Sendable, Codable, CaseIterable {
   case user
 }
 
+/// A condition in the formula language with its meaning in words.
+public struct HypothesisCondition: Sendable, Equatable {
+  /// The condition (nonzero = holds).
+  public let formula: Formula
+  /// What it says.
+  public let words: String
+
+  /// A condition; the text must parse (catalog conditions are checked by the tests).
+  public init(_ text: String, _ words: String) {
+    do {
+      formula = try Formula(parsing: text)
+    } catch {
+      preconditionFailure("catalog condition '\(text)' does not parse: \(error)")
+    }
+    self.words = words
+  }
+}
+
 /// The conditions under which a bound is claimed.
 public struct Hypotheses: Sendable, Equatable {
   /// Which activations the network may have.
@@ -58,23 +76,17 @@ public struct Hypotheses: Sendable, Equatable {
   /// Whether the formula assumes generic residuals (random targets, not all zero).
   public var genericTargets: Bool
   /// Further conditions in the formula language (all must hold), e.g. `L >= 2`.
-  public var conditions: [Formula]
+  public var conditions: [HypothesisCondition]
 
   /// Hypotheses; conditions are parsed (a catalog condition that does not parse is a programming error).
   public init(classes: [ArchitectureClass] = [], dimensions: [Int] = [], activation: ActivationRequirement = .linear,
-              bias: BiasRequirement = .none, genericTargets: Bool = false, conditions: [String] = []) {
+              bias: BiasRequirement = .none, genericTargets: Bool = false, conditions: [HypothesisCondition] = []) {
     self.classes = classes
     self.dimensions = dimensions
     self.activation = activation
     self.bias = bias
     self.genericTargets = genericTargets
-    self.conditions = conditions.map { text in
-      do {
-        return try Formula(parsing: text)
-      } catch {
-        preconditionFailure("catalog condition '\(text)' does not parse: \(error)")
-      }
-    }
+    self.conditions = conditions
   }
 
   /// No restriction at all.
@@ -115,7 +127,7 @@ public struct Hypotheses: Sendable, Equatable {
     }
     out.append(bias == .none ? "bias: none" : "bias: allowed")
     if genericTargets { out.append("targets: generic (random), so the residuals are generic") }
-    for c in conditions { out.append("condition: \(c.text)") }
+    for c in conditions { out.append("condition: \(c.words) [\(c.formula.text)]") }
     return out
   }
 }
