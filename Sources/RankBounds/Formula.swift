@@ -317,7 +317,7 @@ struct FormulaParser {
 
   mutating func parseFormula() throws(FormulaError) -> FormulaNode {
     if let lexError { throw lexError }
-    if case .end = current.kind { throw fail("the formula is empty") }
+    if case .end = current.kind { throw FormulaError("the formula is empty", column: 0, formula: text) }
     let node = try parseOr()
     guard case .end = current.kind else {
       if isSymbol(")") { throw fail("unmatched ')'") }
