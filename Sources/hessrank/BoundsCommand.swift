@@ -95,10 +95,11 @@ enum BoundsCommand: Subcommand {
 
   static var variablesText: String {
     let entries = VariableCatalog.standard.entries
-    var lines = ["variable   meaning"]
-    for e in entries {
-      let name = e.kind == .perLayer ? "\(e.name)[l]" : e.name
-      lines.append(name.padding(toLength: 11, withPad: " ", startingAt: 0) + e.meaning)
+    let names = entries.map { $0.kind == .perLayer ? "\($0.name)[l]" : $0.name }
+    let width = (names.map(\.count).max() ?? 8) + 2
+    var lines = ["variable".padding(toLength: width, withPad: " ", startingAt: 0) + "meaning"]
+    for (name, e) in zip(names, entries) {
+      lines.append(name.padding(toLength: width, withPad: " ", startingAt: 0) + e.meaning)
     }
     lines.append("")
     lines.append("Per-layer variables take l = 1…L (the conv and dense layers in order; 0 is the input).")
