@@ -24,9 +24,10 @@ deps:
 build: deps
 	$(SWIFT) build -c $(CONFIG)
 
+# The main job on a bundled example: exact Hessian ranks of a CNN with a certificate, re-checked.
 demo: build
-	$(BIN) matrix-rank examples/matrices/lowrank-6x5.txt --certificate /tmp/hessrank-demo-cert.json
-	$(BIN) check /tmp/hessrank-demo-cert.json
+	$(BIN) rank examples/configs/cnn1d-c1-d12-k3-m2-K2-n100.json --certificate .build/demo-certificate.json
+	$(BIN) check .build/demo-certificate.json
 
 test: deps
 	$(SWIFT) test -c $(CONFIG)

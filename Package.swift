@@ -17,13 +17,14 @@ let package = Package(
     .target(name: "Exact", dependencies: ["CGMP"]),
     .target(name: "ExactLinearAlgebra", dependencies: ["Exact", "CGMP"]),
     .target(name: "ConvNet", dependencies: ["Exact"]),
-    // LAPACKE + OpenBLAS (Debian's liblapacke-dev, libopenblas-dev): float spectra only.
+    // LAPACKE + OpenBLAS (Debian's liblapacke-dev, libopenblas-dev): float spectra, and the
+    // exact-integer Gram product of the modular Hessian builder (dsyrk on doubles < 2^53).
     .systemLibrary(name: "CLapack", providers: [.apt(["liblapacke-dev", "libopenblas-dev"])]),
     .target(name: "FloatCheck", dependencies: ["Exact", "CGMP", "CLapack"]),
     // Test-support library: an independent reference (direct loops, hyper-dual numbers) that
     // keeps the fast Toeplitz path honest. Used by tests only; not a product.
     .target(name: "HessianReference", dependencies: ["Exact", "ConvNet"]),
-    .target(name: "Hessian", dependencies: ["Exact", "ConvNet", "ExactLinearAlgebra"]),
+    .target(name: "Hessian", dependencies: ["Exact", "ConvNet", "ExactLinearAlgebra", "CLapack"]),
     // Bound catalog, formula language, config variables, verdicts and bound certificates.
     .target(name: "RankBounds", dependencies: ["Exact", "ExactLinearAlgebra", "ConvNet", "Hessian"]),
     .executableTarget(name: "hessrank", dependencies: ["Exact", "ExactLinearAlgebra", "ConvNet", "Hessian", "FloatCheck", "RankBounds"]),

@@ -33,6 +33,11 @@ public struct NoImageError: Error, CustomStringConvertible {
   public let value: String
   /// The ring it was mapped into.
   public let ring: String
+  /// An error for `value` having no image in `ring`.
+  public init(value: String, ring: String) {
+    self.value = value
+    self.ring = ring
+  }
   /// One line for the user.
   public var description: String { "\(value) has no image in \(ring)" }
 }

@@ -62,6 +62,10 @@ public struct HessianRankResult: Sendable {
   public let certificate: RankCertificate?
   /// Wall-clock seconds (building and ranking).
   public let seconds: Double
+  /// Schwartz–Zippel: an upper bound on the probability, over the random draw of the instance,
+  /// that this point's rank is below the generic rank (nil when the bound does not apply:
+  /// piecewise-linear activations, or explicit or fractional values).
+  public var genericFailureBound: Rational? = nil
 }
 
 /// Ranks of H_o, H_f, H_L at one exact instance, with the data rank r and sizes.
@@ -144,8 +148,33 @@ public enum HessianRanks {
       results = try exactRanks(instance, pattern: pattern, kinds: options.kinds, bareiss: method == .bareiss,
                                seed: options.primeSeed, progress: progress)
     }
+    let withBounds = results.map { r -> HessianRankResult in
+      var r = r
+      r.genericFailureBound = schwartzZippelBound(instance, kind: r.kind)
+      return r
+    }
     return HessianRankReport(instance: instance, dataRank: dataCert.rank, dataRankCertificate: dataCert,
-                             results: results, method: method)
+                             results: withBounds, method: method)
+  }
+
+  /// The Schwartz–Zippel bound N·deg/(2B+1) on the chance that a random instance's rank is
+  /// below the generic rank, for networks that are polynomial in (θ, X, Y).
+  ///
+  /// Every entry of J is a polynomial of degree ≤ L (L parametric layers; f is multilinear in
+  /// the layers' parameters and affine in x), every entry of n·H_o, n·H_f, n·H_L of degree
+  /// ≤ 2L. A nonsingular generic-rank minor is a nonzero polynomial of degree ≤ N·deg with
+  /// N = min(rows, cols); with every variable uniform on the 2B+1 integers of [−B, B] it
+  /// vanishes with probability ≤ N·deg/(2B+1). Where it does not vanish, the point's rank
+  /// equals the generic rank (which is the maximum over all points).
+  public static func schwartzZippelBound(_ instance: NetworkInstance, kind: HessianKind) -> Rational? {
+    let s = instance.settings
+    guard s.maxDenominator == 1, s.weights == nil, s.inputs == nil, s.targetValues == nil, s.targets == .random else { return nil }
+    for stage in instance.plan.stages { if case .activation = stage { return nil } }
+    let layers = instance.plan.parametricStageIndices.count
+    let p = instance.plan.parameterCount
+    let rows = kind == .outer ? instance.sampleCount * instance.plan.outputSize : p
+    let degree = kind == .outer ? layers : 2 * layers
+    return Rational(min(rows, p) * degree, 2 * s.range + 1)
   }
 
   // MARK: Modular
@@ -172,8 +201,8 @@ public enum HessianRanks {
       var clock = Stopwatch()
       let jac = builder.jacobian()
       let jacSeconds = clock.lap()
-      func record(_ kind: HessianKind, _ m: ScalarMatrix<UInt64>, extra: Double) {
-        let r = modularMatrix(m, field: field, prime: pf).rank()
+      func record(_ kind: HessianKind, _ m: ScalarMatrix<UInt64>, extra: Double, montgomery: Bool = true) {
+        let r = modularMatrix(m, field: montgomery ? field : nil, prime: pf).rank()
         if r > best[kind]?.rank ?? -1 { best[kind] = (r, prime) }
         seconds[kind, default: 0] += clock.lap() + extra
         full[kind] = min(m.rows, m.cols)
@@ -185,31 +214,40 @@ public enum HessianRanks {
         hf = builder.functionalScaled()
         if wanted.contains(.functional), let hf { record(.functional, hf, extra: 0) }
       }
-      if wanted.contains(.loss), var hl = hf {
+      if wanted.contains(.loss), let hf {
         progress("  building n·H_L = JᵀJ + n·H_f")
-        let ho = builder.outerScaledFast(jacobian: jac)
-        for i in hl.storage.indices { hl.storage[i] = field.add(hl.storage[i], ho.storage[i]) }
-        record(.loss, hl, extra: jacSeconds)
+        let gram = GramProduct.gram(jac, field: field)
+        var hl = ScalarMatrix(rows: hf.rows, cols: hf.cols, storage: gram)
+        for i in hl.storage.indices { hl.storage[i] = pf.add(hl.storage[i], field.residue(hf.storage[i])) }
+        record(.loss, hl, extra: jacSeconds, montgomery: false)
       }
     }
     guard usedPrimes > 0 else { throw HessianRankError.noUsablePrime }
+    progress("failure bound (Hadamard)")
+    let bits = ModularFailureBound.hadamardBits(instance, pattern: pattern, kinds: wanted)
     return options.kinds.map { kind in
       let b = best[kind] ?? (0, 0)
       let isFull = b.rank == full[kind]
+      let bound: Double? = isFull ? 0 : bits[kind].map { ModularRank.failureBound(hadamardBits: $0, primes: usedPrimes) }
       return HessianRankResult(
         kind: kind, rank: b.rank,
         matrix: kind == .outer ? "J (\(instance.sampleCount * instance.plan.outputSize)×\(instance.plan.parameterCount))" : "n·H (\(instance.plan.parameterCount)×\(instance.plan.parameterCount))",
-        isProved: isFull, failureBound: nil,
+        isProved: isFull || bound == 0, failureBound: bound,
         method: "max rank modulo \(usedPrimes) random prime(s) in [2^24, 2^25)",
         certificate: nil, seconds: seconds[kind] ?? 0)
     }
   }
 
-  /// Converts Montgomery forms to residues in [0, p) inside a `ModularMatrix`.
-  static func modularMatrix(_ m: ScalarMatrix<UInt64>, field: MontgomeryField, prime: PrimeField) -> ModularMatrix {
+  /// A `ModularMatrix` of residues in [0, p), converting from Montgomery forms when `field`
+  /// is given.
+  static func modularMatrix(_ m: ScalarMatrix<UInt64>, field: MontgomeryField?, prime: PrimeField) -> ModularMatrix {
     var out = ModularMatrix(rows: m.rows, cols: m.cols, field: prime)
     out.withUnsafeMutableBufferPointer { buf in
-      for i in m.storage.indices { buf[i] = field.residue(m.storage[i]) }
+      if let field {
+        for i in m.storage.indices { buf[i] = field.residue(m.storage[i]) }
+      } else {
+        for i in m.storage.indices { buf[i] = m.storage[i] }
+      }
     }
     return out
   }

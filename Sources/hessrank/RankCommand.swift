@@ -1,4 +1,5 @@
 import ConvNet
+import Exact
 import Foundation
 import Hessian
 
@@ -101,14 +102,14 @@ enum RankCommand: Subcommand {
       "instance  \(NetworkOptions.instanceSummary(config, n: r.n))",
       "sizes     p = \(r.p) parameters, K = \(r.k) outputs, n = \(r.n) samples, r = rank(Σ_xx) = \(r.dataRank)",
       "",
-      "Hessian  rank  of matrix          status                 seconds",
+      "Hessian  rank  of matrix          status                     seconds",
     ]
     for x in r.results {
       let status: String
       if x.isProved {
         status = "proved"
       } else if let b = x.failureBound {
-        status = "lower bound (ε ≤ \(String(format: "%.1e", b)))"
+        status = "exact w.p. ≥ 1 − \(String(format: "%.0e", b))"
       } else {
         status = "proved lower bound"
       }
@@ -116,18 +117,36 @@ enum RankCommand: Subcommand {
         x.kind.symbol.padding(toLength: 9, withPad: " ", startingAt: 0)
           + String(x.rank).padding(toLength: 6, withPad: " ", startingAt: 0)
           + x.matrix.padding(toLength: 19, withPad: " ", startingAt: 0)
-          + status.padding(toLength: 23, withPad: " ", startingAt: 0)
+          + status.padding(toLength: max(27, status.count + 2), withPad: " ", startingAt: 0)
           + String(format: "%.3f", x.seconds))
     }
     lines.append("")
     lines.append("method    \(r.method.rawValue): \(r.results.first?.method ?? "")")
+    lines.append("generic   a rank at one point is a lower bound on the generic rank (the maximum over all points)")
+    let bounds = r.results.compactMap { x in x.genericFailureBound.map { (x.kind, $0) } }
+    if bounds.isEmpty {
+      lines.append("          (no Schwartz–Zippel bound for this network or instance; confirm with another --seed)")
+    } else if bounds.allSatisfy({ $0.1 < Rational(1) }) {
+      let parts = bounds.map { "\($0.0.symbol) ε ≤ \(scientific($0.1))" }
+      lines.append("          equal to it unless a probability-ε event occurred (Schwartz–Zippel): " + parts.joined(separator: ", "))
+    } else {
+      lines.append("          (Schwartz–Zippel gives no useful bound at --range \(config.instance.range); a larger range, e.g.")
+      lines.append("           --range 1000000000, makes it small; or confirm with another --seed)")
+    }
     if r.method == .modular {
       lines.append("          (rank modulo a prime ≤ rank over Q, so each rank is a proved lower bound; it is")
-      lines.append("           the exact rank unless every prime divides a nonzero maximal minor)")
+      lines.append("           the exact rank unless every prime divides a nonzero maximal minor, which by")
+      lines.append("           Hadamard's bound on the minors has the probability shown; --method certified proves it)")
     }
     if let certificate { lines.append("certificate written to \(certificate) (verify: hessrank check \(certificate))") }
     lines.append(String(format: "time      %.3f s", seconds))
     return lines.joined(separator: "\n")
+  }
+
+  /// "1.6e-05" for a small positive rational (display only).
+  static func scientific(_ q: Rational) -> String {
+    let num = Double(q.numerator.description) ?? 0, den = Double(q.denominator.description) ?? 1
+    return String(format: "%.1e", num / den)
   }
 
   static func jsonReport(_ r: HessianRankReport, config: NetworkConfig, seconds: Double) -> String {
@@ -142,6 +161,8 @@ enum RankCommand: Subcommand {
         ("hessian", JSONText.string(x.kind.rawValue)), ("rank", String(x.rank)),
         ("matrix", JSONText.string(x.matrix)), ("proved", x.isProved ? "true" : "false"),
         ("method", JSONText.string(x.method)), ("seconds", JSONText.number(x.seconds)),
+        ("prime_failure_bound", x.failureBound.map { String(format: "%.3e", $0) } ?? "null"),
+        ("generic_failure_bound", x.genericFailureBound.map { JSONText.string($0.description) } ?? "null"),
       ])
     })))
     pairs.append(("seconds", JSONText.number(seconds)))

@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""The float64 pipeline researchers run today, timed for comparison with `hessrank rank`.
+
+    python3 benchmarks/float_pipeline.py "1x32 conv(16,k=5) conv(16,k=5) dense(10)" --samples 64
+
+Builds the network of a HessianRank architecture string in JAX (float64, PyTorch layout, the
+same parser and layout as examples/export/export_hessian.py), computes the loss Hessian H_L
+with `jax.jit(jax.hessian(loss))`, the Gauss–Newton part H_o = JᵀJ/n from `jax.jacfwd` of the outputs, H_f = H_L −
+H_o, and `numpy.linalg.matrix_rank` (SVD, default tolerance) of each: what a script checking
+the rank formulas does. Prints one JSON line: p, the three float ranks, seconds per phase,
+total seconds and peak resident memory (MiB). JAX runs on the CPU with x64 enabled.
+"""
+
+import argparse
+import json
+import os
+import resource
+import sys
+import time
+
+os.environ.setdefault("JAX_ENABLE_X64", "1")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples", "export"))
+
+import numpy as np  # noqa: E402
+
+import export_hessian as ex  # noqa: E402
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("architecture")
+    ap.add_argument("--samples", type=int, default=64)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--range", type=float, default=5.0)
+    args = ap.parse_args()
+
+    import jax
+    import jax.numpy as jnp
+
+    jax.config.update("jax_enable_x64", True)
+    shape, _form, layers = ex.parse_architecture(args.architecture)
+    names, k = ex.parameter_layout(shape, layers)
+    p = sum(int(np.prod(s)) for _, s in names)
+    rng = np.random.default_rng(args.seed)
+    theta = rng.integers(-int(args.range), int(args.range) + 1, size=p).astype(np.float64)
+    X = rng.integers(-int(args.range), int(args.range) + 1, size=(args.samples,) + tuple(shape)).astype(np.float64)
+    Y = rng.integers(-int(args.range), int(args.range) + 1, size=(args.samples, k)).astype(np.float64)
+
+    t = {}
+    t0 = time.perf_counter()
+    Yj = jnp.asarray(Y)
+
+    def loss(vec):
+        r = ex_outputs(vec, X, names, shape, layers) - Yj
+        return jnp.sum(r * r) / (2 * args.samples)
+
+    # jit-compiled, as a careful user would write it (compilation time included).
+    H = np.asarray(jax.jit(jax.hessian(loss))(jnp.asarray(theta)))
+    t["hessian"] = time.perf_counter() - t0
+
+    # J of the outputs (n·K × p) for H_o = JᵀJ / n.
+    t0 = time.perf_counter()
+    def outputs(vec):
+        return ex_outputs(vec, X, names, shape, layers)
+
+    J = np.asarray(jax.jit(jax.jacfwd(outputs))(jnp.asarray(theta))).reshape(-1, p)
+    Ho = J.T @ J / args.samples
+    t["jacobian_and_outer"] = time.perf_counter() - t0
+    Hf = H - Ho
+
+    ranks = {}
+    for name, M in (("outer", Ho), ("functional", Hf), ("loss", H)):
+        t0 = time.perf_counter()
+        ranks[name] = int(np.linalg.matrix_rank(M))
+        t["rank_" + name] = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"architecture": args.architecture, "p": p, "n": args.samples, "ranks": ranks,
+                      "seconds": {k2: round(v, 3) for k2, v in t.items()},
+                      "total_seconds": round(sum(t.values()), 3), "peak_mib": round(peak, 1),
+                      "jax": jax.__version__, "numpy": np.__version__}))
+
+
+def ex_outputs(vec, X, names, shape, layers):
+    """The network outputs (n × K) in JAX, mirroring export_hessian.hessian_jax's forward pass."""
+    import jax.numpy as jnp
+    from jax import lax
+
+    n = X.shape[0]
+    sizes = [int(np.prod(s)) for _, s in names]
+    params, at = {}, 0
+    for (name, s), size in zip(names, sizes):
+        params[name] = vec[at:at + size].reshape(s)
+        at += size
+    h = jnp.asarray(X.reshape((n,) + tuple(shape)))
+    for i, L in enumerate(layers):
+        kind = L["kind"]
+        if kind == "conv":
+            spatial = h.ndim - 2
+            dn = ("NCH", "OIH", "NCH") if spatial == 1 else ("NCHW", "OIHW", "NCHW")
+            h = lax.conv_general_dilated(h, params[f"{i}.weight"], window_strides=tuple(L["s"]),
+                                         padding=[(q, q) for q in L["p"]], rhs_dilation=tuple(L["dil"]),
+                                         dimension_numbers=dn, precision=lax.Precision.HIGHEST)
+            if L["bias"]:
+                h = h + params[f"{i}.bias"].reshape((1, -1) + (1,) * spatial)
+        elif kind == "dense":
+            h = h.reshape(n, -1)
+            h = jnp.matmul(h, params[f"{i}.weight"].T, precision=lax.Precision.HIGHEST)
+            if L["bias"]:
+                h = h + params[f"{i}.bias"]
+        elif kind == "relu":
+            h = jnp.where(h > 0, h, jnp.zeros_like(h))
+        elif kind == "leaky":
+            h = jnp.where(h > 0, h, h * float(L["slope"]))
+        elif kind == "avgpool":
+            window = (1, 1) + tuple(L["k"])
+            strides = (1, 1) + tuple(L["s"])
+            h = lax.reduce_window(h, jnp.array(0, h.dtype), lax.add, window, strides, "VALID") / int(np.prod(L["k"]))
+    return h
+
+
+if __name__ == "__main__":
+    main()
