@@ -18,6 +18,9 @@ struct HessRank {
     // hessian (issue 4)
     RankCommand.self,
     HessianCommand.self,
+    // bounds (issue 5)
+    BoundsCommand.self,
+    CertifyCommand.self,
     // float verification (issue 7)
     VerifyFloatCommand.self,
   ]
