@@ -7,6 +7,7 @@ let package = Package(
     .library(name: "Exact", targets: ["Exact"]),
     .library(name: "ExactLinearAlgebra", targets: ["ExactLinearAlgebra"]),
     .library(name: "FloatCheck", targets: ["FloatCheck"]),
+    .library(name: "RankBounds", targets: ["RankBounds"]),
     .executable(name: "hessrank", targets: ["hessrank"]),
     .executable(name: "hessrank-bench", targets: ["hessrank-bench"]),
   ],
@@ -24,19 +25,27 @@ let package = Package(
     // keeps the fast Toeplitz path honest. Used by tests only; not a product.
     .target(name: "HessianReference", dependencies: ["Exact", "ConvNet"]),
     .target(name: "Hessian", dependencies: ["Exact", "ConvNet", "ExactLinearAlgebra", "CLapack"]),
+    // Bound catalog, formula language, config variables, verdicts and bound certificates.
+    .target(name: "RankBounds", dependencies: ["Exact", "ExactLinearAlgebra", "ConvNet", "Hessian"]),
+    // Float-vs-exact verification of a network's Hessian at float weights and data
+    // (FloatCheck knows files, spectra and rules; this module knows networks).
+    .target(name: "FloatVerification", dependencies: ["Exact", "ConvNet", "Hessian", "ExactLinearAlgebra", "FloatCheck"]),
     // Sweeps, tables and plots over many configs (parallel, resumable, shardable).
     .target(name: "Reports", dependencies: ["Exact", "ConvNet", "Hessian", "ExactLinearAlgebra"]),
-    .executableTarget(name: "hessrank", dependencies: ["Exact", "ExactLinearAlgebra", "ConvNet", "Hessian", "FloatCheck", "Reports"]),
+    .executableTarget(name: "hessrank", dependencies: ["Exact", "ExactLinearAlgebra", "ConvNet", "Hessian", "FloatCheck", "FloatVerification", "RankBounds", "Reports"]),
     .executableTarget(name: "hessrank-bench", dependencies: ["Exact", "ExactLinearAlgebra", "ConvNet", "Hessian"]),
     .testTarget(name: "ExactTests", dependencies: ["Exact"]),
     .testTarget(name: "ExactLinearAlgebraTests", dependencies: ["Exact", "ExactLinearAlgebra"]),
     .testTarget(name: "ConvNetTests", dependencies: ["Exact", "ConvNet", "HessianReference"], exclude: ["Fixtures"]),
     .testTarget(name: "HessianTests", dependencies: ["Exact", "ConvNet", "Hessian", "HessianReference", "ExactLinearAlgebra"]),
     // Runs the built `hessrank` binary; shared helpers in CLITestSupport.swift.
-    .testTarget(name: "HessRankCLITests", dependencies: ["hessrank", "Exact", "ExactLinearAlgebra"]),
+    .testTarget(name: "HessRankCLITests", dependencies: ["hessrank", "Exact", "ExactLinearAlgebra", "FloatCheck"]),
     .testTarget(name: "ReportsTests", dependencies: ["Reports", "ConvNet", "Hessian", "Exact"]),
     .testTarget(name: "HessianReferenceTests", dependencies: ["HessianReference", "ConvNet", "Exact"]),
+    .testTarget(name: "RankBoundsTests", dependencies: ["RankBounds", "Hessian", "ConvNet", "Exact", "ExactLinearAlgebra"]),
     .testTarget(name: "FloatCheckTests", dependencies: ["FloatCheck", "Exact"], exclude: ["Fixtures"]),
+    // Uses the network fixtures in Tests/FloatCheckTests/Fixtures.
+    .testTarget(name: "FloatVerificationTests", dependencies: ["FloatVerification", "FloatCheck", "ConvNet", "Hessian", "Exact"]),
   ],
   swiftLanguageModes: [.v6]
 )

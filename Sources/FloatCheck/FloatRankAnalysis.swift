@@ -62,6 +62,12 @@ public struct ToleranceInterval: Sendable, Equatable, Codable {
   /// The interval holds the tolerances t with lower ≤ t < upper; nil means no upper end.
   public var upper: Double?
 
+  /// The tolerances t with lower ≤ t < upper (upper nil: no upper end).
+  public init(lower: Double, upper: Double?) {
+    self.lower = lower
+    self.upper = upper
+  }
+
   /// True when no tolerance lies in the interval.
   public var isEmpty: Bool { upper.map { lower >= $0 } ?? false }
 

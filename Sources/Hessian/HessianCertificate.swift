@@ -114,7 +114,9 @@ public struct HessianCertificate: Sendable {
 
   static func json(_ c: RankCertificate) -> JSONValue {
     // RankCertificate's Codable form writes big integers as strings, so nothing is rounded.
-    let data = (try? JSONEncoder().encode(c)) ?? Data("{}".utf8)
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]  // the same certificate always gives the same text
+    let data = (try? encoder.encode(c)) ?? Data("{}".utf8)
     return (try? JSONValue.parse(Array(data))) ?? .null
   }
 

@@ -62,6 +62,7 @@ enum CheckCommand: Subcommand {
   static let verifiers: [String: @Sendable (Data, CheckOptions) throws -> CheckOutcome] = [
     MatrixRankCertificateFile.currentFormat: verifyMatrixRankCertificate,
     HessianCertificate.currentFormat: verifyHessianCertificate,
+    boundCertificateFormat: verifyBoundCertificate,
   ]
 
   /// The verifier for `rank --certificate` files: regenerates the instance and matrices.

@@ -18,6 +18,11 @@ struct HessRank {
     // hessian (issue 4)
     RankCommand.self,
     HessianCommand.self,
+    // bounds (issue 5)
+    BoundsCommand.self,
+    CertifyCommand.self,
+    // float verification (issue 7)
+    VerifyFloatCommand.self,
     // reports (issue 6)
     TableCommand.self,
   ]

@@ -1,0 +1,122 @@
+import Exact
+import ExactLinearAlgebra
+import Hessian
+
+/// The outcome of comparing an exact rank with a bound's value at one point.
+public enum Verdict: String, Sendable, Codable, CaseIterable {
+  /// rank > bound: the bound is false at this point (proved by a nonzero minor).
+  case violated = "VIOLATED"
+  /// rank = bound.
+  case tight = "TIGHT"
+  /// rank < bound at this point.
+  case holds = "HOLDS"
+}
+
+/// What is proved about one Hessian's rank at a point.
+public struct RankEvidence: Sendable, Equatable {
+  /// The rank (exact when `isExact`, otherwise a proved lower bound).
+  public var rank: Int
+  /// True when the rank is proved exactly.
+  public var isExact: Bool
+  /// How rank ≥ `rank` is proved ("a nonzero 24×24 minor of J").
+  public var lowerProof: String
+  /// How rank ≤ `rank` is proved, when `isExact` ("22 exact kernel vectors").
+  public var upperProof: String?
+
+  /// Evidence from a rank result of the Hessian pipeline.
+  public init(_ result: HessianRankResult) {
+    rank = result.rank
+    isExact = result.isProved
+    let matrix = result.kind == .outer ? "J" : "n·\(result.kind.symbol)"
+    if let c = result.certificate {
+      lowerProof = "a nonzero \(c.rank)×\(c.rank) minor of \(matrix)"
+      upperProof = RankEvidence.upperProof(c)
+    } else {
+      lowerProof = "the rank of \(matrix) modulo random primes (rank mod p ≤ rank over Q)"
+      upperProof = result.isProved ? "rank = min(rows, cols)" : nil
+    }
+  }
+
+  /// Evidence from a verified rank certificate.
+  public init(kind: HessianKind, certificate c: RankCertificate, exact: Bool) {
+    rank = c.rank
+    isExact = exact
+    lowerProof = "a nonzero \(c.rank)×\(c.rank) minor of \(kind == .outer ? "J" : "n·\(kind.symbol)")"
+    upperProof = exact ? RankEvidence.upperProof(c) : nil
+  }
+
+  /// Evidence stated directly.
+  public init(rank: Int, isExact: Bool, lowerProof: String, upperProof: String?) {
+    self.rank = rank
+    self.isExact = isExact
+    self.lowerProof = lowerProof
+    self.upperProof = upperProof
+  }
+
+  static func upperProof(_ c: RankCertificate) -> String? {
+    if let k = c.kernel { return "\(k.count) exact kernel vector\(k.count == 1 ? "" : "s") (\(c.cols) − \(k.count) = \(c.rank))" }
+    if c.rank == min(c.rows, c.cols) { return "rank = min(rows, cols) = \(c.rank)" }
+    return nil
+  }
+}
+
+/// A bound compared with the exact rank at one seeded point.
+public struct BoundCheck: Sendable {
+  /// The bound.
+  public let bound: RankBound
+  /// The instance seed.
+  public let seed: UInt64
+  /// The bound's exact value at the point.
+  public let value: BigInt
+  /// What is known of the rank.
+  public let evidence: RankEvidence
+  /// The verdict.
+  public let verdict: Verdict
+  /// True when the verdict is proved at this point (not only likely).
+  public let proved: Bool
+  /// One line for a reviewer: what was compared, and why the verdict holds.
+  public let explanation: String
+
+  /// Compares `evidence` with `value`.
+  /// - Parameter valueIsExact: false when the value depends on ranks known only as lower bounds.
+  public init(bound: RankBound, seed: UInt64, value: BigInt, evidence: RankEvidence, valueIsExact: Bool = true) {
+    self.bound = bound
+    self.seed = seed
+    self.value = value
+    self.evidence = evidence
+    let rank = BigInt(evidence.rank)
+    let h = "rank(\(bound.hessian.symbol))"
+    if rank > value {
+      verdict = .violated
+      proved = valueIsExact
+      explanation = valueIsExact
+        ? "\(h) ≥ \(evidence.rank) > \(value): the bound is false at this point, proved by \(evidence.lowerProof)"
+        : "\(h) ≥ \(evidence.rank) > \(value), but the value uses ranks known only as lower bounds: not proved"
+    } else if rank == value {
+      verdict = .tight
+      if evidence.isExact, let up = evidence.upperProof {
+        proved = true
+        explanation = "\(h) = \(value), the bound's value; proved at this point: rank ≥ \(value) by \(evidence.lowerProof), rank ≤ \(value) by \(up)"
+      } else if let theorem = bound.upperBoundProof, valueIsExact {
+        proved = true
+        explanation = "\(h) = \(value), the bound's value; proved at this point: rank ≥ \(value) by \(evidence.lowerProof), rank ≤ \(value) by the theorem (\(theorem))"
+      } else {
+        proved = false
+        explanation = "\(h) ≥ \(value) (proved, by \(evidence.lowerProof)) and equals the bound's value unless the rank over Q is larger: TIGHT with high probability, not proved (use --certificate for a kernel proof)"
+      }
+    } else {
+      verdict = .holds
+      let gap = value - rank
+      let claim = bound.claim == .equality
+        ? "; the claimed formula is NOT attained here (\(gap) short): either this point is degenerate or the formula overstates the generic rank"
+        : ""
+      if evidence.isExact {
+        proved = true
+        explanation = "\(h) = \(evidence.rank) < \(value): the bound holds at this point with room \(gap)\(claim)"
+      } else {
+        proved = false
+        explanation = "\(h) ≥ \(evidence.rank) (a lower bound) and \(evidence.rank) < \(value): the bound holds here unless the rank over Q is larger (not proved)\(claim)"
+      }
+    }
+  }
+}

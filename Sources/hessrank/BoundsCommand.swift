@@ -1,0 +1,117 @@
+import Foundation
+import RankBounds
+
+/// `hessrank bounds [ID] [--variables] [--json]`: the bound catalog.
+enum BoundsCommand: Subcommand {
+  static let name = "bounds"
+  static let abstract = "List the catalog of Hessian rank bounds, or explain one"
+  static let spec = ArgumentSpec(valued: [], flags: ["variables", "json"])
+  static let help = """
+    USAGE: hessrank bounds [ID] [--variables] [--json]
+
+    Without ID: a table of the named bounds 'hessrank certify' checks — id, Hessian, whether
+    it claims the rank (=) or caps it (≤), where it comes from (paper, derived, observed,
+    trivial) and its formula. With ID: the statement in words, the hypotheses under which it
+    is claimed, the source, the formula and what is known about it.
+
+    OPTIONS:
+      --variables   list the variables formulas may use (r, q, rho, m[l], RF[l], …)
+      --json        print JSON instead of text
+
+    Formula language and variables: docs/bounds.md.
+
+    EXAMPLES:
+      hessrank bounds
+      hessrank bounds one-conv-outer
+      hessrank bounds --variables
+    """
+
+  static func run(_ args: ParsedArguments) throws -> Int32 {
+    guard args.positional.count <= 1 else { throw CLIError("expected at most one bound ID, got \(args.positional.count) arguments") }
+    let json = args.has("json")
+    if args.has("variables") {
+      guard args.positional.isEmpty else { throw CLIError("--variables takes no bound ID") }
+      Console.out(json ? variablesJSON : variablesText)
+      return 0
+    }
+    if let id = args.positional.first {
+      guard let b = BoundCatalog.bound(id: id) else { throw CLIError(BoundCatalog.unknownMessage(id)) }
+      Console.out(json ? boundJSON(b) : explain(b))
+      return 0
+    }
+    Console.out(json ? JSONText.array(BoundCatalog.all.map(boundJSON)) : table)
+    return 0
+  }
+
+  static var table: String {
+    let idWidth = max(4, BoundCatalog.all.map(\.id.count).max() ?? 0) + 2
+    var lines = ["id".padding(toLength: idWidth, withPad: " ", startingAt: 0) + "Hessian  claim  status    formula"]
+    for b in BoundCatalog.all {
+      lines.append(b.id.padding(toLength: idWidth, withPad: " ", startingAt: 0)
+        + b.hessian.symbol.padding(toLength: 9, withPad: " ", startingAt: 0)
+        + b.claim.symbol.padding(toLength: 7, withPad: " ", startingAt: 0)
+        + b.status.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)
+        + b.formula.text)
+    }
+    lines.append("")
+    lines.append("claim: '=' the formula is claimed to be the rank for generic weights, data and targets;")
+    lines.append("       '≤' an upper bound. status: paper (published, proved there), derived (derivation")
+    lines.append("       in proofs/ or the reference notes), observed (seen in checks, no derivation), trivial.")
+    lines.append("Explain one: hessrank bounds ID.  Check them: hessrank certify CONFIG|ARCH.")
+    return lines.joined(separator: "\n")
+  }
+
+  static func explain(_ b: RankBound) -> String {
+    var lines = [
+      "\(b.id): \(b.claimText)",
+      "",
+      "statement   \(b.statement)",
+      "Hessian     \(b.hessian.symbol) (\(b.hessian.rawValue))",
+      "claim       \(b.claim == .equality ? "formula: the rank equals it for generic weights, data and targets (TIGHT expected)" : "upper bound: the rank is at most this")",
+      "status      \(b.status.rawValue)",
+      "source      \(b.source)",
+      "hypotheses  " + b.hypotheses.lines.joined(separator: "\n            "),
+      "formula     \(b.formula.text)",
+    ]
+    if let p = b.upperBoundProof {
+      lines.append("rank ≤ formula at every point: \(p)")
+      lines.append("            (so TIGHT at a point proves the rank there, and the generic rank = the formula)")
+    }
+    if let n = b.notes { lines.append("notes       \(n)") }
+    return lines.joined(separator: "\n")
+  }
+
+  static func boundJSON(_ b: RankBound) -> String {
+    var pairs: [(String, String)] = [
+      ("id", JSONText.string(b.id)), ("hessian", JSONText.string(b.hessian.rawValue)),
+      ("claim", JSONText.string(b.claim.rawValue)), ("status", JSONText.string(b.status.rawValue)),
+      ("formula", JSONText.string(b.formula.text)), ("statement", JSONText.string(b.statement)),
+      ("hypotheses", JSONText.array(b.hypotheses.lines.map(JSONText.string))), ("source", JSONText.string(b.source)),
+    ]
+    if let p = b.upperBoundProof { pairs.append(("upper_bound_proof", JSONText.string(p))) }
+    if let n = b.notes { pairs.append(("notes", JSONText.string(n))) }
+    return JSONText.object(pairs)
+  }
+
+  static var variablesText: String {
+    let entries = VariableCatalog.standard.entries
+    let names = entries.map { $0.kind == .perLayer ? "\($0.name)[l]" : $0.name }
+    let width = (names.map(\.count).max() ?? 8) + 2
+    var lines = ["variable".padding(toLength: width, withPad: " ", startingAt: 0) + "meaning"]
+    for (name, e) in zip(names, entries) {
+      lines.append(name.padding(toLength: width, withPad: " ", startingAt: 0) + e.meaning)
+    }
+    lines.append("")
+    lines.append("Per-layer variables take l = 1…L (the conv and dense layers in order; 0 is the input).")
+    lines.append("Operators: + - * / (exact) ^, min(…), max(…), binom(n,k), sum(l, e) for l = 1…L,")
+    lines.append("sum(l=a..b, e); comparisons == != < <= > >= and && || give 1 or 0.")
+    return lines.joined(separator: "\n")
+  }
+
+  static var variablesJSON: String {
+    JSONText.array(VariableCatalog.standard.entries.map {
+      JSONText.object([("name", JSONText.string($0.name)), ("per_layer", $0.kind == .perLayer ? "true" : "false"),
+                       ("meaning", JSONText.string($0.meaning))])
+    })
+  }
+}

@@ -1,0 +1,24 @@
+import Foundation
+import RankBounds
+
+extension CheckCommand {
+  /// The format of `certify --certificate` files.
+  static let boundCertificateFormat = BoundCertificate.currentFormat
+
+  /// The verifier for `certify --certificate` files: regenerates every instance and matrix,
+  /// re-checks the rank certificates, recomputes the variables, values and verdicts.
+  static func verifyBoundCertificate(_ data: Data, _ options: CheckOptions) throws -> CheckOutcome {
+    let cert: BoundCertificate
+    do {
+      cert = try BoundCertificate(json: data)
+    } catch {
+      throw CLIError("\(error)")
+    }
+    do {
+      let v = try cert.verify(seed: options.seed, primes: options.primes)
+      return CheckOutcome(summary: v.summary, rank: nil, exact: nil)
+    } catch let e as BoundCertificateError {
+      throw CertificateRejected(message: e.description)
+    }
+  }
+}

@@ -1,0 +1,140 @@
+import ConvNet
+import FloatCheck
+import FloatVerification
+import Foundation
+import Hessian
+
+/// `hessrank verify-float CONFIG|ARCH --weights W --data X.npy --targets Y.npy`: is a float
+/// Hessian's numerical rank the exact rank?
+enum VerifyFloatCommand: Subcommand {
+  static let name = "verify-float"
+  static let abstract = "Verify a float Hessian's rank (PyTorch/JAX/NumPy) against the exact rank"
+  static let spec = ArgumentSpec(
+    valued: ["weights", "data", "targets", "hessian", "kind", "claimed-rank", "rule", "method", "primes"],
+    flags: ["json", "allow-extra-tensors"])
+  static let help = """
+    USAGE: hessrank verify-float <CONFIG|ARCH> --weights W.safetensors|DIR --data X.npy
+                                 --targets Y.npy [--hessian H.npy] [--kind outer|functional|loss]
+                                 [--claimed-rank R] [--rule RULE]... [--json]
+
+    Reads the weights, inputs and targets a float program used — every float is an exact
+    dyadic rational — builds the exact Hessian of ℓ = 1/(2n) Σ ‖f(x_i) − y_i‖² at exactly
+    those numbers, proves its rank r* over Q, and compares the float Hessian with it:
+    its singular values (LAPACK, in the matrix's own precision, as NumPy/PyTorch/JAX do),
+    σ_{r*} and σ_{r*+1} and their gap, a rigorous bound on ‖H_float − H_exact‖₂, the
+    tolerances that give r*, the numerical rank under each rule, and a verdict per rule:
+      CORRECT  the rule gives r*, and its tolerance is provably safe (Weyl's inequality);
+      FRAGILE  the rule gives r*, but rounding within the error bound could have changed it;
+      WRONG    the rule does not give r* (the report says by how much).
+
+    ARGUMENTS:
+      <CONFIG|ARCH>          a JSON config or an architecture string such as
+                             "1x8 conv(2,k=3) dense(2)"; the config's instance settings are
+                             ignored: weights and data come from the files
+
+    OPTIONS:
+      --weights W            a .safetensors file, a directory of <name>.npy files, or one .npy;
+                             tensors named as PyTorch's state_dict: <layer index>.weight/.bias
+                             (see 'hessrank describe'), any float dtype
+      --allow-extra-tensors  ignore tensors that are no parameter of the architecture
+      --data X.npy           inputs, shape (n, C, D), (n, C, H, W), (n, D) or (n, C·D·…)
+      --targets Y.npy        targets, shape (n, K) (or (n,) when K = 1)
+      --hessian H.npy        the float Hessian (p × p, float32 or float64) to verify; without
+                             it, hessrank builds the float64 Hessian itself
+      --kind K               loss (default, H_L), outer (H_o = JᵀJ/n) or functional (H_f)
+      --claimed-rank R       also judge a rank someone reported: CORRECT or WRONG by how much
+      --rule RULE            a tolerance rule; repeat for several (default: numpy, torch, jax):
+                             numpy | torch | jax | rtol=X | atol=X | numpy:tol=X |
+                             torch:atol=X,rtol=Y | jax:rtol=X
+      --method M             how r* is obtained: auto (default: certified when p ≤ \(certifiedLimit),
+                             modular above), certified (proved: minor + exact kernel; slow for
+                             large p, since float weights make big integers), or modular (rank
+                             modulo random primes: a proved lower bound, exact unless every
+                             prime divides one minor — the report bounds that probability)
+      --primes N             primes for the modular method (default 4)
+      --json                 print the report as JSON
+
+    EXAMPLE:
+      hessrank verify-float "1x8 conv(2,k=3) dense(2)" --weights run/weights.safetensors \\
+        --data run/X.npy --targets run/Y.npy --hessian run/H32.npy --claimed-rank 25
+
+    EXIT CODES: 0 every verdict is CORRECT; 1 some verdict is WRONG or FRAGILE; 2 bad input
+    (missing or misshapen tensors, NaN/Inf, truncated files, a ReLU pre-activation exactly 0).
+    With an unproved modular r*, the verdicts take r* as the rank (see --method).
+    """
+
+  /// Networks with at most this many parameters use the certified rank under `--method auto`.
+  static let certifiedLimit = 120
+
+  static func run(_ args: ParsedArguments) throws -> Int32 {
+    // The instance options of other commands (--targets random|zero, …) do not apply here.
+    var configArgs = args
+    configArgs.values = [:]
+    configArgs.flags = []
+    let config = try NetworkOptions.load(configArgs)
+    func required(_ option: String, _ what: String) throws -> String {
+      guard let v = args.value(option) else { throw CLIError("--\(option) \(what) is required") }
+      return v
+    }
+    let weightsPath = try required("weights", "W.safetensors|DIR")
+    let dataPath = try required("data", "X.npy")
+    let targetsPath = try required("targets", "Y.npy")
+    let kindName = args.value("kind") ?? "loss"
+    guard let kind = HessianKind(rawValue: kindName) ?? HessianKind.allCases.first(where: { $0.symbol == kindName }) else {
+      throw CLIError("--kind must be loss, outer or functional, got '\(kindName)'")
+    }
+    let rules = try args.all("rule").map { text in
+      do { return try ToleranceRule(parsing: text) } catch { throw CLIError("--rule: \(error)") }
+    }
+    var claimed: Int?
+    if args.value("claimed-rank") != nil {
+      claimed = try args.int("claimed-rank", default: 0, range: 0...Int(Int32.max))
+    }
+    let primes = try args.int("primes", default: 4, range: 1...64)
+    let methodName = args.value("method") ?? "auto"
+    guard ["auto", "certified", "modular"].contains(methodName) else {
+      throw CLIError("--method must be auto, certified or modular, got '\(methodName)'")
+    }
+    let json = args.has("json")
+    let progress = Progress(enabled: Console.stderrIsTerminal && !json)
+    defer { progress.clear() }
+    let verification: FloatHessianVerification
+    do {
+      progress("reading \(weightsPath), \(dataPath), \(targetsPath)")
+      let weights = try TensorFiles.read(weightsPath)
+      let inputs = try singleTensor(dataPath)
+      let targets = try singleTensor(targetsPath)
+      let instance = try FloatNetworkData.instance(
+        architecture: config.architecture, weights: weights, inputs: inputs, targets: targets,
+        allowExtraTensors: args.has("allow-extra-tensors"))
+      let source: FloatHessianSource
+      if let h = args.value("hessian") {
+        source = .file(h, try singleTensor(h))
+      } else {
+        source = .builtFloat64
+      }
+      let p = instance.plan.parameterCount
+      let certified = methodName == "certified" || (methodName == "auto" && p <= certifiedLimit)
+      verification = try FloatHessianVerification(
+        instance: instance, kind: kind, floatHessian: source,
+        rules: rules.isEmpty ? ToleranceRule.standard : rules, claimedRank: claimed,
+        rankMethod: certified ? .certified : .modular(primes: primes), progress: progress.say)
+    } catch let e as CLIError {
+      throw e
+    } catch {
+      throw CLIError("\(error)")
+    }
+    progress.clear()
+    Console.out(json ? try verification.json() : verification.text)
+    return verification.allCorrect ? 0 : 1
+  }
+
+  /// The one tensor in a `.npy` file (or a `.safetensors` file holding a single tensor).
+  static func singleTensor(_ path: String) throws -> FloatTensor {
+    let tensors = try TensorFiles.read(path)
+    guard tensors.count == 1, let t = tensors.values.first else {
+      throw FloatVerificationError.notOneTensor(file: path, names: Array(tensors.keys))
+    }
+    return t
+  }
+}
