@@ -1,17 +1,11 @@
 import ConvNet
+import Exact
 import Hessian
+import RankBounds
 
-/// How an exact rank compares with a bound's value at one point.
-public enum RowVerdict: String, Sendable, CaseIterable, Codable {
-  /// rank = bound.
-  case tight = "TIGHT"
-  /// rank < bound.
-  case holds = "HOLDS"
-  /// rank > bound: the bound is wrong at this point (the rank is a proved lower bound).
-  case violated = "VIOLATED"
-
-  /// The verdict of `rank` against the bound `value`.
-  public static func compare(rank: Int, bound value: Int) -> RowVerdict {
+extension Verdict {
+  /// The verdict of `rank` against the bound `value`: TIGHT (=), HOLDS (<), VIOLATED (>).
+  public static func compare(rank: BigInt, bound value: BigInt) -> Verdict {
     rank == value ? .tight : rank < value ? .holds : .violated
   }
 }
@@ -28,12 +22,12 @@ public struct Annotation: Equatable, Sendable {
   /// bound does not apply to this config.
   public var value: String?
   /// The verdict against the row's rank of `hessian` (nil for plain columns or n/a).
-  public var verdict: RowVerdict?
+  public var verdict: Verdict?
   /// Why the bound does not apply, or a short remark.
   public var note: String?
 
   /// An annotation.
-  public init(bound: String, hessian: HessianKind?, column: String, value: String?, verdict: RowVerdict?,
+  public init(bound: String, hessian: HessianKind?, column: String, value: String?, verdict: Verdict?,
               note: String? = nil) {
     self.bound = bound
     self.hessian = hessian
@@ -43,15 +37,16 @@ public struct Annotation: Equatable, Sendable {
     self.note = note
   }
 
-  /// A bound value for `hessian` with its verdict against `rank` (nil rank: not computed).
-  public static func bound(_ id: String, _ hessian: HessianKind, value: Int, rank: Int?) -> Annotation {
-    Annotation(bound: id, hessian: hessian, column: "\(id) \(hessian.symbol)", value: String(value),
-               verdict: rank.map { RowVerdict.compare(rank: $0, bound: value) })
+  /// A bound value for `hessian` in column `column` (default: the id) with its verdict against
+  /// `rank` (nil rank: not computed).
+  public static func bound(_ id: String, _ hessian: HessianKind, column: String? = nil, value: BigInt, rank: Int?) -> Annotation {
+    Annotation(bound: id, hessian: hessian, column: column ?? id, value: value.description,
+               verdict: rank.map { Verdict.compare(rank: BigInt($0), bound: value) })
   }
 
   /// The bound does not apply to this config.
   public static func notApplicable(_ id: String, _ hessian: HessianKind?, column: String? = nil, why: String) -> Annotation {
-    Annotation(bound: id, hessian: hessian, column: column ?? "\(id) \(hessian?.symbol ?? "")", value: nil, verdict: nil, note: why)
+    Annotation(bound: id, hessian: hessian, column: column ?? id, value: nil, verdict: nil, note: why)
   }
 }
 
@@ -97,9 +92,9 @@ public struct RowContext: Sendable {
 
 /// Adds named columns (bound values and verdicts, or plain values) to every row of a table.
 ///
-/// The `RankBounds` module plugs its catalog and formula language in through this protocol
-/// (register its annotators in an `AnnotatorRegistry`); the built-in ones cover the paper-2
-/// fully connected formulas, trivial bounds, two CNN formulas and √p.
+/// `RankBoundAnnotator` wraps the bounds of the `RankBounds` catalog and user formulas;
+/// `SquareRootAnnotator` adds √p. Other columns plug in by conforming to this protocol and
+/// registering in an `AnnotatorRegistry`.
 public protocol RowAnnotator: Sendable {
   /// The id used in sweep files (`"bounds": ["fc-paper"]`) and column names.
   var id: String { get }
@@ -114,20 +109,18 @@ public protocol RowAnnotator: Sendable {
 public struct AnnotatorRegistry: Sendable {
   /// The registered annotators, in the order the table shows their columns.
   public private(set) var annotators: [any RowAnnotator] = []
-  /// Turns a user formula (e.g. `"outer: q*(r+K-q)"`) into an annotator; nil when no formula
-  /// language is available in this build.
-  public var formulaParser: (@Sendable (String) throws -> any RowAnnotator)?
+  /// Turns the i-th user formula (e.g. `"outer: q*(r+K-q)"`, i from 1) into an annotator whose
+  /// id is unique (e.g. `formula-1`); nil when no formula language is available.
+  public var formulaParser: (@Sendable (_ text: String, _ number: Int) throws -> any RowAnnotator)?
 
   /// An empty registry.
   public init() {}
 
-  /// The built-in annotators: `trivial`, `fc-paper`, `cnn1-derived`, `cnn-hf-rf`, `sqrt-p`.
-  public static var builtIn: AnnotatorRegistry {
+  /// The standard annotators: every bound of the `RankBounds` catalog (`hessrank bounds`),
+  /// then `sqrt-p`. (Formulas need a `formulaParser`; the CLI sets one.)
+  public static var standard: AnnotatorRegistry {
     var r = AnnotatorRegistry()
-    r.register(TrivialBoundsAnnotator())
-    r.register(FullyConnectedPaperAnnotator())
-    r.register(OneConvLayerAnnotator())
-    r.register(ReceptiveFieldAnnotator())
+    for bound in BoundCatalog.all { r.register(RankBoundAnnotator(bound)) }
     r.register(SquareRootAnnotator())
     return r
   }
@@ -156,12 +149,12 @@ public struct AnnotatorRegistry: Sendable {
       }
       out.append(a)
     }
-    for f in formulas {
+    for (i, f) in formulas.enumerated() {
       guard let formulaParser else {
-        throw SweepError("formula \"\(f)\": this build has no formula language (it comes with the RankBounds module); remove \"formulas\" or use bound ids")
+        throw SweepError("formula \"\(f)\": no formula parser is registered; remove \"formulas\" or use bound ids")
       }
       do {
-        out.append(try formulaParser(f))
+        out.append(try formulaParser(f, i + 1))
       } catch {
         throw SweepError("formula \"\(f)\": \(error)")
       }

@@ -287,7 +287,8 @@ public struct RankPlot: Sendable {
       for k in kinds {
         let pts = byX { r in r.annotations.first { $0.bound == id && $0.hessian == k }?.value.flatMap(Double.init) }
         guard !pts.isEmpty else { continue }
-        series.append(Series(label: "\(id) \(k.symbol)", color: RankPlot.colors[k]!, dash: RankPlot.dashes[bi % RankPlot.dashes.count],
+        let column = rows.lazy.compactMap { r in r.annotations.first { $0.bound == id && $0.hessian == k }?.column }.first ?? id
+        series.append(Series(label: column, color: RankPlot.colors[k]!, dash: RankPlot.dashes[bi % RankPlot.dashes.count],
                              marker: nil, width: 5, points: pts, opacity: 0.35))
       }
     }

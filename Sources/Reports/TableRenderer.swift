@@ -161,13 +161,7 @@ public struct TableRenderer: Sendable {
     for (column, hessian) in annotationColumns {
       let values = rows.compactMap { r in r.annotations.first { $0.column == column }?.value }
       guard !values.isEmpty else { continue }  // applies to no row
-      var latexHeader = Self.latexEscaped(column)
-      if let hessian {
-        let id = String(column.dropLast(hessian.symbol.count)).trimmingCharacters(in: .whitespaces)
-        latexHeader = "\(Self.latexEscaped(id)) $H_{\(hessian.symbol.dropFirst(2))}$"
-      } else if column == "√p" {
-        latexHeader = "$\\sqrt{p}$"
-      }
+      let latexHeader = column == "√p" ? "$\\sqrt{p}$" : Self.latexEscaped(column)
       cols.append(Column(markdown: column, latex: latexHeader, numeric: hessian == nil) { d in
         guard let a = d.row.annotations.first(where: { $0.column == column }), let v = a.value else {
           return Cell(text: "–", missing: true)

@@ -1,6 +1,7 @@
 import ConvNet
 import Foundation
 import Hessian
+import RankBounds
 
 /// The exact rank of one Hessian in a row.
 public struct RankEntry: Equatable, Sendable {
@@ -175,9 +176,9 @@ extension TableRow {
       guard let bound = af["bound"]?.string, let column = af["column"]?.string else {
         throw SweepError("a row bound lacks \"bound\" or \"column\"")
       }
-      var verdict: RowVerdict?
+      var verdict: Verdict?
       if let v = af["verdict"]?.string {
-        guard let parsed = RowVerdict(rawValue: v) else { throw SweepError("unknown verdict \"\(v)\" in a row") }
+        guard let parsed = Verdict(rawValue: v) else { throw SweepError("unknown verdict \"\(v)\" in a row") }
         verdict = parsed
       }
       annotations.append(Annotation(bound: bound, hessian: af["hessian"]?.string.flatMap(SweepSpec.hessianKind), column: column,

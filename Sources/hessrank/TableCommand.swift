@@ -1,5 +1,6 @@
 import ExactLinearAlgebra
 import Foundation
+import RankBounds
 import Reports
 
 /// `hessrank table SWEEP …` and `hessrank table merge ROWS.jsonl…`: tightness tables and plots
@@ -41,8 +42,8 @@ enum TableCommand: Subcommand {
     the files come from the same sweep and that duplicate rows agree, warns about missing rows,
     and renders the table (and plot) like 'table'.
 
-    BOUNDS (ids for the sweep's "bounds"; default: all):
-    \(AnnotatorRegistry.builtIn.annotators.map { "  " + $0.summary }.joined(separator: "\n"))
+    BOUNDS (ids for the sweep's "bounds"; default: all; 'hessrank bounds ID' explains one):
+    \(AnnotatorRegistry.standard.annotators.map { "  " + $0.summary }.joined(separator: "\n"))
 
     Exit status: 0 done; 1 some bound VIOLATED; 2 bad input or rows that failed.
     """
@@ -116,8 +117,20 @@ enum TableCommand: Subcommand {
     return hasViolation(outcome.rows) ? 1 : 0
   }
 
-  /// The annotators this build knows (the RankBounds catalog plugs in here).
-  static var registry: AnnotatorRegistry { AnnotatorRegistry.builtIn }
+  /// The bound catalog and √p, with `certify`'s formula syntax for the sweep's "formulas".
+  static var registry: AnnotatorRegistry {
+    var r = AnnotatorRegistry.standard
+    r.formulaParser = { text, number in
+      do {
+        return RankBoundAnnotator(try CertifyCommand.userBound(text, id: "formula-\(number)"))
+      } catch let e as CLIError {
+        // One line: the message without certify's option name and caret diagram.
+        let first = e.message.split(separator: "\n").first.map(String.init) ?? e.message
+        throw SweepError(first.replacingOccurrences(of: "--formula ", with: ""))
+      }
+    }
+    return r
+  }
 
   // MARK: merge
 
@@ -238,10 +251,10 @@ enum TableCommand: Subcommand {
   }
 
   static func verdictSummary(_ rows: [TableRow]) -> String {
-    var counts: [RowVerdict: Int] = [:]
+    var counts: [Verdict: Int] = [:]
     for r in rows { for a in r.annotations { if let v = a.verdict { counts[v, default: 0] += 1 } } }
     guard !counts.isEmpty else { return "" }
-    return "; verdicts: " + RowVerdict.allCases.compactMap { v in counts[v].map { "\($0) \(v.rawValue)" } }.joined(separator: ", ")
+    return "; verdicts: " + Verdict.allCases.compactMap { v in counts[v].map { "\($0) \(v.rawValue)" } }.joined(separator: ", ")
   }
 
   static func hasViolation(_ rows: [TableRow]) -> Bool {

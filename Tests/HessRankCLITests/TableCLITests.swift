@@ -109,6 +109,28 @@ import Testing
     #expect(missing.status == 2 && missing.stderr.contains("no such file"))
   }
 
+  /// Catalog bounds and user formulas as columns; a violated formula gives exit status 1.
+  @Test func formulasAndVerdictsSetTheExitStatus() throws {
+    let dir = try CLITestSupport.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let sweep = try CLITestSupport.write("""
+      {"architecture": "8 dense({m}) dense({m}) dense(3)", "samples": 20, "axes": {"m": [2, 4]},
+       "bounds": ["fc-outer", "fc-functional"], "formulas": ["outer: q*(r+K-q) - 1", "functional <= p"]}
+      """, named: "f.json", in: dir)
+    let r = runHessrank(["table", sweep, "--format", "csv"])
+    #expect(r.status == 1, "a violated formula: \(r.stderr)")
+    #expect(r.stderr.contains("2 VIOLATED"))
+    let header = try #require(r.stdout.split(separator: "\r\n").first).split(separator: ",").map(String.init)
+    for column in ["fc-outer", "fc-outer verdict", "rank(H_o) = q*(r+K-q) - 1 verdict", "rank(H_f) ≤ p"] {
+      #expect(header.contains(column), "\(column)")
+    }
+    // Published values (paper 2, q = min(r, K, m)): H_o = q(r+K−q) = 18 and 24, TIGHT.
+    #expect(r.stdout.contains(",18,TIGHT,") && r.stdout.contains(",24,TIGHT,"))
+    let bad = try CLITestSupport.write(#"{"architecture": "8 dense(3)", "formulas": ["outer: q*(r+K-"]}"#, named: "bad.json", in: dir)
+    let b = runHessrank(["table", bad])
+    #expect(b.status == 2 && b.stderr.contains("column 8") && b.stderr.split(separator: "\n").count == 1, "\(b.stderr)")
+  }
+
   @Test func shardsMergeIntoTheFullTable() throws {
     let dir = try CLITestSupport.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }

@@ -1,4 +1,5 @@
 import ConvNet
+import Exact
 import Foundation
 import Hessian
 import Reports
@@ -19,8 +20,8 @@ func syntheticRows() throws -> [TableRow] {
       config: NetworkConfig(architecture: arch, instance: InstanceSettings(samples: 10, seed: seed)),
       p: 30, n: 10, k: 2, dataRank: 8, method: proved ? "certified" : "modular",
       ranks: zip(kinds, ranks).map { RankEntry(kind: $0, rank: $1, proved: proved) },
-      annotations: [.bound("trivial", .outer, value: 16, rank: ranks[0]),
-                    .notApplicable("fc-paper", .outer, why: "not FC"),
+      annotations: [.bound("outer-linear", .outer, value: BigInt(16), rank: ranks[0]),
+                    .notApplicable("fc-outer", .outer, why: "not FC"),
                     Annotation(bound: "sqrt-p", hessian: nil, column: "√p", value: "5.4", verdict: nil)],
       seconds: 0.25 * Double(index + 1))
   }
@@ -57,8 +58,8 @@ func unescapedSplit(_ line: String, on separator: Character) -> [String] {
     #expect(records.dropFirst().map { $0[try! col("act_fn")] } == rows.map { $0.settings[1].value })
     #expect(records.dropFirst().map { $0[try! col("rank H_o")] } == ["16", "16", "18", "17"])
     #expect(records.dropFirst().map { $0[try! col("proved H_L")] } == ["true", "true", "false", "false"])
-    #expect(records.dropFirst().map { $0[try! col("trivial H_o verdict")] } == ["TIGHT", "TIGHT", "VIOLATED", "VIOLATED"])
-    #expect(!header.contains("fc-paper H_o"), "a bound that applies to no row has no column")
+    #expect(records.dropFirst().map { $0[try! col("outer-linear verdict")] } == ["TIGHT", "TIGHT", "VIOLATED", "VIOLATED"])
+    #expect(!header.contains("fc-outer"), "a bound that applies to no row has no column")
     #expect(header.contains("√p") && !header.contains("√p verdict"))
   }
 
@@ -181,7 +182,7 @@ final class SVGCheck: NSObject, XMLParserDelegate {
     #expect(c.texts.filter { $0.hasPrefix("(a) ranks against depth") }.count == 2)
     #expect(c.texts.contains("(a) ranks against depth — m=3"))
     #expect(c.texts.contains("(b) rank against p, log–log"))
-    for label in ["rank H_o", "rank H_f", "rank H_L", "p", "√p", "trivial H_o", "tiny <sweep> & co"] {
+    for label in ["rank H_o", "rank H_f", "rank H_L", "p", "√p", "outer-linear", "one-conv-functional", "tiny <sweep> & co"] {
       #expect(c.texts.contains(label), "\(label)")
     }
     #expect((c.elements["polyline"] ?? 0) >= 10)

@@ -7,13 +7,13 @@ import Testing
 /// Running sweeps: published ranks and formulas, resuming, sharding.
 @Suite struct RunnerTests {
   /// The four deep linear fully connected rows of rank-formulas.md (paper 2), zipped, with the
-  /// depth from a repeat block: exact ranks as published and every fc-paper verdict TIGHT.
+  /// depth from a repeat block: exact ranks as published and every paper-formula verdict TIGHT.
   @Test func paperFullyConnectedRowsAreTight() throws {
     let spec = try sweep("""
       {"architecture": "{d} dense({m1}) {repeat two: dense({m2})} dense({K})", "mode": "zip",
        "axes": {"d": [8, 8, 10, 8], "m1": [6, 2, 4, 5], "two": [1, 1, 1, 0], "m2": [6, 6, 4, 1], "K": [3, 3, 6, 4],
                 "samples": [100, 100, 5, 100]},
-       "method": "modular", "bounds": ["fc-paper", "trivial"]}
+       "method": "modular", "bounds": ["fc-outer", "fc-functional", "fc-loss", "outer-linear", "loss-subadditive"]}
       """)
     let outcome = try runSweep(spec)
     #expect(outcome.failures.isEmpty && outcome.computed == 4)
@@ -22,19 +22,19 @@ import Testing
     #expect(outcome.rows.map(\.p) == [102, 46, 80, 60])
     #expect(outcome.rows.map(\.dataRank) == [8, 8, 5, 8])
     for row in outcome.rows {
-      let paper = row.annotations.filter { $0.bound == "fc-paper" }
+      let paper = row.annotations.filter { $0.bound.hasPrefix("fc-") }
       #expect(paper.count == 3 && paper.allSatisfy { $0.verdict == .tight }, "\(row.config.architecture)")
       #expect(!row.annotations.contains { $0.verdict == .violated })
     }
   }
 
-  /// One-conv-layer rows of the CNN table in rank-formulas.md: the derived formulas are TIGHT
-  /// and the receptive-field bound 2c₀mk equals rank(H_f) for one layer.
+  /// One-conv-layer rows of the CNN table in rank-formulas.md: the catalog's one-conv formulas
+  /// are TIGHT and the receptive-field bound 2c₀mk equals rank(H_f) for one layer.
   @Test func oneConvLayerRowsMatchTheDerivedFormulas() throws {
     let spec = try sweep("""
       {"architecture": "{c}x{d} conv({m},k={k}) dense({K})", "mode": "zip",
        "axes": {"c": [1, 1, 2], "d": [12, 10, 8], "k": [3, 8, 3], "m": [2, 2, 4], "K": [2, 4, 3]},
-       "samples": 100, "method": "modular", "bounds": ["cnn1-derived", "cnn-hf-rf"]}
+       "samples": 100, "method": "modular", "bounds": ["one-conv-outer", "one-conv-functional", "cnn-functional-upper"]}
       """)
     let outcome = try runSweep(spec)
     #expect(outcome.rows.map { r in r.ranks.map(\.rank) } == [[24, 12, 35], [36, 32, 40], [48, 48, 92]])
@@ -101,12 +101,12 @@ import Testing
     let dir = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     let path = dir.appendingPathComponent("rows.jsonl").path
-    let first = try sweep(#"{"architecture": "8 dense({m}) dense(3)", "axes": {"m": [2, 3]}, "samples": 20, "bounds": ["trivial"]}"#)
+    let first = try sweep(#"{"architecture": "8 dense({m}) dense(3)", "axes": {"m": [2, 3]}, "samples": 20, "bounds": ["outer-linear"]}"#)
     _ = try runSweep(first, journal: try RowJournal(path: path))
-    let second = try sweep(#"{"architecture": "8 dense({m}) dense(3)", "axes": {"m": [2, 3, 4]}, "samples": 20, "bounds": ["trivial", "fc-paper"]}"#)
+    let second = try sweep(#"{"architecture": "8 dense({m}) dense(3)", "axes": {"m": [2, 3, 4]}, "samples": 20, "bounds": ["outer-linear", "fc-outer"]}"#)
     let outcome = try runSweep(second, journal: try RowJournal(path: path))
     #expect(outcome.reused == 2 && outcome.computed == 1)
-    #expect(outcome.rows.allSatisfy { $0.sweep == second.hash && $0.annotations.contains { $0.bound == "fc-paper" } })
+    #expect(outcome.rows.allSatisfy { $0.sweep == second.hash && $0.annotations.contains { $0.bound == "fc-outer" } })
     let latest = try RowJournal.read(path: path).latestByKey
     #expect(latest.count == 3 && latest.allSatisfy { $0.sweep == second.hash })
   }

@@ -9,7 +9,7 @@ func sweep(_ json: String) throws -> SweepSpec {
 }
 
 /// The error message a sweep gives when read and planned (nil when it is valid).
-func sweepError(_ json: String, registry: AnnotatorRegistry = .builtIn) -> String? {
+func sweepError(_ json: String, registry: AnnotatorRegistry = .standard) -> String? {
   do {
     let spec = try SweepSpec(json: Data(json.utf8))
     _ = try registry.resolve(bounds: spec.bounds, formulas: spec.formulas)
@@ -29,7 +29,7 @@ func temporaryDirectory() throws -> URL {
 
 /// Runs a sweep with the built-in annotators.
 func runSweep(_ spec: SweepSpec, jobs: Int = 2, shard: Shard? = nil, journal: RowJournal? = nil) throws -> SweepOutcome {
-  let annotators = try AnnotatorRegistry.builtIn.resolve(bounds: spec.bounds, formulas: spec.formulas)
+  let annotators = try AnnotatorRegistry.standard.resolve(bounds: spec.bounds, formulas: spec.formulas)
   return try SweepRunner(plan: try spec.plan(), annotators: annotators).run(jobs: jobs, shard: shard, journal: journal)
 }
 

@@ -110,7 +110,7 @@ import Testing
       }
       """)
     let c = try sweep(#"{"architecture": "8 dense({m}) dense(2)", "axes": {"m": [1, 3]}}"#)
-    let d = try sweep(#"{"architecture": "8 dense({m}) dense(2)", "axes": {"m": [1, 2]}, "bounds": ["trivial"]}"#)
+    let d = try sweep(#"{"architecture": "8 dense({m}) dense(2)", "axes": {"m": [1, 2]}, "bounds": ["outer-any"]}"#)
     #expect(a.hash == b.hash)
     #expect(a.hash != c.hash)
     #expect(a.hash != d.hash)
@@ -157,8 +157,8 @@ import Testing
       (#"{"architecture": "8 dense(2)", "mode": "cross", "axes": {"samples": [1]}, "groups": []}"#, "not both"),
       (#"{"architecture": "8 dense({m}) dense(2)", "mode": "diagonal", "axes": {"m": [1]}}"#, "must be \"cross\" or \"zip\""),
       (#"{"architecture": "8 dense(2)", "hessians": ["H_x"]}"#, "unknown Hessian"),
-      (#"{"architecture": "8 dense(2)", "bounds": ["fc-papr"]}"#, #"unknown bound "fc-papr" in "bounds" (did you mean "fc-paper"?)"#),
-      (#"{"architecture": "8 dense(2)", "formulas": ["outer: q*(r+K-q)"]}"#, "no formula language"),
+      (#"{"architecture": "8 dense(2)", "bounds": ["fc-outr"]}"#, #"unknown bound "fc-outr" in "bounds" (did you mean "fc-outer"?)"#),
+      (#"{"architecture": "8 dense(2)", "formulas": ["outer: q*(r+K-q)"]}"#, "no formula parser is registered"),
       (#"{"architecture": "8 dense(2)", "seeds": 0}"#, "\"seeds\" must be a count in 1...1000"),
       (#"{"architecture": "8 dense({m}) dense(2)", "axes": {"m": [1, 2]}, "plot": {"x": "k"}}"#, "is not an axis"),
       (#"{"architecture": "8 dense({samples}) dense(2)", "axes": {"samples": [1]}}"#, "is an instance setting, not a placeholder"),
