@@ -12,11 +12,11 @@ extension Verdict {
 
 /// One named column a `RowAnnotator` adds to a row: a bound's value and verdict, or a plain value.
 public struct Annotation: Equatable, Sendable {
-  /// The id of the annotator (bound) that made it, e.g. `fc-paper`.
+  /// The id of the annotator (bound) that made it, e.g. `fc-outer`.
   public var bound: String
   /// The Hessian the value speaks of (nil for a plain column such as √p).
   public var hessian: HessianKind?
-  /// The column header (unique within a table), e.g. `fc-paper H_o`.
+  /// The column header (unique within a table), e.g. `fc-outer` or `rank(H_o) = q*(r+K-q)`.
   public var column: String
   /// The value as exact text (integers, or a decimal for plain float columns); nil when the
   /// bound does not apply to this config.
@@ -96,7 +96,7 @@ public struct RowContext: Sendable {
 /// `SquareRootAnnotator` adds √p. Other columns plug in by conforming to this protocol and
 /// registering in an `AnnotatorRegistry`.
 public protocol RowAnnotator: Sendable {
-  /// The id used in sweep files (`"bounds": ["fc-paper"]`) and column names.
+  /// The id used in sweep files (`"bounds": ["fc-outer"]`) and column names.
   var id: String { get }
   /// One line for `hessrank table --help`: what the columns are and where they come from.
   var summary: String { get }
