@@ -5,7 +5,7 @@ BIN     := .build/$(CONFIG)/hessrank
 # Debian packages the build links against (GMP for exact arithmetic; LAPACK for float checks).
 DEB_PACKAGES := libgmp-dev liblapacke-dev libopenblas-dev
 
-.PHONY: deps build demo test bench clean
+.PHONY: deps build demo test bench tables clean
 
 # Install missing system packages with apt-get when root; otherwise print the exact command.
 deps:
@@ -31,6 +31,15 @@ demo: build
 
 test: deps
 	$(SWIFT) test -c $(CONFIG)
+
+# The example sweeps' tables and plots in docs/sweeps/ (rows already in the .jsonl files are
+# reused; delete them to recompute everything).
+SWEEPS := quickstart fc-width cnn-channels
+tables: build
+	@for s in $(SWEEPS); do \
+	  $(BIN) table examples/sweeps/$$s.json --resume docs/sweeps/$$s.jsonl --out docs/sweeps/$$s.md \
+	    --out docs/sweeps/$$s.tex --out docs/sweeps/$$s.csv --plot docs/sweeps/$$s.svg || exit $$?; \
+	done
 
 bench: deps
 	$(SWIFT) build -c release --product hessrank-bench

@@ -30,7 +30,9 @@ let package = Package(
     // Float-vs-exact verification of a network's Hessian at float weights and data
     // (FloatCheck knows files, spectra and rules; this module knows networks).
     .target(name: "FloatVerification", dependencies: ["Exact", "ConvNet", "Hessian", "ExactLinearAlgebra", "FloatCheck"]),
-    .executableTarget(name: "hessrank", dependencies: ["Exact", "ExactLinearAlgebra", "ConvNet", "Hessian", "FloatCheck", "FloatVerification", "RankBounds"]),
+    // Sweeps, tables and plots over many configs (parallel, resumable, shardable).
+    .target(name: "Reports", dependencies: ["Exact", "ConvNet", "Hessian", "ExactLinearAlgebra"]),
+    .executableTarget(name: "hessrank", dependencies: ["Exact", "ExactLinearAlgebra", "ConvNet", "Hessian", "FloatCheck", "FloatVerification", "RankBounds", "Reports"]),
     .executableTarget(name: "hessrank-bench", dependencies: ["Exact", "ExactLinearAlgebra", "ConvNet", "Hessian"]),
     .testTarget(name: "ExactTests", dependencies: ["Exact"]),
     .testTarget(name: "ExactLinearAlgebraTests", dependencies: ["Exact", "ExactLinearAlgebra"]),
@@ -38,6 +40,7 @@ let package = Package(
     .testTarget(name: "HessianTests", dependencies: ["Exact", "ConvNet", "Hessian", "HessianReference", "ExactLinearAlgebra"]),
     // Runs the built `hessrank` binary; shared helpers in CLITestSupport.swift.
     .testTarget(name: "HessRankCLITests", dependencies: ["hessrank", "Exact", "ExactLinearAlgebra", "FloatCheck"]),
+    .testTarget(name: "ReportsTests", dependencies: ["Reports", "ConvNet", "Hessian", "Exact"]),
     .testTarget(name: "HessianReferenceTests", dependencies: ["HessianReference", "ConvNet", "Exact"]),
     .testTarget(name: "RankBoundsTests", dependencies: ["RankBounds", "Hessian", "ConvNet", "Exact", "ExactLinearAlgebra"]),
     .testTarget(name: "FloatCheckTests", dependencies: ["FloatCheck", "Exact"], exclude: ["Fixtures"]),

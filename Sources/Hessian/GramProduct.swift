@@ -14,8 +14,8 @@ enum GramProduct {
   static let block = 31
 
   /// The upper triangle of JᵀJ mod p as residues in [0, p), filled symmetric; `jacobian` holds
-  /// Montgomery forms of `field`.
-  static func gram(_ jacobian: ScalarMatrix<UInt64>, field: MontgomeryField) -> [UInt64] {
+  /// Montgomery forms of `field`. `threads`: BLAS threads (1 when rows of a sweep run in parallel).
+  static func gram(_ jacobian: ScalarMatrix<UInt64>, field: MontgomeryField, threads: Int = 2) -> [UInt64] {
     let p = field.p
     precondition(p < 1 << 25, "the BLAS Gram product needs a prime below 2^25")
     let m = jacobian.rows, n = jacobian.cols
@@ -27,7 +27,7 @@ enum GramProduct {
       a[i] = r > half ? -Double(p - r) : Double(r)
     }
     var c = [Double](repeating: 0, count: n * n)
-    openblas_set_num_threads(2)
+    openblas_set_num_threads(Int32(max(1, threads)))
     a.withUnsafeBufferPointer { ab in
       c.withUnsafeMutableBufferPointer { cb in
         var row = 0

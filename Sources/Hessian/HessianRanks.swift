@@ -29,17 +29,22 @@ public struct HessianRankOptions: Sendable {
   public var primeSeed: UInt64
   /// Whether proofs (rank certificates) are required.
   public var wantCertificates: Bool
+  /// How many threads the eliminations and the BLAS JᵀJ product may use (1 when the caller
+  /// runs several computations in parallel, e.g. the rows of a sweep).
+  public var threads: Int
   /// Networks with at most this many parameters use `certified` under `auto`.
   public static let autoCertifiedLimit = 300
 
   /// Options with the defaults: all three Hessians, `auto`, two primes.
   public init(kinds: [HessianKind] = HessianKind.allCases, method: RankMethod = .auto, primes: Int = 2,
-              primeSeed: UInt64 = 0x4845_5353, wantCertificates: Bool = false) {
+              primeSeed: UInt64 = 0x4845_5353, wantCertificates: Bool = false,
+              threads: Int = ModularElimination.defaultThreads) {
     self.kinds = kinds
     self.method = method
     self.primes = primes
     self.primeSeed = primeSeed
     self.wantCertificates = wantCertificates
+    self.threads = max(1, threads)
   }
 }
 
@@ -139,14 +144,15 @@ public enum HessianRanks {
     progress("exact forward pass (n = \(instance.sampleCount))")
     let (pattern, _) = try instance.activationPattern()
     progress("data rank")
-    let dataCert = ExactRank.certify(IntegerMatrix(rationalRows: instance.dataMatrix.nestedRows), seed: options.primeSeed)
+    let dataCert = ExactRank.certify(IntegerMatrix(rationalRows: instance.dataMatrix.nestedRows), seed: options.primeSeed,
+                                       threads: options.threads)
     let results: [HessianRankResult]
     switch method {
     case .modular, .auto:
       results = try modularRanks(instance, pattern: pattern, options: options, progress: progress)
     case .certified, .bareiss:
       results = try exactRanks(instance, pattern: pattern, kinds: options.kinds, bareiss: method == .bareiss,
-                               seed: options.primeSeed, progress: progress)
+                               seed: options.primeSeed, threads: options.threads, progress: progress)
     }
     let withBounds = results.map { r -> HessianRankResult in
       var r = r
@@ -202,7 +208,7 @@ public enum HessianRanks {
       let jac = builder.jacobian()
       let jacSeconds = clock.lap()
       func record(_ kind: HessianKind, _ m: ScalarMatrix<UInt64>, extra: Double, montgomery: Bool = true) {
-        let r = modularMatrix(m, field: montgomery ? field : nil, prime: pf).rank()
+        let r = modularMatrix(m, field: montgomery ? field : nil, prime: pf).rank(threads: options.threads)
         if r > best[kind]?.rank ?? -1 { best[kind] = (r, prime) }
         seconds[kind, default: 0] += clock.lap() + extra
         full[kind] = min(m.rows, m.cols)
@@ -216,7 +222,8 @@ public enum HessianRanks {
       }
       if wanted.contains(.loss), let hf {
         progress("  building n·H_L = JᵀJ + n·H_f")
-        record(.loss, lossMatrix(jacobian: jac, functional: hf, field: field), extra: jacSeconds, montgomery: false)
+        record(.loss, lossMatrix(jacobian: jac, functional: hf, field: field, threads: options.threads), extra: jacSeconds,
+               montgomery: false)
       }
     }
     guard usedPrimes > 0 else { throw HessianRankError.noUsablePrime }
@@ -236,11 +243,11 @@ public enum HessianRanks {
   }
 
   /// n·H_L = JᵀJ + n·H_f as residues in [0, p), from J and n·H_f in Montgomery form (the Gram
-  /// product through BLAS on exact integer-valued doubles, see `GramProduct`).
+  /// product through BLAS on exact integer-valued doubles, see `GramProduct`; `threads` BLAS threads).
   public static func lossMatrix(jacobian: ScalarMatrix<UInt64>, functional hf: ScalarMatrix<UInt64>,
-                                field: MontgomeryField) -> ScalarMatrix<UInt64> {
+                                field: MontgomeryField, threads: Int = 2) -> ScalarMatrix<UInt64> {
     let pf = PrimeField(unchecked: field.p)
-    var hl = ScalarMatrix(rows: hf.rows, cols: hf.cols, storage: GramProduct.gram(jacobian, field: field))
+    var hl = ScalarMatrix(rows: hf.rows, cols: hf.cols, storage: GramProduct.gram(jacobian, field: field, threads: threads))
     for i in hl.storage.indices { hl.storage[i] = pf.add(hl.storage[i], field.residue(hf.storage[i])) }
     return hl
   }
@@ -282,7 +289,8 @@ public enum HessianRanks {
   }
 
   static func exactRanks(_ instance: NetworkInstance, pattern: ActivationPattern, kinds: [HessianKind], bareiss: Bool,
-                         seed: UInt64, progress: (String) -> Void) throws -> [HessianRankResult] {
+                         seed: UInt64, threads: Int = ModularElimination.defaultThreads,
+                         progress: (String) -> Void) throws -> [HessianRankResult] {
     var clock = Stopwatch()
     progress("building exact matrices")
     let matrices = try exactMatrices(instance, pattern: pattern, kinds: kinds)
@@ -290,7 +298,7 @@ public enum HessianRanks {
     return kinds.map { kind in
       let m = matrices[kind]!
       progress("certifying rank of \(kind.symbol)")
-      let cert = bareiss ? ExactRank.certifyByBareiss(m) : ExactRank.certify(m, seed: seed)
+      let cert = bareiss ? ExactRank.certifyByBareiss(m) : ExactRank.certify(m, seed: seed, threads: threads)
       return HessianRankResult(
         kind: kind, rank: cert.rank,
         matrix: kind == .outer ? "J (\(m.rows)×\(m.cols))" : "n·H (\(m.rows)×\(m.cols))",

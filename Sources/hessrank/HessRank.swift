@@ -23,6 +23,8 @@ struct HessRank {
     CertifyCommand.self,
     // float verification (issue 7)
     VerifyFloatCommand.self,
+    // reports (issue 6)
+    TableCommand.self,
   ]
 
   static func main() {

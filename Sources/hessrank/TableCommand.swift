@@ -1,0 +1,258 @@
+import ExactLinearAlgebra
+import Foundation
+import Reports
+
+/// `hessrank table SWEEP …` and `hessrank table merge ROWS.jsonl…`: tightness tables and plots
+/// over a sweep of configs — parallel, resumable after a kill, shardable over a cluster.
+enum TableCommand: Subcommand {
+  static let name = "table"
+  static let abstract = "Tables and plots of exact ranks and bounds over a sweep of configs"
+  static var help: String {
+    """
+    USAGE: hessrank table <SWEEP.json> [--format md|csv|json|tex] [--out FILE]... [--plot FILE.svg]
+                          [--jobs N] [--shard i/N] [--resume ROWS.jsonl] [--x AXIS] [--title T] [--list]
+           hessrank table merge <ROWS.jsonl>... [--format …] [--out FILE]... [--plot FILE.svg] [--x AXIS]
+                                [--title T]
+
+    Expands the sweep (an architecture template and axes, docs/sweeps.md), checks every config
+    before any work, computes the exact ranks of H_o, H_f, H_L of each config at each seed, and
+    prints one row per config with p, K, r = rank(X), the ranks, each bound's value and verdict
+    (TIGHT rank = bound, HOLDS rank < bound, VIOLATED rank > bound), the seeds and the time.
+
+    OPTIONS:
+      --format F        md (default), csv, json or tex (LaTeX booktabs) for standard output
+      --out FILE        write the table to FILE instead (format from the extension .md .csv
+                        .json .tex, else --format); repeat for several formats
+      --plot FILE.svg   also write an SVG figure: ranks against the swept axis with bound
+                        curves, p and √p; and rank against p on log–log axes
+      --x AXIS          the axis for the plot's horizontal axis (default: the sweep's "plot",
+                        else the first integer axis with several values)
+      --title T         title of the plot and the LaTeX comment (default: the sweep's "name")
+      --jobs N          rows computed in parallel (default: the number of cores; each row then
+                        uses cores/N threads)
+      --resume FILE     the rows file (JSON Lines): every finished row is appended at once, and
+                        rows already in it are not computed again. Pass it on the first run too;
+                        after a crash or kill -9, rerun the same command.
+      --shard i/N       compute only rows whose index ≡ i (mod N), 0 ≤ i < N; join the shards'
+                        rows files with 'hessrank table merge'
+      --list            print the expanded rows (index and key) and exit, computing nothing
+
+    merge: joins rows files of one sweep (shards, reruns), keeps one row per key, checks that
+    the files come from the same sweep and that duplicate rows agree, warns about missing rows,
+    and renders the table (and plot) like 'table'.
+
+    BOUNDS (ids for the sweep's "bounds"; default: all):
+    \(AnnotatorRegistry.builtIn.annotators.map { "  " + $0.summary }.joined(separator: "\n"))
+
+    Exit status: 0 done; 1 some bound VIOLATED; 2 bad input or rows that failed.
+    """
+  }
+  static let spec = ArgumentSpec(valued: ["format", "out", "plot", "jobs", "shard", "resume", "x", "title"], flags: ["list"])
+
+  static func run(_ args: ParsedArguments) throws -> Int32 {
+    if args.positional.first == "merge" { return try merge(args) }
+    let sweepPath = try args.positionals("SWEEP.json")[0]
+    let outputs = try Outputs(args)
+    let spec: SweepSpec
+    let annotators: [any RowAnnotator]
+    let plan: SweepPlan
+    do {
+      spec = try SweepSpec.load(path: sweepPath)
+      annotators = try registry.resolve(bounds: spec.bounds, formulas: spec.formulas)
+      plan = try spec.plan()
+    } catch {
+      throw CLIError(error.message.hasPrefix(sweepPath) ? error.message : "\(sweepPath): \(error.message)")
+    }
+    var shard: Shard?
+    if let text = args.value("shard") {
+      do {
+        shard = try Shard(parsing: text)
+      } catch {
+        throw CLIError(error.message)
+      }
+    }
+    let jobs = try args.int("jobs", default: ModularElimination.defaultThreads, range: 1...256)
+    let xAxis = args.value("x") ?? spec.plotAxis
+    if let x = xAxis, !spec.axisNames.contains(x) {
+      throw CLIError("--x \(x): not an axis of the sweep (axes: \(spec.axisNames.joined(separator: ", ")))")
+    }
+    if args.has("list") {
+      let rows = plan.rows(in: shard)
+      Console.out("\(rows.count) of \(plan.rows.count) rows (\(spec.configCount) configs × \(spec.seeds.count) seed(s))\(shard.map { ", shard \($0)" } ?? ""), sweep \(plan.hash)")
+      for r in rows { Console.out("\(r.index)\tp=\(r.parameterCount)\t\(r.key)") }
+      return 0
+    }
+    var journal: RowJournal?
+    if let path = args.value("resume") {
+      do {
+        journal = try RowJournal(path: path)
+      } catch {
+        throw CLIError(error.message)
+      }
+    }
+    if let journal { reportRecovery(journal.existing, path: journal.path, cut: true) }
+
+    let progress = Progress()
+    let outcome: SweepOutcome
+    do {
+      outcome = try SweepRunner(plan: plan, annotators: annotators).run(jobs: jobs, shard: shard, journal: journal) { p in
+        var line = "\(p.done)/\(p.total) rows"
+        if let r = p.remaining, p.done < p.total { line += ", about \(duration(r)) left" }
+        progress.say(line)
+      }
+    } catch {
+      progress.clear()
+      throw CLIError(error.message)
+    }
+    progress.clear()
+    for f in outcome.failures { Console.err("hessrank: row \(f.index) (\(f.config)) failed: \(f.message)") }
+    try outputs.write(rows: outcome.rows, title: args.value("title") ?? spec.name, xAxis: xAxis)
+    let elapsed = monotonicSeconds() - progress.start
+    var summary = "table: \(outcome.rows.count) of \(outcome.planned) rows"
+    if outcome.reused > 0 { summary += " (\(outcome.computed) computed, \(outcome.reused) from \(journal?.path ?? "the rows file"))" }
+    summary += " in \(duration(elapsed))" + verdictSummary(outcome.rows)
+    Console.err(summary)
+    if !outcome.failures.isEmpty { return 2 }
+    return hasViolation(outcome.rows) ? 1 : 0
+  }
+
+  /// The annotators this build knows (the RankBounds catalog plugs in here).
+  static var registry: AnnotatorRegistry { AnnotatorRegistry.builtIn }
+
+  // MARK: merge
+
+  static func merge(_ args: ParsedArguments) throws -> Int32 {
+    let files = Array(args.positional.dropFirst())
+    guard !files.isEmpty else { throw CLIError("expected <ROWS.jsonl>...: the rows files to merge (from --resume)") }
+    for option in ["jobs", "shard", "resume"] where args.value(option) != nil {
+      throw CLIError("--\(option) does not apply to 'table merge'")
+    }
+    if args.has("list") { throw CLIError("--list does not apply to 'table merge'") }
+    let outputs = try Outputs(args)
+    var latest: [String: (row: TableRow, file: String)] = [:]
+    var order: [String] = []
+    var sweepFiles: [String: [String]] = [:]
+    for file in files {
+      let contents: JournalContents
+      do {
+        contents = try RowJournal.read(path: file)
+      } catch {
+        throw CLIError(error.message)
+      }
+      reportRecovery(contents, path: file, cut: false)
+      for row in contents.latestByKey {
+        if let (old, oldFile) = latest[row.key], !old.sameResults(as: row) {
+          throw CLIError("conflicting results for the same row in \(oldFile) and \(file): \(row.key) (ranks \(old.ranks.map { "\($0.kind.symbol) \($0.rank)" }.joined(separator: ", ")) vs \(row.ranks.map { "\($0.kind.symbol) \($0.rank)" }.joined(separator: ", ")))")
+        }
+        if latest[row.key] == nil { order.append(row.key) }
+        latest[row.key] = (row, file)
+      }
+    }
+    for (row, file) in latest.values where !(sweepFiles[row.sweep]?.contains(file) ?? false) {
+      sweepFiles[row.sweep, default: []].append(file)
+    }
+    if sweepFiles.count > 1 {
+      let list = sweepFiles.sorted { $0.key < $1.key }.map { "sweep \($0.key) in \($0.value.sorted().joined(separator: ", "))" }
+      throw CLIError("the files hold rows of \(sweepFiles.count) different sweeps (\(list.joined(separator: "; "))); merge the shards of one sweep")
+    }
+    let rows = order.compactMap { latest[$0]?.row }.sorted { $0.index < $1.index }
+    var byIndex: [Int: String] = [:]
+    for r in rows {
+      if let other = byIndex[r.index] {
+        throw CLIError("two different rows claim index \(r.index) (\(other) and \(r.key)); the files do not come from one sweep")
+      }
+      byIndex[r.index] = r.key
+    }
+    if let total = rows.first?.total {
+      let missing = (0..<total).filter { byIndex[$0] == nil }
+      if !missing.isEmpty {
+        let shown = missing.prefix(20).map(String.init).joined(separator: ", ")
+        Console.err("hessrank: warning: \(missing.count) of \(total) rows missing (indices \(shown)\(missing.count > 20 ? ", …" : "")); run the missing shards and merge again")
+      }
+    }
+    try outputs.write(rows: rows, title: args.value("title"), xAxis: args.value("x"))
+    Console.err("table merge: \(rows.count) rows from \(files.count) file(s)" + verdictSummary(rows))
+    return hasViolation(rows) ? 1 : 0
+  }
+
+  // MARK: Output
+
+  /// Where the table (and the plot) go, checked before any work.
+  struct Outputs {
+    var files: [(path: String, format: TableFormat)] = []
+    var stdoutFormat: TableFormat?
+    var plot: String?
+
+    init(_ args: ParsedArguments) throws {
+      var format = TableFormat.md
+      if let f = args.value("format") {
+        guard let v = TableFormat(rawValue: f) else {
+          throw CLIError("--format must be one of \(TableFormat.allCases.map(\.rawValue).joined(separator: ", ")), got '\(f)'")
+        }
+        format = v
+      }
+      for path in args.all("out") {
+        try Outputs.checkDirectory(path, option: "--out")
+        files.append((path, TableFormat(fileName: path) ?? format))
+      }
+      if files.isEmpty { stdoutFormat = format }
+      if let p = args.value("plot") {
+        try Outputs.checkDirectory(p, option: "--plot")
+        plot = p
+      }
+    }
+
+    static func checkDirectory(_ path: String, option: String) throws {
+      let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
+      var isDir: ObjCBool = false
+      guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
+        throw CLIError("\(option) \(path): the directory \(dir) does not exist")
+      }
+    }
+
+    func write(rows: [TableRow], title: String?, xAxis: String?) throws {
+      let renderer = TableRenderer(rows: rows, title: title)
+      for (path, format) in files {
+        try AtomicFile.write(Data(renderer.render(format).utf8), to: path)
+      }
+      if let plot {
+        do {
+          try AtomicFile.write(Data(try RankPlot(rows: rows, xAxis: xAxis, title: title).svg().utf8), to: plot)
+        } catch let e as SweepError {
+          throw CLIError("--plot: \(e.message)")
+        }
+      }
+      if let stdoutFormat {
+        FileHandle.standardOutput.write(Data(renderer.render(stdoutFormat).utf8))
+      }
+    }
+  }
+
+  static func reportRecovery(_ contents: JournalContents, path: String, cut: Bool) {
+    if contents.tornBytes > 0 {
+      Console.err("hessrank: \(path): \(cut ? "cut" : "ignored") an unfinished last line (\(contents.tornBytes) bytes) left by an interrupted run; that row is \(cut ? "computed again" : "not included")")
+    }
+    if !contents.skippedLines.isEmpty {
+      Console.err("hessrank: warning: \(path): skipped \(contents.skippedLines.count) line(s) that are not rows (line \(contents.skippedLines.prefix(5).map(String.init).joined(separator: ", ")))")
+    }
+  }
+
+  static func verdictSummary(_ rows: [TableRow]) -> String {
+    var counts: [RowVerdict: Int] = [:]
+    for r in rows { for a in r.annotations { if let v = a.verdict { counts[v, default: 0] += 1 } } }
+    guard !counts.isEmpty else { return "" }
+    return "; verdicts: " + RowVerdict.allCases.compactMap { v in counts[v].map { "\($0) \(v.rawValue)" } }.joined(separator: ", ")
+  }
+
+  static func hasViolation(_ rows: [TableRow]) -> Bool {
+    rows.contains { $0.annotations.contains { $0.verdict == .violated } }
+  }
+
+  /// "42s", "3m05s", "2h07m".
+  static func duration(_ s: Double) -> String {
+    let t = Int(s.rounded())
+    if t < 60 { return "\(t)s" }
+    if t < 3600 { return String(format: "%dm%02ds", t / 60, t % 60) }
+    return String(format: "%dh%02dm", t / 3600, (t % 3600) / 60)
+  }
+}
