@@ -18,7 +18,7 @@ public enum InstanceError: Error, Equatable, CustomStringConvertible {
     case .badRange(let s): return s
     case .shapeMismatch(let s): return s
     case .nonDifferentiable(let layer, let sample, let position, let seed):
-      return "non-differentiable point: the pre-activation of layer \(layer) (sample \(sample), position \(position)) is exactly 0, where the activation has a kink and the Hessian does not exist; resample with another seed (e.g. --seed \(seed &+ 1))"
+      return "non-differentiable point: the pre-activation of layer \(layer) (sample \(sample), position \(position)) is exactly 0, where the activation has a kink and the Hessian does not exist; resample with another seed (e.g. --seed \(seed &+ 1)) or draw from a wider range (e.g. --range 1000), where exact zeros are rare"
     }
   }
 }

@@ -38,15 +38,15 @@ enum HessianBenchmarks {
                                    [--markdown FILE]
 
     Times `HessianRanks.compute` (all three exact ranks, modular method, two primes, both cores)
-    on the CNN channel sweep 1x32 conv(m,k=5) conv(m,k=5) dense(10), n = 64, m = 2 … 26
+    on the CNN channel sweep 1x32 conv(m,k=5) conv(m,k=5) dense(10), n = 64, m = 2, 4, 8, 16, 26
     (p ≈ 10,000 at m = 26), and on paper-2 width sweeps (16 dense(M) dense(M) dense(10), n = 100),
     each in its own child process (peak RSS = that child's). Options:
       --flint        FLINT's nmod_mat.rank on n·H_L modulo the same prime (written to a file), and
-                     fmpz_mat.rank (certified) on the exact integer n·H_L for p ≤ 700, against our
+                     fmpz_mat.rank (certified) on the exact integer n·H_L for p ≤ 300, against our
                      rank of the same matrix (benchmarks/flint_compare.py; pip install python-flint)
       --jax          the float64 pipeline users run today (benchmarks/float_pipeline.py: jitted
                      jax.hessian + jax.jacfwd + numpy matrix_rank ×3) on the CNN sweep up to
-                     --jax-max-p (default 5300): slow (minutes per network); pip install jax
+                     [--jax-min-p, --jax-max-p] (default 0…5300): slow (minutes per network); pip install jax
       --quick        small networks only
     """
 
@@ -59,14 +59,15 @@ enum HessianBenchmarks {
     let useFlint = args.contains("--flint"), useJax = args.contains("--jax")
     let python = value(args, "--python") ?? "python3"
     let jaxMaxP = Int(value(args, "--jax-max-p") ?? "") ?? 5300
+    let jaxMinP = Int(value(args, "--jax-min-p") ?? "") ?? 0
     let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hessrank-bench-hessians-\(getpid())")
     try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
 
-    let channels = quick ? [2, 4, 8] : [2, 4, 8, 12, 16, 20, 26]
-    let widths = quick ? [8, 16] : [8, 16, 32, 48, 64]
+    let channels = quick ? [2, 4, 8] : [2, 4, 8, 16, 26]
+    let widths = quick ? [8, 16] : [4, 8, 16, 32, 64]
     var scenarios: [(name: String, arch: String, n: Int)] = channels.map { m in
       ("CNN m=\(m)", "1x32 conv(\(m),k=5) conv(\(m),k=5) dense(10)", 64)
     }
@@ -88,7 +89,7 @@ enum HessianBenchmarks {
       var flintCells = ["—", "—", "—", "—", "—"]
       if useFlint, let p = main?.p {
         let modPath = dir.appendingPathComponent("HL-modp.txt").path
-        let exactPath = p <= 700 ? dir.appendingPathComponent("HL-exact.txt").path : nil
+        let exactPath = p <= 300 ? dir.appendingPathComponent("HL-exact.txt").path : nil
         if let mine = child(exe, HessianCase(architecture: s.arch, samples: s.n, method: "modular-1p", exportLossModP: modPath)),
           let ours = mine.exportedRankSeconds, let prime = mine.prime
         {
@@ -114,7 +115,7 @@ enum HessianBenchmarks {
       }
       cells += flintCells
       var jaxCells = ["—", "—", "—"]
-      if useJax, s.name.hasPrefix("CNN"), let m = main, m.p <= jaxMaxP {
+      if useJax, s.name.hasPrefix("CNN"), let m = main, m.p <= jaxMaxP, m.p >= jaxMinP {
         FileHandle.standardError.write(Data("… \(s.name): float64 JAX pipeline\n".utf8))
         if let data = BenchmarkRunner.runProcess(python, [root.appendingPathComponent("benchmarks/float_pipeline.py").path, s.arch, "--samples", String(s.n)]),
           let o = try? JSONSerialization.jsonObject(with: data) as? [String: Any],

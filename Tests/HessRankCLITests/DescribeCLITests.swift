@@ -25,11 +25,11 @@ import Testing
     #expect(Set(files) == Set(Self.examples.map(\.file)), "every bundled config is covered")
     for e in Self.examples {
       let path = dir.appendingPathComponent(e.file).path
-      let table = try runHessrank(["describe", path])
+      let table = runHessrank(["describe", path])
       #expect(table.status == 0 && table.stderr.isEmpty, "\(e.file): \(table.stderr)")
       #expect(table.stdout.contains("p = \(e.p) parameters"), "\(e.file)")
       #expect(table.stdout.contains("instance  n = "), "config files show their instance settings")
-      let json = try runHessrank(["describe", path, "--json"])
+      let json = runHessrank(["describe", path, "--json"])
       #expect(json.status == 0)
       let object = try jsonObject(json.stdout)
       #expect(object["p"] as? Int == e.p && object["K"] as? Int == e.k, "\(e.file)")
@@ -39,7 +39,7 @@ import Testing
   }
 
   @Test func tableShowsShapesReceptiveFieldsAndToeplitzSizes() throws {
-    let r = try runHessrank(["describe", "1x16 conv(4,k=3) conv(4,k=3) dense(2)"])
+    let r = runHessrank(["describe", "1x16 conv(4,k=3) conv(4,k=3) dense(2)"])
     #expect(r.status == 0)
     let lines = r.stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
     #expect(lines.contains("0 conv(4,k=3) [1, 16] [4, 14] 14 3 [4, 1, 3] - 12 0 56 x 16"))
@@ -48,12 +48,12 @@ import Testing
     #expect(r.stdout.contains("p = 156 parameters"))
     #expect(!r.stdout.contains("instance"), "an architecture string has no instance settings to show")
     // Several words are joined into one architecture string.
-    let words = try runHessrank(["describe", "3x8x8", "conv(6,k=3,s=2,p=1,bias)", "relu", "dense(10)"])
+    let words = runHessrank(["describe", "3x8x8", "conv(6,k=3,s=2,p=1,bias)", "relu", "dense(10)"])
     #expect(words.status == 0 && words.stdout.contains("[6, 3, 3, 3]") && words.stdout.contains("p = 1128 parameters"))
   }
 
   @Test func jsonHasLayersWithShapesAndTensors() throws {
-    let r = try runHessrank(["describe", "--json", "2x7x6 conv(3,k=3x2,bias) leaky(1/4) avgpool(k=2) dense(2,bias)"])
+    let r = runHessrank(["describe", "--json", "2x7x6 conv(3,k=3x2,bias) leaky(1/4) avgpool(k=2) dense(2,bias)"])
     #expect(r.status == 0)
     let object = try jsonObject(r.stdout)
     #expect(object["p"] as? Int == 65)
@@ -82,7 +82,7 @@ import Testing
     (["describe", "16 dense(2)", "--json=yes"], "takes no value"),
   ])
   func badInputExitsTwoWithOneLine(args: [String], phrase: String) throws {
-    let r = try runHessrank(args)
+    let r = runHessrank(args)
     #expect(r.status == 2)
     #expect(r.stdout.isEmpty)
     let lines = r.stderr.split(separator: "\n")
@@ -96,20 +96,20 @@ import Testing
     defer { try? FileManager.default.removeItem(at: dir) }
     let typo = dir.appendingPathComponent("typo.json")
     try Data(#"{"architecture": "16 dense(2)", "sampels": 5}"#.utf8).write(to: typo)
-    let r = try runHessrank(["describe", typo.path])
+    let r = runHessrank(["describe", typo.path])
     #expect(r.status == 2 && r.stderr.split(separator: "\n").count == 1)
     #expect(r.stderr.contains(typo.path) && r.stderr.contains("unknown key \"sampels\"") && r.stderr.contains("did you mean \"samples\"?"))
     let malformed = dir.appendingPathComponent("malformed.json")
     try Data("{\"architecture\": \"16 dense(2)\"\n\"samples\": 5}".utf8).write(to: malformed)
-    let m = try runHessrank(["describe", malformed.path])
+    let m = runHessrank(["describe", malformed.path])
     #expect(m.status == 2 && m.stderr.split(separator: "\n").count == 1)
     #expect(m.stderr.contains("invalid JSON at line 2, column 1"))
   }
 
   @Test func helpListsDescribe() throws {
-    let r = try runHessrank(["--help"])
+    let r = runHessrank(["--help"])
     #expect(r.status == 0 && r.stdout.contains("describe"))
-    let h = try runHessrank(["describe", "--help"])
+    let h = runHessrank(["describe", "--help"])
     #expect(h.status == 0 && h.stdout.contains("USAGE: hessrank describe <CONFIG|ARCH> [--json]"))
   }
 }

@@ -7,7 +7,7 @@ import Testing
   }
 
   @Test func publishedCNNRowFromAnArchitectureString() throws {
-    let r = try runHessrank(["rank", "1x12 conv(2,k=3) dense(2)", "--json"])
+    let r = runHessrank(["rank", "1x12 conv(2,k=3) dense(2)", "--json"])
     #expect(r.status == 0, "\(r.stderr)")
     let o = try json(r.stdout)
     #expect(o["p"] as? Int == 46 && o["r"] as? Int == 12 && o["seed"] as? Int == 1)
@@ -17,20 +17,20 @@ import Testing
   @Test func certificateRoundTripThroughCheck() throws {
     let dir = try CLITestSupport.temporaryDirectory()
     let cert = dir.appendingPathComponent("fc.json").path
-    let r = try runHessrank(["rank", "examples/configs/fc-d10-4-4-K6-n5.json", "--certificate", cert, "--seed", "3"])
+    let r = runHessrank(["rank", "examples/configs/fc-d10-4-4-K6-n5.json", "--certificate", cert, "--seed", "3"])
     #expect(r.status == 0, "\(r.stderr)")
     #expect(r.stdout.contains("H_o      28") && r.stdout.contains("H_f      56") && r.stdout.contains("H_L      60"))
-    let ok = try runHessrank(["check", cert])
+    let ok = runHessrank(["check", cert])
     #expect(ok.status == 0, "\(ok.stdout) \(ok.stderr)")
     // Claim a different seed: the regenerated matrices no longer match the certificate.
     let text = try String(contentsOfFile: cert, encoding: .utf8).replacingOccurrences(of: "\"seed\": 3", with: "\"seed\": 4")
     let tampered = try CLITestSupport.write(text, named: "tampered.json", in: dir)
-    let bad = try runHessrank(["check", tampered])
+    let bad = runHessrank(["check", tampered])
     #expect(bad.status == 1 && bad.stdout.contains("REJECTED"))
   }
 
   @Test func selectedHessiansAndModularMethod() throws {
-    let r = try runHessrank(["rank", "8 dense(5) dense(4)", "--hessian", "functional", "--method", "modular", "--json"])
+    let r = runHessrank(["rank", "8 dense(5) dense(4)", "--hessian", "functional", "--method", "modular", "--json"])
     #expect(r.status == 0, "\(r.stderr)")
     let o = try json(r.stdout)
     #expect(o["rank_functional"] as? Int == 40 && o["rank_outer"] == nil)
@@ -46,7 +46,7 @@ import Testing
     (["hessian", "8 dense(2)", "--out", "/tmp/x.csv"], ".txt"),
   ] as [([String], String)])
   func badInputIsOneLineAndExitTwo(args: [String], phrase: String) throws {
-    let r = try runHessrank(args)
+    let r = runHessrank(args)
     #expect(r.status == 2, "\(args): \(r.stdout)")
     #expect(r.stderr.contains(phrase), "\(args): \(r.stderr)")
     #expect(r.stderr.split(separator: "\n").count == 1)
@@ -55,10 +55,10 @@ import Testing
   @Test func hessianExportIsExactText() throws {
     let dir = try CLITestSupport.temporaryDirectory()
     let out = dir.appendingPathComponent("H.txt").path
-    let r = try runHessrank(["hessian", "3 dense(2) dense(1)", "--kind", "loss", "--samples", "4", "--out", out])
+    let r = runHessrank(["hessian", "3 dense(2) dense(1)", "--kind", "loss", "--samples", "4", "--out", out])
     #expect(r.status == 0, "\(r.stderr)")
     // The exported matrix is read back by matrix-rank: rank H_L for d=3, hidden [2], K=1, n=4.
-    let m = try runHessrank(["matrix-rank", out, "--json"])
+    let m = runHessrank(["matrix-rank", out, "--json"])
     let o = try json(m.stdout)
     // q = min(3, 1, 2) = 1: rank H_L = 2·1·2 + 1·(3 + 1) − 2·1 = 6.
     #expect(o["rank"] as? Int == 6 && o["rows"] as? Int == 8)
