@@ -51,7 +51,7 @@ def main():
     Yj = jnp.asarray(Y)
 
     def loss(vec):
-        r = ex_outputs(vec, X, names, shape, layers) - Yj
+        r = ex.jax_outputs(vec, X, names, shape, layers, jnp.float64) - Yj
         return jnp.sum(r * r) / (2 * args.samples)
 
     # jit-compiled, as a careful user would write it (compilation time included).
@@ -61,7 +61,7 @@ def main():
     # J of the outputs (n·K × p) for H_o = JᵀJ / n.
     t0 = time.perf_counter()
     def outputs(vec):
-        return ex_outputs(vec, X, names, shape, layers)
+        return ex.jax_outputs(vec, X, names, shape, layers, jnp.float64)
 
     J = np.asarray(jax.jit(jax.jacfwd(outputs))(jnp.asarray(theta))).reshape(-1, p)
     Ho = J.T @ J / args.samples
@@ -78,44 +78,6 @@ def main():
                       "seconds": {k2: round(v, 3) for k2, v in t.items()},
                       "total_seconds": round(sum(t.values()), 3), "peak_mib": round(peak, 1),
                       "jax": jax.__version__, "numpy": np.__version__}))
-
-
-def ex_outputs(vec, X, names, shape, layers):
-    """The network outputs (n × K) in JAX, mirroring export_hessian.hessian_jax's forward pass."""
-    import jax.numpy as jnp
-    from jax import lax
-
-    n = X.shape[0]
-    sizes = [int(np.prod(s)) for _, s in names]
-    params, at = {}, 0
-    for (name, s), size in zip(names, sizes):
-        params[name] = vec[at:at + size].reshape(s)
-        at += size
-    h = jnp.asarray(X.reshape((n,) + tuple(shape)))
-    for i, L in enumerate(layers):
-        kind = L["kind"]
-        if kind == "conv":
-            spatial = h.ndim - 2
-            dn = ("NCH", "OIH", "NCH") if spatial == 1 else ("NCHW", "OIHW", "NCHW")
-            h = lax.conv_general_dilated(h, params[f"{i}.weight"], window_strides=tuple(L["s"]),
-                                         padding=[(q, q) for q in L["p"]], rhs_dilation=tuple(L["dil"]),
-                                         dimension_numbers=dn, precision=lax.Precision.HIGHEST)
-            if L["bias"]:
-                h = h + params[f"{i}.bias"].reshape((1, -1) + (1,) * spatial)
-        elif kind == "dense":
-            h = h.reshape(n, -1)
-            h = jnp.matmul(h, params[f"{i}.weight"].T, precision=lax.Precision.HIGHEST)
-            if L["bias"]:
-                h = h + params[f"{i}.bias"]
-        elif kind == "relu":
-            h = jnp.where(h > 0, h, jnp.zeros_like(h))
-        elif kind == "leaky":
-            h = jnp.where(h > 0, h, h * float(L["slope"]))
-        elif kind == "avgpool":
-            window = (1, 1) + tuple(L["k"])
-            strides = (1, 1) + tuple(L["s"])
-            h = lax.reduce_window(h, jnp.array(0, h.dtype), lax.add, window, strides, "VALID") / int(np.prod(L["k"]))
-    return h
 
 
 if __name__ == "__main__":

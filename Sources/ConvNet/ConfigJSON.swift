@@ -267,7 +267,9 @@ extension JSONValue {
     }
   }
 
-  static func quoted(_ s: String) -> String {
+  /// A JSON string literal for `s` (control characters and U+2028/2029 escaped, so it never
+  /// spans lines).
+  public static func quoted(_ s: String) -> String {
     var out = "\""
     for u in s.unicodeScalars {
       switch u {
@@ -277,7 +279,7 @@ extension JSONValue {
       case "\r": out += "\\r"
       case "\t": out += "\\t"
       default:
-        if u.value < 0x20 {
+        if u.value < 0x20 || u.value == 0x2028 || u.value == 0x2029 {
           let h = String(u.value, radix: 16)
           out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
         } else {

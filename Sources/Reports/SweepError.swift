@@ -81,26 +81,7 @@ extension JSONValue {
   }
 
   /// A JSON string literal for `s` (control characters escaped, so it never spans lines).
-  static func escaped(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-      switch u {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\r": out += "\\r"
-      case "\t": out += "\\t"
-      default:
-        if u.value < 0x20 || u.value == 0x2028 || u.value == 0x2029 {
-          let h = String(u.value, radix: 16)
-          out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-        } else {
-          out.unicodeScalars.append(u)
-        }
-      }
-    }
-    return out + "\""
-  }
+  static func escaped(_ s: String) -> String { JSONValue.quoted(s) }
 
   /// An integer as a JSON number.
   static func int(_ v: Int) -> JSONValue { .number(String(v)) }

@@ -357,48 +357,54 @@ def exact_rank(M):
 # ----------------------------------------------------------------------------------------
 
 
-def hessian_jax(theta, X, Y, names, shape, layers, dtype):
-    import jax
+def jax_outputs(vec, X, names, shape, layers, dtype):
+    """The network outputs (n × K) in JAX for the flat parameter vector `vec` (PyTorch layout)."""
     import jax.numpy as jnp
     from jax import lax
 
     sizes = [int(np.prod(s)) for _, s in names]
     n = X.shape[0]
-    Xb = jnp.asarray(X.reshape((n,) + tuple(shape)), dtype=dtype)
+    params, at = {}, 0
+    for (name, s), size in zip(names, sizes):
+        params[name] = vec[at:at + size].reshape(s)
+        at += size
+    h = jnp.asarray(X.reshape((n,) + tuple(shape)), dtype=dtype)
+    for i, L in enumerate(layers):
+        kind = L["kind"]
+        if kind == "conv":
+            w = params[f"{i}.weight"]
+            spatial = h.ndim - 2
+            dn = ("NCH", "OIH", "NCH") if spatial == 1 else ("NCHW", "OIHW", "NCHW")
+            h = lax.conv_general_dilated(h, w, window_strides=tuple(L["s"]),
+                                         padding=[(p, p) for p in L["p"]], rhs_dilation=tuple(L["dil"]),
+                                         dimension_numbers=dn, precision=lax.Precision.HIGHEST)
+            if L["bias"]:
+                h = h + params[f"{i}.bias"].reshape((1, -1) + (1,) * spatial)
+        elif kind == "dense":
+            h = h.reshape(n, -1)
+            h = jnp.matmul(h, params[f"{i}.weight"].T, precision=lax.Precision.HIGHEST)
+            if L["bias"]:
+                h = h + params[f"{i}.bias"]
+        elif kind == "relu":
+            h = jnp.where(h > 0, h, jnp.zeros_like(h))
+        elif kind == "leaky":
+            h = jnp.where(h > 0, h, h * float(L["slope"]))
+        elif kind == "avgpool":
+            window = (1, 1) + tuple(L["k"])
+            strides = (1, 1) + tuple(L["s"])
+            h = lax.reduce_window(h, jnp.array(0, dtype), lax.add, window, strides, "VALID") / int(np.prod(L["k"]))
+    return h
+
+
+def hessian_jax(theta, X, Y, names, shape, layers, dtype):
+    import jax
+    import jax.numpy as jnp
+
+    n = X.shape[0]
     Yb = jnp.asarray(Y, dtype=dtype)
 
     def f(vec):
-        params, at = {}, 0
-        for (name, s), size in zip(names, sizes):
-            params[name] = vec[at:at + size].reshape(s)
-            at += size
-        h = Xb
-        for i, L in enumerate(layers):
-            kind = L["kind"]
-            if kind == "conv":
-                w = params[f"{i}.weight"]
-                spatial = h.ndim - 2
-                dn = ("NCH", "OIH", "NCH") if spatial == 1 else ("NCHW", "OIHW", "NCHW")
-                h = lax.conv_general_dilated(h, w, window_strides=tuple(L["s"]),
-                                             padding=[(p, p) for p in L["p"]], rhs_dilation=tuple(L["dil"]),
-                                             dimension_numbers=dn, precision=lax.Precision.HIGHEST)
-                if L["bias"]:
-                    h = h + params[f"{i}.bias"].reshape((1, -1) + (1,) * spatial)
-            elif kind == "dense":
-                h = h.reshape(n, -1)
-                h = jnp.matmul(h, params[f"{i}.weight"].T, precision=lax.Precision.HIGHEST)
-                if L["bias"]:
-                    h = h + params[f"{i}.bias"]
-            elif kind == "relu":
-                h = jnp.where(h > 0, h, jnp.zeros_like(h))
-            elif kind == "leaky":
-                h = jnp.where(h > 0, h, h * float(L["slope"]))
-            elif kind == "avgpool":
-                spatial = h.ndim - 2
-                window = (1, 1) + tuple(L["k"])
-                strides = (1, 1) + tuple(L["s"])
-                h = lax.reduce_window(h, jnp.array(0, dtype), lax.add, window, strides, "VALID") / int(np.prod(L["k"]))
-        r = h - Yb
+        r = jax_outputs(vec, X, names, shape, layers, dtype) - Yb
         return jnp.sum(r * r) / (2 * n)
 
     H = jax.hessian(f)(jnp.asarray(theta, dtype=dtype))
