@@ -31,7 +31,7 @@ demo: build
 	$(BIN) check .build/demo-certificate.json
 
 test: deps
-	$(SWIFT) test -c $(CONFIG)
+	$(SWIFT) test -c $(CONFIG) --disable-xctest
 
 # The example sweeps' tables and plots in docs/sweeps/ (rows already in the .jsonl files are
 # reused; delete them to recompute everything).
