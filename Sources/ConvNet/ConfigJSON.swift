@@ -29,7 +29,7 @@ public enum JSONValue: Equatable, Sendable {
   }
 
   /// "an object", "a string", … for error messages.
-  var kindName: String {
+  public var kindName: String {
     switch self {
     case .null: return "null"
     case .bool: return "a boolean"

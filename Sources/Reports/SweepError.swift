@@ -15,18 +15,6 @@ public struct SweepError: Error, Equatable, CustomStringConvertible {
 // MARK: - Reading JSON values
 
 extension JSONValue {
-  /// "an object", "a string", … for error messages.
-  var typeName: String {
-    switch self {
-    case .null: return "null"
-    case .bool: return "a boolean"
-    case .number: return "a number"
-    case .string: return "a string"
-    case .array: return "an array"
-    case .object: return "an object"
-    }
-  }
-
   /// The value as short text for messages (strings quoted, containers abbreviated).
   var shortText: String {
     switch self {

@@ -164,7 +164,7 @@ extension SweepSpec {
       throw SweepError(error.description)
     }
     guard let pairs = root.pairs else {
-      throw SweepError("a sweep is a JSON object {…} with \"architecture\" and \"axes\", found \(root.typeName)")
+      throw SweepError("a sweep is a JSON object {…} with \"architecture\" and \"axes\", found \(root.kindName)")
     }
     let f = try ObjectFields(pairs, context: "the sweep", allowed: SweepSpec.topLevelKeys)
 
@@ -184,7 +184,7 @@ extension SweepSpec {
       template = try ArchitectureTemplate(config.architecture.description)
     } else if let a = f["architecture"] {
       guard let s = a.string else {
-        throw SweepError("\"architecture\" must be a string like \"1x16 conv({m},k=3) dense(2)\", found \(a.typeName)")
+        throw SweepError("\"architecture\" must be a string like \"1x16 conv({m},k=3) dense(2)\", found \(a.kindName)")
       }
       template = try ArchitectureTemplate(s)
     } else {
@@ -206,7 +206,7 @@ extension SweepSpec {
         throw SweepError("\"groups\" must be a non-empty array of {\"mode\": \"cross\"|\"zip\", \"axes\": {…}}, found \(g.shortText)")
       }
       for (i, item) in list.enumerated() {
-        guard let gp = item.pairs else { throw SweepError("groups[\(i)] must be an object {\"mode\": …, \"axes\": {…}}, found \(item.typeName)") }
+        guard let gp = item.pairs else { throw SweepError("groups[\(i)] must be an object {\"mode\": …, \"axes\": {…}}, found \(item.kindName)") }
         let gf = try ObjectFields(gp, context: "groups[\(i)]", allowed: ["mode", "axes"])
         guard let axes = gf["axes"] else { throw SweepError("groups[\(i)] has no \"axes\"") }
         groups.append(try SweepSpec.group(axes: axes, mode: gf["mode"], context: "groups[\(i)]"))
@@ -283,7 +283,7 @@ extension SweepSpec {
     }
     var plotAxis: String?
     if let p = f["plot"] {
-      guard let pp = p.pairs else { throw SweepError("\"plot\" must be an object such as {\"x\": \"m\"}, found \(p.typeName)") }
+      guard let pp = p.pairs else { throw SweepError("\"plot\" must be an object such as {\"x\": \"m\"}, found \(p.kindName)") }
       let pf = try ObjectFields(pp, context: "\"plot\"", allowed: ["x"])
       if let x = pf["x"] {
         guard let s = x.string else { throw SweepError("\"plot\".\"x\" must be an axis name (a string), found \(x.shortText)") }
@@ -292,7 +292,7 @@ extension SweepSpec {
     }
     func text(_ key: String) throws(SweepError) -> String? {
       guard let v = f[key] else { return nil }
-      guard let s = v.string else { throw SweepError("\"\(key)\" must be a string, found \(v.typeName)") }
+      guard let s = v.string else { throw SweepError("\"\(key)\" must be a string, found \(v.kindName)") }
       return s
     }
     self.init(name: try text("name"), comment: try text("comment"), template: template, base: base, groups: groups,
@@ -361,7 +361,7 @@ extension SweepSpec {
       case .object:
         return try NetworkConfig(json: Data(value.compactText.utf8))
       default:
-        throw SweepError("\"base\" must be a config file path or a config object, found \(value.typeName)")
+        throw SweepError("\"base\" must be a config file path or a config object, found \(value.kindName)")
       }
     } catch let e as SweepError {
       throw e
@@ -379,7 +379,7 @@ extension SweepSpec {
       m = v
     }
     guard let pairs = axes.pairs else {
-      throw SweepError("\(context) must be an object of axes such as {\"m\": [1, 2, 4], \"k\": [3, 5]}, found \(axes.typeName)")
+      throw SweepError("\(context) must be an object of axes such as {\"m\": [1, 2, 4], \"k\": [3, 5]}, found \(axes.kindName)")
     }
     guard !pairs.isEmpty else { throw SweepError("\(context) has no axes; remove it or add {\"name\": [values]}") }
     var list: [SweepAxis] = []

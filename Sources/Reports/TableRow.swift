@@ -128,7 +128,7 @@ extension TableRow {
   /// Reads a row back from its JSON object.
   /// - Throws: `SweepError` naming the missing or malformed field.
   public init(json: JSONValue) throws(SweepError) {
-    guard let pairs = json.pairs else { throw SweepError("a row is a JSON object, found \(json.typeName)") }
+    guard let pairs = json.pairs else { throw SweepError("a row is a JSON object, found \(json.kindName)") }
     var f: [String: JSONValue] = [:]
     for (k, v) in pairs { f[k] = v }
     func int(_ key: String) throws(SweepError) -> Int {
@@ -170,7 +170,7 @@ extension TableRow {
     }
     var annotations: [Annotation] = []
     for item in f["bounds"]?.items ?? [] {
-      guard let ap = item.pairs else { throw SweepError("row field \"bounds\" holds \(item.typeName), not objects") }
+      guard let ap = item.pairs else { throw SweepError("row field \"bounds\" holds \(item.kindName), not objects") }
       var af: [String: JSONValue] = [:]
       for (k, v) in ap { af[k] = v }
       guard let bound = af["bound"]?.string, let column = af["column"]?.string else {
