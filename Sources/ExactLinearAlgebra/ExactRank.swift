@@ -5,19 +5,50 @@ import Synchronization
 
 /// Proved ranks over Q, each returned with the certificate that proves it.
 ///
-/// * `certify(_:seed:)` — Las Vegas, fast: the rank profile modulo a random prime gives a
-///   nonsingular minor M[R, C] (lower bound). If the rank is min(rows, cols) that is all.
-///   Otherwise the kernel vectors are solved exactly from the minor (M[R,C]·x = −M[R,j] for
-///   every non-pivot column j, denominators cleared) and checked against *every* row of M;
-///   the check failing means the prime was unlucky (rank_p < rank_Q), and a new prime is
-///   drawn. The answer is always proved; only the running time is random.
+/// * `certify(_:seed:)` — fast: the rank profile modulo a random prime gives a nonsingular
+///   minor M[R, C] (lower bound). If the rank is min(rows, cols) that is all. Otherwise the
+///   upper bound comes by one of two routes (`UpperBoundRoute`), the cheaper by a cost model
+///   unless one is asked for:
+///   * **kernel** (Las Vegas): the kernel vectors are solved exactly from the minor
+///     (M[R,C]·x = −M[R,j] for every non-pivot column j, denominators cleared) and checked
+///     against *every* row of M; the check failing means the prime was unlucky
+///     (rank_p < rank_Q), and a new prime is drawn. Cheap when the nullity or the rank is small.
+///   * **primes** (deterministic argument, `PrimeProductProof`): ranks modulo further primes
+///     until their product passes Hadamard's bound on the (r+1)-minors. Cheap for large
+///     low-rank matrices, whose kernel vectors have entries as large as r×r minors.
+///   The answer is always proved; only the running time depends on the primes drawn.
 /// * `certifyByBareiss(_:)` — deterministic: Bareiss elimination, then the kernel from the
 ///   fraction-free reduced echelon form.
 public enum ExactRank {
+  /// How `certify` proves the upper bound rank ≤ r when r < min(rows, cols).
+  public enum UpperBoundRoute: String, Sendable, CaseIterable {
+    /// The cheaper of `kernel` and `primes` by `preferredRoute(rows:cols:rank:requiredBits:)`.
+    case automatic = "auto"
+    /// Exact kernel vectors (a certificate that is cheap to check, and large).
+    case kernel
+    /// Ranks modulo primes whose product passes the Hadamard bound (small, check repeats the work).
+    case primes
+  }
+
+  /// The route the cost model prefers: `primes` when its ≈ k·m·n·r operations on machine words
+  /// (k = ⌈bits/24⌉ primes) are below the kernel's ≈ k·r²·(n − r) word operations of p-adic
+  /// lifting (the solution has about as many bits as an r-minor) plus its exact check against
+  /// every row, k/2.6·m·(r+1)·(n − r) limb products.
+  public static func preferredRoute(rows m: Int, cols n: Int, rank r: Int, requiredBits bits: Int) -> UpperBoundRoute {
+    let k = PrimeProductProof.primesNeeded(bits: bits)
+    let nullity = n - r
+    // Eliminations run ~8 multiply-adds per cycle (the blocked double kernel); lifting and the
+    // limb products run ~1. Both are multiplied out in Int: at most ~10^16 for the sizes the
+    // memory budget admits.
+    let primeWork = k * (m * n + m * n * r / 8)
+    let kernelWork = k * r * r * nullity / 8 + (k * 10 / 26 + 1) * m * (r + 1) * nullity
+    return primeWork <= kernelWork ? .primes : .kernel
+  }
+
   /// A proved rank and its certificate (verified by the caller or by `check`).
   public static func certify(
     _ matrix: IntegerMatrix, seed: UInt64 = 0, threads: Int = ModularElimination.defaultThreads,
-    maxPrimes: Int = 20
+    maxPrimes: Int = 20, route: UpperBoundRoute = .automatic
   ) -> RankCertificate {
     let full = min(matrix.rows, matrix.cols)
     var primes = ModularRank.RandomPrimes(seed: seed)
@@ -33,6 +64,14 @@ public enum ExactRank {
         return RankCertificate(
           rows: matrix.rows, cols: matrix.cols, rank: profile.rank, pivotRows: profile.pivotRows,
           pivotCols: profile.pivotCols, method: method + ", full rank")
+      }
+      var chosen = route
+      if chosen == .automatic {
+        let bits = PrimeProductProof.requiredBits(of: matrix, rank: profile.rank)
+        chosen = preferredRoute(rows: matrix.rows, cols: matrix.cols, rank: profile.rank, requiredBits: bits)
+      }
+      if chosen == .primes {
+        return PrimeProductProof.certify(matrix, seed: seed ^ 0x5052_494D_4553, threads: threads, first: (p, profile))
       }
       let kernel = kernelVectors(
         of: matrix, pivotRows: profile.pivotRows, pivotCols: profile.pivotCols, prime: p, threads: threads)

@@ -127,13 +127,13 @@ public enum ModularRank {
   }
 
   /// An upper bound H on log2 |det B| over all square submatrices B of size at most
-  /// min(m, n) (Hadamard: |det B| ≤ ∏ of its row norms ≤ ∏ of the full row norms): the
-  /// smaller of ⌈log2 √P⌉ with P the exact product of the min(m, n) largest squared row
-  /// norms, and the same over columns. Rows of norm ≥ 1 only increase the product, so the
-  /// largest ones bound every minor.
-  public static func hadamardBits(of matrix: IntegerMatrix) -> Int {
+  /// `minorSize` (default min(m, n)); Hadamard: |det B| ≤ ∏ of its row norms ≤ ∏ of the
+  /// full row norms. H is the smaller of ⌈log2 √P⌉ with P the exact product of the
+  /// `minorSize` largest squared row norms, and the same over columns. Rows of norm ≥ 1 only
+  /// increase the product, so the largest ones bound every minor of that size or smaller.
+  public static func hadamardBits(of matrix: IntegerMatrix, minorSize: Int? = nil) -> Int {
     let m = matrix.rows, n = matrix.cols
-    let k = min(m, n)
+    let k = min(m, n, max(0, minorSize ?? Int.max))
     if k == 0 { return 0 }
     let rowSums = MPZScratch(m), colSums = MPZScratch(n)
     for i in 0..<m {

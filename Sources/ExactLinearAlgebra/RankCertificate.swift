@@ -6,9 +6,13 @@ import Exact
 ///   such that det M[R, C] ≠ 0. A determinant that is nonzero modulo *any* prime is nonzero
 ///   over Z, so the checker evaluates it modulo fresh random primes (exactly, by Bareiss, only
 ///   when every prime divides it and the minor is small). This proves rank ≥ `rank`.
-/// * **Upper bound** (`kernel`, optional): `cols − rank` integer vectors with M·v = 0 exactly
-///   over Z, linearly independent (the checker finds a maximal minor of the stacked vectors
-///   that is nonzero modulo a prime). This proves nullity ≥ cols − rank, i.e. rank ≤ `rank`.
+/// * **Upper bound**, one of (both may be present; each is checked):
+///   * `kernel`: `cols − rank` integer vectors with M·v = 0 exactly over Z, linearly
+///     independent (the checker finds a maximal minor of the stacked vectors that is nonzero
+///     modulo a prime). This proves nullity ≥ cols − rank, i.e. rank ≤ `rank`.
+///   * `upperBoundPrimes`: distinct primes modulo each of which M has rank ≤ `rank`, whose
+///     product exceeds Hadamard's bound on the (rank+1)-minors of M (`PrimeProductProof`).
+///     A nonzero (rank+1)-minor would be divisible by their product and larger than itself.
 ///   When `rank` = min(rows, cols) the lower bound alone proves the rank.
 ///
 /// The same type serves a matrix the caller rebuilds (e.g. a Hessian regenerated from a
@@ -34,15 +38,19 @@ public struct RankCertificate: Sendable, Equatable {
   /// det M[pivotRows, pivotCols] (rows in the listed order), when known; checked modulo the
   /// verification primes.
   public var minorDeterminant: BigInt?
-  /// `cols − rank` independent integer kernel vectors, or nil for a lower-bound certificate.
+  /// `cols − rank` independent integer kernel vectors, or nil.
   public var kernel: [SparseIntegerVector]?
+  /// Distinct primes modulo which rank(M) ≤ `rank`, with product above the Hadamard bound of
+  /// the (rank+1)-minors, or nil. Without this and `kernel` the certificate proves a lower bound.
+  public var upperBoundPrimes: [UInt64]?
   /// How the certificate was produced (informational, not checked).
   public var method: String?
 
   /// A certificate; `format` is `currentFormat`.
   public init(
     rows: Int, cols: Int, rank: Int, pivotRows: [Int], pivotCols: [Int],
-    minorDeterminant: BigInt? = nil, kernel: [SparseIntegerVector]? = nil, method: String? = nil
+    minorDeterminant: BigInt? = nil, kernel: [SparseIntegerVector]? = nil, upperBoundPrimes: [UInt64]? = nil,
+    method: String? = nil
   ) {
     self.format = Self.currentFormat
     self.rows = rows
@@ -52,12 +60,13 @@ public struct RankCertificate: Sendable, Equatable {
     self.pivotCols = pivotCols
     self.minorDeterminant = minorDeterminant
     self.kernel = kernel
+    self.upperBoundPrimes = upperBoundPrimes
     self.method = method
   }
 
   /// True when a successful verification proves the exact rank (an upper-bound part is
   /// present, or the rank is min(rows, cols)); otherwise it proves a lower bound.
-  public var provesExactRank: Bool { kernel != nil || rank == min(rows, cols) }
+  public var provesExactRank: Bool { kernel != nil || upperBoundPrimes != nil || rank == min(rows, cols) }
 
   /// Re-checks the certificate against `matrix` from scratch and returns the proved value:
   /// the exact rank when `provesExactRank`, else a proved lower bound.
@@ -111,6 +120,12 @@ public enum RankCertificateError: Error, Equatable, CustomStringConvertible {
   case notInKernel(Int)
   /// The kernel vectors are linearly dependent.
   case dependentKernelVectors(String)
+  /// An upper-bound prime is not a prime below 2^62, or is listed twice.
+  case invalidPrime(UInt64)
+  /// The matrix has a larger rank modulo an upper-bound prime (prime, rank found).
+  case rankAboveModulo(UInt64, Int)
+  /// The upper-bound primes' product does not pass the Hadamard bound (bits reached, needed).
+  case tooFewPrimes(Int, Int)
 
   /// One line for the user.
   public var description: String {
@@ -124,6 +139,10 @@ public enum RankCertificateError: Error, Equatable, CustomStringConvertible {
     case .determinantMismatch: return "the stated determinant of the pivot minor is wrong"
     case .notInKernel(let k): return "kernel vector \(k) is not in the kernel (M·v ≠ 0)"
     case .dependentKernelVectors(let how): return "the kernel vectors are linearly dependent (\(how))"
+    case .invalidPrime(let p): return "upper-bound prime \(p) is not a prime below 2^62 or is listed twice"
+    case .rankAboveModulo(let p, let r): return "the matrix has rank \(r) modulo upper-bound prime \(p), more than the certified rank"
+    case .tooFewPrimes(let have, let need):
+      return "the upper-bound primes reach 2^\(have), short of the Hadamard bound 2^\(need) on the (rank+1)-minors"
     }
   }
 }
@@ -184,11 +203,16 @@ struct RankCertificateChecker {
       }
     }
 
+    // Upper bound by primes: rank ≤ rank modulo each, product above H_{rank+1}.
+    var primeProof: String?
+    if let ups = c.upperBoundPrimes {
+      primeProof = try checkPrimeProduct(ups)
+    }
     // Upper bound: cols − rank independent kernel vectors.
     guard let kernel = c.kernel else {
-      let exact = c.rank == full
+      let exact = c.rank == full || primeProof != nil
       let summary = exact
-        ? "rank \(c.rank) proved: a nonsingular \(c.rank)×\(c.rank) minor and rank = min(rows, cols) (\(how))"
+        ? "rank \(c.rank) proved: a nonsingular \(c.rank)×\(c.rank) minor (\(how)) and \(primeProof ?? "rank = min(rows, cols)")"
         : "rank ≥ \(c.rank) proved by a nonsingular \(c.rank)×\(c.rank) minor (\(how)); no upper-bound part"
       return RankVerification(rank: c.rank, isExact: exact, primes: ps, summary: summary)
     }
@@ -240,6 +264,21 @@ struct RankCertificateChecker {
       summary: "rank \(c.rank) proved: nonsingular \(c.rank)×\(c.rank) minor (\(how)) and \(nullity) exact kernel vectors\(indep)")
   }
 
+  /// Checks the `upperBoundPrimes` part and says what it proved.
+  func checkPrimeProduct(_ primes: [UInt64]) throws -> String {
+    let c = certificate
+    var seen = Set<UInt64>()
+    for q in primes {
+      guard q < (1 << 62), Primality.isPrime(q), seen.insert(q).inserted else { throw RankCertificateError.invalidPrime(q) }
+    }
+    let needed = PrimeProductProof.requiredBits(of: matrix, rank: c.rank)
+    let have = PrimeProductProof.guaranteedBits(primes)
+    guard have >= needed else { throw RankCertificateError.tooFewPrimes(have, needed) }
+    let found = PrimeProductProof.ranks(of: matrix, modulo: primes, threads: ModularElimination.defaultThreads)
+    for (q, f) in zip(primes, found) where f.rank > c.rank { throw RankCertificateError.rankAboveModulo(q, f.rank) }
+    return "rank ≤ \(c.rank) modulo \(primes.count) prime\(primes.count == 1 ? "" : "s") whose product (> 2^\(have)) passes the Hadamard bound 2^\(needed) of the \(c.rank + 1)-minors"
+  }
+
   static func checkDistinct(_ indices: [Int], below bound: Int, what: String) throws {
     var seen = Set<Int>()
     for i in indices {
@@ -277,7 +316,7 @@ extension SparseIntegerVector: Codable {
 
 extension RankCertificate: Codable {
   enum CodingKeys: String, CodingKey {
-    case format, rows, cols, rank, pivotRows, pivotCols, minorDeterminant, kernel, method
+    case format, rows, cols, rank, pivotRows, pivotCols, minorDeterminant, kernel, upperBoundPrimes, method
   }
 
   /// Decodes the JSON form (big integers as decimal strings).
@@ -299,6 +338,7 @@ extension RankCertificate: Codable {
       minorDeterminant = nil
     }
     kernel = try c.decodeIfPresent([SparseIntegerVector].self, forKey: .kernel)
+    upperBoundPrimes = try c.decodeIfPresent([UInt64].self, forKey: .upperBoundPrimes)
     method = try c.decodeIfPresent(String.self, forKey: .method)
   }
 
@@ -313,6 +353,7 @@ extension RankCertificate: Codable {
     try c.encode(pivotCols, forKey: .pivotCols)
     try c.encodeIfPresent(minorDeterminant?.description, forKey: .minorDeterminant)
     try c.encodeIfPresent(kernel, forKey: .kernel)
+    try c.encodeIfPresent(upperBoundPrimes, forKey: .upperBoundPrimes)
     try c.encodeIfPresent(method, forKey: .method)
   }
 }

@@ -6,7 +6,8 @@ import Foundation
 struct BenchCase: Codable {
   var matrix: BenchMatrix
   /// "modular" (one prime, all threads), "modular-1t" (one prime, one thread), "multiprime"
-  /// (ModularRank with 2 primes, from the integer matrix), "auto" (certified exact rank),
+  /// (ModularRank with 2 primes, from the integer matrix), "auto" (certified exact rank;
+  /// "kernel" and "primes" force its upper-bound route),
   /// "bareiss", or "baseline" (builds the integer matrix only).
   var method: String
   var prime: UInt64
@@ -115,11 +116,14 @@ enum BenchmarkRunner {
           result.rank = r.rank
           result.note = r.isProved ? "proved" : String(format: "P(fail) ≤ %.1e", r.failureProbabilityBound)
         }
-      case "auto":
+      case "auto", "kernel", "primes":
+        let route = ExactRank.UpperBoundRoute(rawValue: c.method) ?? .automatic
         result.seconds = timed {
-          let cert = ExactRank.certify(m, seed: 1)
+          let cert = ExactRank.certify(m, seed: 1, route: route)
           result.rank = cert.rank
-          result.note = cert.kernel.map { "kernel of \($0.count)" } ?? "full-rank exit"
+          result.note =
+            cert.kernel.map { "kernel of \($0.count)" } ?? cert.upperBoundPrimes.map { "\($0.count) primes" }
+            ?? "full-rank exit"
         }
       case "auto-stages":
         // The certified path step by step: rank profile, kernel solve, exact check.

@@ -1,0 +1,143 @@
+import CGMP
+import Dispatch
+import Exact
+import Synchronization
+
+/// rank(M) ≤ r over Q, proved by ranks modulo enough primes instead of kernel vectors.
+///
+/// **The argument.** Suppose rank_Q(M) > r. Then some (r+1)×(r+1) minor D of M is a nonzero
+/// integer. If rank(M mod p) ≤ r, every (r+1)-minor vanishes modulo p, so p divides D. For
+/// distinct primes p₁, …, p_k with rank(M mod pᵢ) ≤ r for all i, their product divides D, so
+/// ∏ pᵢ ≤ |D| ≤ H_{r+1}, Hadamard's bound on the (r+1)-minors (`ModularRank.hadamardBits(of:
+/// minorSize:)`). Hence, if ∏ pᵢ > H_{r+1}, then rank_Q(M) ≤ r. Together with a nonsingular
+/// r×r minor (the lower bound) this proves rank_Q(M) = r. Nothing is random: the primes may
+/// be any primes; random ones merely make the first one's rank the true rank almost surely.
+///
+/// For the comparison only integers are used: ∏ pᵢ > 2^(Σ ⌊log2 pᵢ⌋) (a prime above 2 is not
+/// a power of two), so Σ ⌊log2 pᵢ⌋ ≥ ⌈log2 H_{r+1}⌉ suffices.
+///
+/// **Cost.** About ⌈log2 H_{r+1} / 24⌉ eliminations modulo primes of [2^24, 2^25), each
+/// O(m·n·r) and stopping at the rank: for the low-rank matrices with large entries that
+/// Hessians are, far cheaper than exact kernel vectors (whose entries are r×r minors). The
+/// check repeats the same eliminations, so the certificate is small but not cheap to check.
+public enum PrimeProductProof {
+  /// Σ ⌊log2 p⌋ over the primes above 2: their product exceeds 2 to this power.
+  public static func guaranteedBits(_ primes: [UInt64]) -> Int {
+    primes.reduce(0) { bits, p in bits + (p < 3 ? 0 : UInt64.bitWidth - 1 - p.leadingZeroBitCount) }
+  }
+
+  /// ⌈log2 H_{r+1}⌉: the bits the primes' product must reach to prove rank(M) ≤ r
+  /// (0 when r ≥ min(rows, cols), where nothing needs proving).
+  public static func requiredBits(of matrix: IntegerMatrix, rank r: Int) -> Int {
+    r >= min(matrix.rows, matrix.cols) ? 0 : ModularRank.hadamardBits(of: matrix, minorSize: r + 1)
+  }
+
+  /// The number of primes from `ModularRank.primeRange` that reach `bits`.
+  public static func primesNeeded(bits: Int) -> Int { (bits + ModularRank.primeBits - 1) / ModularRank.primeBits }
+
+  /// The rank of `matrix` modulo each prime, one elimination per worker thread.
+  public static func ranks(of matrix: IntegerMatrix, modulo primes: [UInt64], threads: Int)
+    -> [(rank: Int, pivotRows: [Int], pivotCols: [Int])]
+  {
+    let words = matrix.wordEntries()
+    return ranks(count: primes.count, threads: threads) { k, perPrime in
+      matrix.residues(modulo: PrimeField(unchecked: primes[k]), words: words).rankProfile(threads: perPrime)
+    }
+  }
+
+  /// Runs `profile(k, threadsForIt)` for k in 0..<count, several side by side (one thread
+  /// each) when there are several, all threads for a single one.
+  public static func ranks(
+    count: Int, threads: Int,
+    _ profile: @Sendable (Int, Int) -> (rank: Int, pivotRows: [Int], pivotCols: [Int])
+  ) -> [(rank: Int, pivotRows: [Int], pivotCols: [Int])] {
+    let results = Mutex<[Int: (rank: Int, pivotRows: [Int], pivotCols: [Int])]>([:])
+    let workers = min(max(1, threads), max(1, count))
+    let perPrime = workers > 1 ? 1 : max(1, threads)
+    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+      var k = worker
+      while k < count {
+        let r = profile(k, perPrime)
+        results.withLock { $0[k] = r }
+        k += workers
+      }
+    }
+    let found = results.withLock { $0 }
+    return (0..<count).map { found[$0]! }  // every index was computed above
+  }
+
+  /// A proof of the rank of `matrix`: the rank profile modulo a first random prime, then
+  /// further random primes until their product passes H_{r+1}. A prime with a larger rank
+  /// raises r (and its minor becomes the lower bound); the primes already used stay valid.
+  ///
+  /// - Parameters:
+  ///   - first: a rank profile modulo `firstPrime` already computed by the caller, if any.
+  ///   - progress: called with (primes done, primes needed) after each batch.
+  public static func certify(
+    _ matrix: IntegerMatrix, seed: UInt64 = 0, threads: Int = ModularElimination.defaultThreads,
+    first: (prime: UInt64, profile: (rank: Int, pivotRows: [Int], pivotCols: [Int]))? = nil,
+    progress: (Int, Int) -> Void = { _, _ in }
+  ) -> RankCertificate {
+    var source = ModularRank.RandomPrimes(seed: seed)
+    var best: (rank: Int, pivotRows: [Int], pivotCols: [Int])
+    var bestPrime: UInt64
+    if let first {
+      (bestPrime, best) = first
+    } else {
+      bestPrime = source.next()
+      best = ranks(of: matrix, modulo: [bestPrime], threads: threads)[0]
+    }
+    var used: Set<UInt64> = [bestPrime]
+    var primes = [bestPrime]
+    let full = min(matrix.rows, matrix.cols)
+    var required = requiredBits(of: matrix, rank: best.rank)
+    let words = matrix.wordEntries()
+    while best.rank < full && guaranteedBits(primes) < required {
+      let missing = primesNeeded(bits: required - guaranteedBits(primes))
+      var batch: [UInt64] = []
+      while batch.count < min(missing, max(1, threads) * 4) {
+        let q = source.next()
+        if used.insert(q).inserted { batch.append(q) }
+      }
+      let drawn = batch
+      let found = ranks(count: drawn.count, threads: threads) { k, perPrime in
+        matrix.residues(modulo: PrimeField(unchecked: drawn[k]), words: words).rankProfile(threads: perPrime)
+      }
+      for (q, profile) in zip(batch, found) {
+        if profile.rank > best.rank {
+          best = profile
+          bestPrime = q
+          required = requiredBits(of: matrix, rank: best.rank)
+        }
+        primes.append(q)
+      }
+      progress(primes.count, primes.count + primesNeeded(bits: max(0, required - guaranteedBits(primes))))
+    }
+    let isFull = best.rank == full
+    return RankCertificate(
+      rows: matrix.rows, cols: matrix.cols, rank: best.rank, pivotRows: best.pivotRows, pivotCols: best.pivotCols,
+      upperBoundPrimes: isFull ? nil : primes,
+      method: isFull
+        ? "modular profile mod \(bestPrime), full rank"
+        : "modular profile mod \(bestPrime) + rank ≤ \(best.rank) modulo \(primes.count) primes (product > Hadamard bound of the \(best.rank + 1)-minors, 2^\(required))")
+  }
+}
+
+extension IntegerMatrix {
+  /// The residues modulo the field's prime, from machine-word entries when the caller has them
+  /// (`wordEntries()`), else from the GMP integers.
+  func residues(modulo field: PrimeField, words: [Int]?) -> ModularMatrix {
+    guard let words else { return residues(modulo: field) }
+    var m = ModularMatrix(rows: rows, cols: cols, field: field)
+    let p = Int(field.p)
+    m.withUnsafeMutableBufferPointer { buf in
+      words.withUnsafeBufferPointer { w in
+        for k in 0..<w.count {
+          let r = w[k] % p
+          buf[k] = UInt64(r < 0 ? r + p : r)
+        }
+      }
+    }
+    return m
+  }
+}
