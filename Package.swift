@@ -15,11 +15,12 @@ let package = Package(
     // GMP through pkg-config (gmp.pc ships in Debian's libgmp-dev); the module map links it too.
     .systemLibrary(name: "CGMP", pkgConfig: "gmp", providers: [.apt(["libgmp-dev"])]),
     .target(name: "Exact", dependencies: ["CGMP"]),
-    .target(name: "ExactLinearAlgebra", dependencies: ["Exact", "CGMP"]),
-    .target(name: "ConvNet", dependencies: ["Exact"]),
-    // LAPACKE + OpenBLAS (Debian's liblapacke-dev, libopenblas-dev): float spectra, and the
-    // exact-integer Gram product of the modular Hessian builder (dsyrk on doubles < 2^53).
+    // LAPACKE + OpenBLAS (Debian's liblapacke-dev, libopenblas-dev): float spectra, and exact
+    // integer arithmetic on doubles below 2^53 (dgemm in the modular eliminations, dsyrk in the
+    // Gram product of the modular Hessian builder).
     .systemLibrary(name: "CLapack", providers: [.apt(["liblapacke-dev", "libopenblas-dev"])]),
+    .target(name: "ExactLinearAlgebra", dependencies: ["Exact", "CGMP", "CLapack"]),
+    .target(name: "ConvNet", dependencies: ["Exact"]),
     .target(name: "FloatCheck", dependencies: ["Exact", "CGMP", "CLapack"]),
     // Test-support library: an independent reference (direct loops, hyper-dual numbers) that
     // keeps the fast Toeplitz path honest. Used by tests only; not a product.

@@ -10,4 +10,8 @@ void openblas_set_num_threads(int num_threads);
    Enum arguments as ints: CblasRowMajor 101, CblasUpper 121, CblasTrans 112. */
 void cblas_dsyrk(int order, int uplo, int trans, int n, int k, double alpha, const double *a,
                  int lda, double beta, double *c, int ldc);
+/* C = alpha·A·B + beta·C (row-major 101, no transpose 111): the exact modular eliminations
+   use it on integer-valued doubles whose partial sums stay below 2^53 (CentredArithmetic). */
+void cblas_dgemm(int order, int transa, int transb, int m, int n, int k, double alpha,
+                 const double *a, int lda, const double *b, int ldb, double beta, double *c, int ldc);
 #endif

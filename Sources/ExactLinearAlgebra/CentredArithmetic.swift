@@ -1,15 +1,7 @@
+import CLapack
 import Dispatch
 import Exact
 
-/// Arithmetic modulo a prime p < 2^26 on integers carried exactly by `Double`s.
-///
-/// Residues are kept centred, |x| ≤ h = ⌊p/2⌋ + 8. Every value formed is an integer below
-/// 2^53 in magnitude, so every `Double` operation is exact: this is integer arithmetic done by
-/// the floating-point unit (the FFLAS-FFPACK technique), not an approximation. Reduction is
-/// x ↦ x − p·round(x·(1/p)); the rounded quotient can be off by one near a half-integer,
-/// hence the margin 8 in h. Up to `delay` = ⌊(2^53 − p − h) / h²⌋ products of two reduced
-/// values can be summed onto a reduced value before reducing again (31 or more for
-/// p < 2^25, 127 for p < 2^24).
 /// Arithmetic modulo a prime p < 2^26 on integers carried exactly by `Double`s.
 ///
 /// Residues are kept centred, |x| ≤ h = ⌊p/2⌋ + 8. Every value formed is an integer below
@@ -73,6 +65,10 @@ struct _CentredArithmetic: Sendable {
     ldu: Int, rows: Int, cols: Int, k: Int, reducing: Bool, threads: Int
   ) {
     if rows == 0 || cols == 0 || k == 0 { return }
+    if reducing && k <= delay && rows * cols * k >= Self.blasThreshold {
+      multiplySubtractBLAS(c: c, ldc: ldc, l: l, u: u, ldu: ldu, rows: rows, cols: cols, k: k, threads: threads)
+      return
+    }
     let chunk = reducing ? delay : Int.max
     let work = rows * cols * k
     let parts = work >= 1 << 18 ? min(max(1, threads), max(1, rows / 8)) : 1
@@ -93,6 +89,46 @@ struct _CentredArithmetic: Sendable {
         self.kernel(
           c: shared.0.base + start * ldc, ldc: ldc, l: pairs, ldl: k,
           u: shared.2.base, ldu: ldu, rows: end - start, cols: cols, k: k, chunk: chunk, reducing: reducing)
+      }
+    }
+    if parts == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: body) }
+  }
+
+  /// Products at least this large (rows·cols·k) go to BLAS.
+  static let blasThreshold = 1 << 15
+
+  /// `multiplySubtract` with k ≤ `delay` through BLAS `dgemm`, then one reduction per entry.
+  ///
+  /// Exact: C and L, U are reduced (|x| ≤ h), so every partial sum of C − Σ_{t<k} L·U is an
+  /// integer of magnitude ≤ h + k·h² < 2^53, whatever order (or fused multiply-adds) BLAS
+  /// uses. Rows are split over `threads`, one single-threaded `dgemm` each.
+  private func multiplySubtractBLAS(
+    c: UnsafeMutablePointer<Double>, ldc: Int, l: UnsafePointer<Double>, u: UnsafePointer<Double>,
+    ldu: Int, rows: Int, cols: Int, k: Int, threads: Int
+  ) {
+    _ = _singleThreadedBLAS
+    let parts = rows * cols * k >= 1 << 20 ? min(max(1, threads), max(1, rows / 16)) : 1
+    let shared = (_SharedPointer(base: c), _SharedPointer(base: UnsafeMutablePointer(mutating: l)),
+                  _SharedPointer(base: UnsafeMutablePointer(mutating: u)))
+    let body: @Sendable (Int) -> Void = { t in
+      let start = rows * t / parts, end = rows * (t + 1) / parts
+      if start >= end { return }
+      let cPart = shared.0.base + start * ldc
+      cblas_dgemm(
+        101, 111, 111, Int32(end - start), Int32(cols), Int32(k), -1, shared.1.base + start * k, Int32(k),
+        shared.2.base, Int32(ldu), 1, cPart, Int32(ldc))
+      for i in 0..<(end - start) {
+        let row = cPart + i * ldc
+        var j = 0
+        while j + 4 <= cols {
+          let x = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD4<Double>.self)
+          UnsafeMutableRawPointer(row + j).storeBytes(of: self.reduce(x), as: SIMD4<Double>.self)
+          j += 4
+        }
+        while j < cols {
+          row[j] = self.reduce(row[j])
+          j += 1
+        }
       }
     }
     if parts == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: body) }
@@ -189,3 +225,7 @@ struct _CentredArithmetic: Sendable {
 struct _SharedPointer<T>: @unchecked Sendable {
   let base: UnsafeMutablePointer<T>
 }
+
+/// OpenBLAS runs single-threaded inside the eliminations: their callers split the work
+/// over threads themselves (several primes side by side, or row slabs of one product).
+private let _singleThreadedBLAS: Void = { openblas_set_num_threads(1) }()

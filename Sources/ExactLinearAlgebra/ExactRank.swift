@@ -31,9 +31,11 @@ public enum ExactRank {
   }
 
   /// The route the cost model prefers: `primes` when its ≈ k·m·n·r operations on machine words
-  /// (k = ⌈bits/24⌉ primes) are below the kernel's ≈ k·r²·(n − r) word operations of p-adic
+  /// (k = ⌈bits/22⌉ primes) are below the kernel's ≈ k·r²·(n − r) word operations of p-adic
   /// lifting (the solution has about as many bits as an r-minor) plus its exact check against
-  /// every row, k/2.6·m·(r+1)·(n − r) limb products.
+  /// every row, k/2.6·m·(r+1)·(n − r) limb products. Small problems (kernel work below
+  /// `smallKernelWork`, a few hundredths of a second) take the kernel: its certificate is
+  /// cheap to re-check.
   public static func preferredRoute(rows m: Int, cols n: Int, rank r: Int, requiredBits bits: Int) -> UpperBoundRoute {
     let k = PrimeProductProof.primesNeeded(bits: bits)
     let nullity = n - r
@@ -42,8 +44,11 @@ public enum ExactRank {
     // memory budget admits.
     let primeWork = k * (m * n + m * n * r / 8)
     let kernelWork = k * r * r * nullity / 8 + (k * 10 / 26 + 1) * m * (r + 1) * nullity
-    return primeWork <= kernelWork ? .primes : .kernel
+    return kernelWork <= smallKernelWork || kernelWork < primeWork ? .kernel : .primes
   }
+
+  /// Below this estimated kernel work `preferredRoute` takes the kernel regardless.
+  public static let smallKernelWork = 1 << 25
 
   /// A proved rank and its certificate (verified by the caller or by `check`).
   public static func certify(

@@ -13,11 +13,11 @@ import Foundation
 /// needed. The quotient round(x·(1/p)) may be off by one near a half-integer, which is why the
 /// bound h carries a margin of 8.
 ///
-/// The elimination is right-looking and blocked: a panel of at most `delay` columns is
-/// factored with immediate reduction (row pivoting, skipping columns without a pivot), the
+/// The elimination is right-looking and blocked: a panel of at most min(`delay`, 48) columns is
+/// factored with lazy reduction (row pivoting, skipping columns without a pivot), the
 /// panel's pivot rows are completed by a triangular solve, and the trailing rows are updated
-/// by one matrix product with a single delayed reduction per entry (a 4×4 register-blocked
-/// kernel, split over threads by rows). Elimination stops as soon as every row is a pivot
+/// by one matrix product with a single delayed reduction per entry (BLAS `dgemm` on row slabs
+/// split over threads; small products use a 4×4 register-blocked kernel). Elimination stops as soon as every row is a pivot
 /// row or the rows below the pivots are zero, so a rank-r matrix costs O(m·n·r).
 ///
 /// **Other primes** (below 2^10, or in [2^26, 2^63)) use an unblocked elimination on
@@ -25,6 +25,11 @@ import Foundation
 public enum ModularElimination {
   /// The number of threads used by default: the active processor count.
   public static var defaultThreads: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+
+  /// The widest panel (measured: 48 balances the scalar panel factorisation against the
+  /// BLAS trailing updates on 500–1000-column Hessians). Primes below 2^23 reach it (delay
+  /// 511); primes in [2^24, 2^25) have delay 31, which caps their panels.
+  static let maxPanelWidth = 48
 
   /// The primes the fast kernel accepts.
   public static let fastPrimeRange: Range<UInt64> = (1 << 10)..<(1 << 26)
@@ -123,15 +128,18 @@ struct _CentredDoubleElimination {
     var pivotCols: [Int] = []
     var pivotValues: [UInt64] = []
     pivotCols.reserveCapacity(min(m, n))
-    let panelWidth = min(ar.delay, 32)
+    let panelWidth = min(ar.delay, ModularElimination.maxPanelWidth)
     var r = 0
     var c0 = 0
     var panelPivots: [Int] = []
     while c0 < n && r < m {
       let cEnd = min(c0 + panelWidth, n)
       panelPivots.removeAll(keepingCapacity: true)
-      // 1. Factor the panel, columns c0..<cEnd, with immediate reduction.
+      // 1. Factor the panel, columns c0..<cEnd, reducing lazily: an entry is reduced when
+      //    its column is searched for a pivot or its row becomes the pivot row; in between it
+      //    takes at most cEnd − c0 − 1 < delay unreduced updates (|x| ≤ h + delay·h² < 2^53).
       for c in c0..<cEnd where r < m {
+        for i in r..<m { a[i * n + c] = ar.reduce(a[i * n + c]) }
         var piv = r
         while piv < m && a[piv * n + c] == 0 { piv += 1 }
         if piv == m { continue }
@@ -178,9 +186,11 @@ struct _CentredDoubleElimination {
   }
 
   /// Eliminates column `c` below the pivot row within the panel columns c+1..<panelEnd,
-  /// storing the multipliers in column c (immediate reduction; rows split over threads).
+  /// storing the multipliers in column c (rows split over threads). Column c is reduced (by
+  /// the pivot search); the pivot row is reduced here; the updates are left unreduced.
   func eliminateBelow(pivotRow r: Int, column c: Int, panelEnd: Int) {
     let prow = a + r * n
+    for j in (c + 1)..<max(c + 1, panelEnd) { prow[j] = arithmetic.reduce(prow[j]) }
     let inv = arithmetic.inverse(prow[c])
     let ar = arithmetic, a = _SharedPointer(base: self.a), n = self.n
     let rows = m - r - 1
@@ -194,7 +204,7 @@ struct _CentredDoubleElimination {
         row[c] = f
         var j = c + 1
         while j < panelEnd {
-          row[j] = ar.reduce(row[j] - f * prow[j])
+          row[j] -= f * prow[j]
           j += 1
         }
       }

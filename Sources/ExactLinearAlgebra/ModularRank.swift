@@ -27,10 +27,15 @@ public struct ModularRankResult: Sendable, Equatable {
   /// See `rows`.
   public let cols: Int
 
-  /// True when the lower bound is proved to be the rank: it equals min(rows, cols), or more
-  /// distinct primes were used than ⌊hadamardBits / 24⌋, the most primes ≥ 2^24 that can
-  /// divide a nonzero minor (so at least one prime was good).
-  public var isProved: Bool { rank == min(rows, cols) || primes.count > hadamardBits / ModularRank.primeBits }
+  /// ⌈log2⌉ of Hadamard's bound on the (rank+1)-minors (`PrimeProductProof.requiredBits`).
+  public let upperBoundBits: Int
+
+  /// True when the lower bound is proved to be the rank: it equals min(rows, cols), or the
+  /// primes' product passes Hadamard's bound on the (rank+1)-minors, so a nonzero one would
+  /// be divisible by all of them (`PrimeProductProof`).
+  public var isProved: Bool {
+    rank == min(rows, cols) || PrimeProductProof.guaranteedBits(primes) >= upperBoundBits
+  }
 }
 
 /// Rank over Q by elimination modulo several random word-size primes.
@@ -65,14 +70,18 @@ public enum ModularRank {
   public struct RandomPrimes: Sendable {
     private var rng: SeededRandom
     private var seen = Set<UInt64>()
+    private let range: ClosedRange<UInt64>
 
-    /// The sequence for `seed`.
-    public init(seed: UInt64) { rng = SeededRandom(seed: seed ^ 0x4D4F_4452_414E_4B) }  // "MODRANK"
+    /// The sequence for `seed`, of primes in `range` (default `primeRange`).
+    public init(seed: UInt64, range: ClosedRange<UInt64> = ModularRank.primeRange) {
+      rng = SeededRandom(seed: seed ^ 0x4D4F_4452_414E_4B)  // "MODRANK"
+      self.range = range
+    }
 
     /// The next prime, distinct from all earlier ones.
     public mutating func next() -> UInt64 {
       while true {
-        let q = Primality.randomPrime(in: ModularRank.primeRange, using: &rng)
+        let q = Primality.randomPrime(in: range, using: &rng)
         if seen.insert(q).inserted { return q }
       }
     }
@@ -93,24 +102,13 @@ public enum ModularRank {
     let ps = randomPrimes(count: primes, seed: seed)
     // Several primes run side by side, one thread each (no synchronisation inside an
     // elimination); a single prime uses all threads in its trailing updates.
-    let profiles = Mutex<[Int: (rank: Int, pivotRows: [Int], pivotCols: [Int])]>([:])
-    let concurrent = min(max(1, threads), ps.count)
-    let perPrime = concurrent > 1 ? 1 : threads
-    DispatchQueue.concurrentPerform(iterations: concurrent) { worker in
-      var k = worker
-      while k < ps.count {
-        let profile = matrix.residues(modulo: PrimeField(unchecked: ps[k])).rankProfile(threads: perPrime)
-        profiles.withLock { $0[k] = profile }
-        k += concurrent
-      }
-    }
-    let found = profiles.withLock { $0 }
+    let found = ResidueSource(matrix).rankProfiles(modulo: ps, threads: threads)
     var ranks: [Int] = []
     var best: (rank: Int, pivotRows: [Int], pivotCols: [Int]) = (-1, [], [])
     var bestPrime: UInt64 = 0
     let full = min(matrix.rows, matrix.cols)
     for (k, p) in ps.enumerated() {
-      let profile = found[k]!  // every index was computed above
+      let profile = found[k]
       ranks.append(profile.rank)
       if profile.rank > best.rank {
         best = profile
@@ -123,7 +121,8 @@ public enum ModularRank {
     return ModularRankResult(
       rank: best.rank, primes: ps, ranksModP: ranks, bestPrime: bestPrime,
       pivotRows: best.pivotRows, pivotCols: best.pivotCols, hadamardBits: bits,
-      failureProbabilityBound: bound, rows: matrix.rows, cols: matrix.cols)
+      failureProbabilityBound: bound, rows: matrix.rows, cols: matrix.cols,
+      upperBoundBits: PrimeProductProof.requiredBits(of: matrix, rank: best.rank))
   }
 
   /// An upper bound H on log2 |det B| over all square submatrices B of size at most

@@ -32,17 +32,19 @@ public enum PrimeProductProof {
     r >= min(matrix.rows, matrix.cols) ? 0 : ModularRank.hadamardBits(of: matrix, minorSize: r + 1)
   }
 
-  /// The number of primes from `ModularRank.primeRange` that reach `bits`.
-  public static func primesNeeded(bits: Int) -> Int { (bits + ModularRank.primeBits - 1) / ModularRank.primeBits }
+  /// The primes the upper-bound proof draws: below 2^23, so that 511 products of centred
+  /// residues sum exactly in a double and the eliminations update the trailing matrix in
+  /// wide panels (fewer, larger BLAS products), at 22 proved bits per prime.
+  public static let proofPrimeRange: ClosedRange<UInt64> = (1 << 22)...((1 << 23) - 1)
+
+  /// The number of primes from `proofPrimeRange` that reach `bits`.
+  public static func primesNeeded(bits: Int) -> Int { (bits + 21) / 22 }
 
   /// The rank of `matrix` modulo each prime, one elimination per worker thread.
   public static func ranks(of matrix: IntegerMatrix, modulo primes: [UInt64], threads: Int)
     -> [(rank: Int, pivotRows: [Int], pivotCols: [Int])]
   {
-    let words = matrix.wordEntries()
-    return ranks(count: primes.count, threads: threads) { k, perPrime in
-      matrix.residues(modulo: PrimeField(unchecked: primes[k]), words: words).rankProfile(threads: perPrime)
-    }
+    ResidueSource(matrix).rankProfiles(modulo: primes, threads: threads)
   }
 
   /// Runs `profile(k, threadsForIt)` for k in 0..<count, several side by side (one thread
@@ -78,31 +80,28 @@ public enum PrimeProductProof {
     first: (prime: UInt64, profile: (rank: Int, pivotRows: [Int], pivotCols: [Int]))? = nil,
     progress: (Int, Int) -> Void = { _, _ in }
   ) -> RankCertificate {
-    var source = ModularRank.RandomPrimes(seed: seed)
+    var draws = ModularRank.RandomPrimes(seed: seed, range: proofPrimeRange)
     var best: (rank: Int, pivotRows: [Int], pivotCols: [Int])
     var bestPrime: UInt64
     if let first {
       (bestPrime, best) = first
     } else {
-      bestPrime = source.next()
+      bestPrime = draws.next()
       best = ranks(of: matrix, modulo: [bestPrime], threads: threads)[0]
     }
     var used: Set<UInt64> = [bestPrime]
     var primes = [bestPrime]
     let full = min(matrix.rows, matrix.cols)
     var required = requiredBits(of: matrix, rank: best.rank)
-    let words = matrix.wordEntries()
+    let source = ResidueSource(matrix)
     while best.rank < full && guaranteedBits(primes) < required {
       let missing = primesNeeded(bits: required - guaranteedBits(primes))
       var batch: [UInt64] = []
-      while batch.count < min(missing, max(1, threads) * 4) {
-        let q = source.next()
+      while batch.count < min(missing, max(1, threads) * 16) {
+        let q = draws.next()
         if used.insert(q).inserted { batch.append(q) }
       }
-      let drawn = batch
-      let found = ranks(count: drawn.count, threads: threads) { k, perPrime in
-        matrix.residues(modulo: PrimeField(unchecked: drawn[k]), words: words).rankProfile(threads: perPrime)
-      }
+      let found = source.rankProfiles(modulo: batch, threads: threads)
       for (q, profile) in zip(batch, found) {
         if profile.rank > best.rank {
           best = profile
@@ -120,24 +119,5 @@ public enum PrimeProductProof {
       method: isFull
         ? "modular profile mod \(bestPrime), full rank"
         : "modular profile mod \(bestPrime) + rank ≤ \(best.rank) modulo \(primes.count) primes (product > Hadamard bound of the \(best.rank + 1)-minors, 2^\(required))")
-  }
-}
-
-extension IntegerMatrix {
-  /// The residues modulo the field's prime, from machine-word entries when the caller has them
-  /// (`wordEntries()`), else from the GMP integers.
-  func residues(modulo field: PrimeField, words: [Int]?) -> ModularMatrix {
-    guard let words else { return residues(modulo: field) }
-    var m = ModularMatrix(rows: rows, cols: cols, field: field)
-    let p = Int(field.p)
-    m.withUnsafeMutableBufferPointer { buf in
-      words.withUnsafeBufferPointer { w in
-        for k in 0..<w.count {
-          let r = w[k] % p
-          buf[k] = UInt64(r < 0 ? r + p : r)
-        }
-      }
-    }
-    return m
   }
 }

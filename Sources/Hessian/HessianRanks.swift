@@ -269,11 +269,29 @@ public enum HessianRanks {
   // MARK: Exact
 
   /// The exact integer matrices (J and n·H_f, n·H_L as needed), rows scaled to Z.
+  ///
+  /// Integer instances are built over Z (no fractions to normalise) and n·H_L = JᵀJ + n·H_f
+  /// takes the Gram product in machine words when it fits (`IntegerMatrix.gram`); other
+  /// instances are built over Q and their rows scaled by the lcm of their denominators.
   public static func exactMatrices(_ instance: NetworkInstance, pattern: ActivationPattern,
-                                   kinds: [HessianKind]) throws -> [HessianKind: IntegerMatrix] {
+                                   kinds: [HessianKind], threads: Int = ModularElimination.defaultThreads)
+    throws -> [HessianKind: IntegerMatrix]
+  {
+    let wanted = Set(kinds)
+    if let builder = try? HessianBuilder(instance: instance, pattern: pattern, ring: IntegerRing()) {
+      var out: [HessianKind: IntegerMatrix] = [:]
+      var jac: IntegerMatrix?
+      if wanted.contains(.outer) || wanted.contains(.loss) { jac = IntegerMatrix(builder.jacobian()) }
+      if wanted.contains(.outer) { out[.outer] = jac }
+      if wanted.contains(.functional) || wanted.contains(.loss) {
+        let hf = IntegerMatrix(builder.functionalScaled())
+        if wanted.contains(.functional) { out[.functional] = hf }
+        if wanted.contains(.loss), let jac { out[.loss] = jac.gram(threads: threads).adding(hf) }
+      }
+      return out
+    }
     let builder = try HessianBuilder(instance: instance, pattern: pattern, ring: RationalRing())
     var out: [HessianKind: IntegerMatrix] = [:]
-    let wanted = Set(kinds)
     var jac: ScalarMatrix<Rational>?
     if wanted.contains(.outer) || wanted.contains(.loss) { jac = builder.jacobian() }
     if wanted.contains(.outer), let jac { out[.outer] = IntegerMatrix(rationalRows: jac.nestedRows) }
@@ -293,7 +311,7 @@ public enum HessianRanks {
                          progress: (String) -> Void) throws -> [HessianRankResult] {
     var clock = Stopwatch()
     progress("building exact matrices")
-    let matrices = try exactMatrices(instance, pattern: pattern, kinds: kinds)
+    let matrices = try exactMatrices(instance, pattern: pattern, kinds: kinds, threads: threads)
     let buildSeconds = clock.lap() / Double(max(1, kinds.count))
     return kinds.map { kind in
       let m = matrices[kind]!
@@ -305,6 +323,16 @@ public enum HessianRanks {
         isProved: cert.provesExactRank, failureBound: 0,
         method: bareiss ? "Bareiss on the exact integer matrix" : (cert.method ?? "modular profile + exact kernel"),
         certificate: cert, seconds: clock.lap() + buildSeconds)
+    }
+  }
+}
+
+extension IntegerMatrix {
+  /// The matrix of a `ScalarMatrix` of big integers.
+  convenience init(_ m: ScalarMatrix<BigInt>) {
+    self.init(rows: m.rows, cols: m.cols)
+    for i in 0..<m.rows {
+      for j in 0..<m.cols { m.storage[i * m.cols + j].copy(into: entry(i, j)) }
     }
   }
 }

@@ -55,6 +55,9 @@ public struct RankEvidence: Sendable, Equatable {
 
   static func upperProof(_ c: RankCertificate) -> String? {
     if let k = c.kernel { return "\(k.count) exact kernel vector\(k.count == 1 ? "" : "s") (\(c.cols) − \(k.count) = \(c.rank))" }
+    if let ps = c.upperBoundPrimes {
+      return "its rank modulo \(ps.count) prime\(ps.count == 1 ? "" : "s") whose product passes Hadamard's bound on the \(c.rank + 1)-minors"
+    }
     if c.rank == min(c.rows, c.cols) { return "rank = min(rows, cols) = \(c.rank)" }
     return nil
   }
@@ -102,7 +105,7 @@ public struct BoundCheck: Sendable {
         explanation = "\(h) = \(value), the bound's value; proved at this point: rank ≥ \(value) by \(evidence.lowerProof), rank ≤ \(value) by the theorem (\(theorem))"
       } else {
         proved = false
-        explanation = "\(h) ≥ \(value) (proved, by \(evidence.lowerProof)) and equals the bound's value unless the rank over Q is larger: TIGHT with high probability, not proved (use --certificate for a kernel proof)"
+        explanation = "\(h) ≥ \(value) (proved, by \(evidence.lowerProof)) and equals the bound's value unless the rank over Q is larger: TIGHT with high probability, not proved (use --certificate for a proof of the upper bound)"
       }
     } else {
       verdict = .holds

@@ -34,20 +34,22 @@ struct HessianCaseResult: Codable {
 /// size, with FLINT on the very same matrices and the float64 JAX pipeline on the same network.
 enum HessianBenchmarks {
   static let usage = """
-    USAGE: hessrank-bench hessians [--quick] [--flint] [--jax] [--jax-max-p P] [--python PY]
-                                   [--markdown FILE]
+    USAGE: hessrank-bench hessians [--quick] [--flint] [--fmpz-max-p P] [--jax] [--jax-max-p P]
+                                   [--only NAMES] [--python PY] [--markdown FILE]
 
     Times `HessianRanks.compute` (all three exact ranks, modular method, two primes, both cores)
     on the CNN channel sweep 1x32 conv(m,k=5) conv(m,k=5) dense(10), n = 64, m = 2, 4, 8, 16, 26
     (p ≈ 10,000 at m = 26), and on paper-2 width sweeps (16 dense(M) dense(M) dense(10), n = 100),
     each in its own child process (peak RSS = that child's). Options:
       --flint        FLINT's nmod_mat.rank on n·H_L modulo the same prime (written to a file), and
-                     fmpz_mat.rank (certified) on the exact integer n·H_L for p ≤ 300, against our
-                     rank of the same matrix (benchmarks/flint_compare.py; pip install python-flint)
+                     fmpz_mat.rank (certified) on the exact integer n·H_L for p ≤ --fmpz-max-p
+                     (default 1100), against our proved rank of the same matrix (`ExactRank.certify`)
+                     (benchmarks/flint_compare.py; pip install python-flint)
       --jax          the float64 pipeline users run today (benchmarks/float_pipeline.py: jitted
                      jax.hessian + jax.jacfwd + numpy matrix_rank ×3) on the CNN sweep up to
                      [--jax-min-p, --jax-max-p] (default 0…5300): slow (minutes per network); pip install jax
       --quick        small networks only
+      --only NAMES   only these scenarios, comma-separated (e.g. "CNN m=4,FC M=16")
     """
 
   static func main(_ args: [String]) {
@@ -60,6 +62,8 @@ enum HessianBenchmarks {
     let python = value(args, "--python") ?? "python3"
     let jaxMaxP = Int(value(args, "--jax-max-p") ?? "") ?? 5300
     let jaxMinP = Int(value(args, "--jax-min-p") ?? "") ?? 0
+    let fmpzMaxP = Int(value(args, "--fmpz-max-p") ?? "") ?? 1100
+    let only = value(args, "--only").map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
     let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hessrank-bench-hessians-\(getpid())")
@@ -72,6 +76,7 @@ enum HessianBenchmarks {
       ("CNN m=\(m)", "1x32 conv(\(m),k=5) conv(\(m),k=5) dense(10)", 64)
     }
     scenarios += widths.map { w in ("FC M=\(w)", "16 dense(\(w)) dense(\(w)) dense(10)", 100) }
+    if let only { scenarios = scenarios.filter { only.contains($0.name) } }
 
     var lines: [String] = []
     lines.append("load average (1 min) before: \(BenchmarkRunner.loadAverage())")
@@ -89,7 +94,7 @@ enum HessianBenchmarks {
       var flintCells = ["—", "—", "—", "—", "—"]
       if useFlint, let p = main?.p {
         let modPath = dir.appendingPathComponent("HL-modp.txt").path
-        let exactPath = p <= 300 ? dir.appendingPathComponent("HL-exact.txt").path : nil
+        let exactPath = p <= fmpzMaxP ? dir.appendingPathComponent("HL-exact.txt").path : nil
         if let mine = child(exe, HessianCase(architecture: s.arch, samples: s.n, method: "modular-1p", exportLossModP: modPath)),
           let ours = mine.exportedRankSeconds, let prime = mine.prime
         {

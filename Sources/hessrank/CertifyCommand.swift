@@ -222,7 +222,7 @@ enum CertifyCommand: Subcommand {
     case .bareiss:
       return "Bareiss elimination on the exact integer matrices (every rank proved)"
     default:
-      return "certified: exact integer matrices, rank profile mod a prime + exact kernel (every rank proved)"
+      return "certified: exact integer matrices, rank profile mod a prime + an exact upper bound (kernel vectors or ranks modulo primes past the Hadamard bound; every rank proved)"
     }
   }
 

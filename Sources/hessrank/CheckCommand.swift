@@ -40,8 +40,10 @@ enum CheckCommand: Subcommand {
       \(verifiers.keys.sorted().joined(separator: "\n      "))
 
     For a matrix rank certificate: rebuilds the integer matrix, checks that the pivot minor
-    is nonsingular (modulo fresh random primes, exactly when small), that every kernel
-    vector satisfies M·v = 0 exactly over Z, and that the kernel vectors are independent.
+    is nonsingular (modulo fresh random primes, exactly when small), and the upper bound:
+    that every kernel vector satisfies M·v = 0 exactly over Z and the kernel vectors are
+    independent, or that the matrix has rank ≤ r modulo every listed prime and that the
+    primes' product passes Hadamard's bound on its (r+1)-minors (recomputed from the matrix).
 
     OPTIONS:
       --matrix F   also require the certificate's matrix to be the matrix in file F (after

@@ -31,7 +31,9 @@ enum RankCommand: Subcommand {
                              the largest rank is a proved lower bound and equals the rank
                              over Q unless every prime divides a nonzero minor;
                            certified: exact integer matrices, a rank profile mod a prime
-                             and exact kernel vectors: the rank is proved;
+                             (rank ≥ r) and an exact upper bound: kernel vectors, or ranks
+                             modulo primes whose product passes Hadamard's bound on the
+                             (r+1)-minors, whichever is cheaper: the rank is proved;
                            bareiss: fraction-free elimination on the exact matrices (slow)
       --primes N           primes for the modular method (default 2)
       --certificate FILE   write a certificate that 'hessrank check FILE' re-verifies

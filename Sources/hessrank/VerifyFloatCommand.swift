@@ -47,7 +47,7 @@ enum VerifyFloatCommand: Subcommand {
                              numpy | torch | jax | rtol=X | atol=X | numpy:tol=X |
                              torch:atol=X,rtol=Y | jax:rtol=X
       --method M             how r* is obtained: auto (default: certified when p ≤ \(certifiedLimit),
-                             modular above), certified (proved: minor + exact kernel; slow for
+                             modular above), certified (proved: minor + exact upper bound; slow for
                              large p, since float weights make big integers), or modular (rank
                              modulo random primes: a proved lower bound, exact unless every
                              prime divides one minor — the report bounds that probability)

@@ -31,7 +31,7 @@ import Testing
     }
     for (k, m) in matrices.enumerated() {
       let exact = m.bareiss().rank
-      for cert in [ExactRank.certify(m, seed: UInt64(k)), ExactRank.certifyByBareiss(m)] {
+      for cert in [ExactRank.certify(m, seed: UInt64(k), route: .kernel), ExactRank.certify(m, seed: UInt64(k), route: .primes), ExactRank.certifyByBareiss(m)] {
         #expect(cert.rank == exact)
         #expect(cert.provesExactRank)
         let decoded = try Self.roundTrip(cert)
@@ -92,7 +92,7 @@ import Testing
 
   @Test func oneChangedMatrixEntryIsRejected() throws {
     let m = Self.lowRank()
-    let cert = ExactRank.certify(m, seed: 1)
+    let cert = ExactRank.certify(m, seed: 1, route: .kernel)
     let kernel = try #require(cert.kernel)
     // Change an entry in a column where kernel vector 0 is nonzero, in each row in turn.
     let j = kernel[0].indices[0]
@@ -105,7 +105,7 @@ import Testing
 
   @Test func wrongPivotSetIsRejected() {
     let m = Self.lowRank()
-    var cert = ExactRank.certify(m, seed: 2)
+    var cert = ExactRank.certify(m, seed: 2, route: .kernel)
     // A 4×4 minor of a rank-3 matrix is singular.
     cert.rank = 4
     cert.pivotRows = [0, 1, 2, 3]
@@ -122,7 +122,7 @@ import Testing
 
   @Test func nonKernelVectorIsRejected() throws {
     let m = Self.lowRank()
-    var cert = ExactRank.certify(m, seed: 3)
+    var cert = ExactRank.certify(m, seed: 3, route: .kernel)
     var kernel = try #require(cert.kernel)
     kernel[1].values[0] = kernel[1].values[0] + BigInt(1)
     cert.kernel = kernel
@@ -131,7 +131,7 @@ import Testing
 
   @Test func dependentKernelVectorsAreRejected() throws {
     let m = Self.lowRank()
-    var cert = ExactRank.certify(m, seed: 4)
+    var cert = ExactRank.certify(m, seed: 4, route: .kernel)
     var kernel = try #require(cert.kernel)
     kernel[2] = SparseIntegerVector(indices: kernel[0].indices, values: kernel[0].values.map { $0 * BigInt(-3) })
     cert.kernel = kernel
@@ -143,7 +143,7 @@ import Testing
 
   @Test func indexAndCountDefectsAreRejected() throws {
     let m = Self.lowRank()
-    let cert = ExactRank.certify(m, seed: 5)
+    let cert = ExactRank.certify(m, seed: 5, route: .kernel)
     var c = cert
     c.pivotRows[1] = c.pivotRows[0]
     rejects(c, m, .duplicateIndex("pivot rows", cert.pivotRows[0]))
@@ -194,7 +194,7 @@ import Testing
   @Test func certificateFileRoundTripRebuildsTheMatrix() throws {
     let rows = try MatrixText.parse("1 1/2 0\n2 1 0\n0 0 0.5\n")
     let m = IntegerMatrix(rationalRows: rows)
-    let file = MatrixRankCertificateFile(rationalRows: rows, source: "t", certificate: ExactRank.certify(m, seed: 1))
+    let file = MatrixRankCertificateFile(rationalRows: rows, source: "t", certificate: ExactRank.certify(m, seed: 1, route: .kernel))
     let decoded = try JSONDecoder().decode(MatrixRankCertificateFile.self, from: try JSONEncoder().encode(file))
     #expect(decoded == file)
     let v = try decoded.verify(seed: 2)

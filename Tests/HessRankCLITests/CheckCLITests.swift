@@ -10,7 +10,7 @@ import Testing
     return out
   }
 
-  @Test(arguments: ["auto", "bareiss"]) func certificatesCheck(method: String) throws {
+  @Test(arguments: ["auto", "kernel", "primes", "bareiss"]) func certificatesCheck(method: String) throws {
     let dir = try CLITestSupport.temporaryDirectory()
     for example in ["lowrank-6x5", "hilbert-8", "unimodular-30030"] {
       let cert = try certificate(for: "examples/matrices/\(example).txt", method: method, in: dir)
@@ -45,9 +45,45 @@ import Testing
     return out
   }
 
+  /// Each edited copy of the certificate is rejected by `check` with status 1.
+  func expectRejected(_ cert: String, _ edits: [(String, (inout [String: Any]) -> Void)]) throws {
+    for (what, edit) in edits {
+      let bad = try tamper(cert, edit)
+      let r = runHessrank(["check", bad])
+      #expect(r.status == 1, "\(what): \(r.stdout) \(r.stderr)")
+      #expect(r.stdout.hasPrefix("certificate REJECTED: "), "\(what)")
+    }
+  }
+
+  @Test func tamperedPrimeCertificatesAreRejectedWithStatusOne() throws {
+    let dir = try CLITestSupport.temporaryDirectory()
+    let cert = try certificate(for: "examples/matrices/lowrank-6x5.txt", method: "primes", in: dir)
+    let edits: [(String, (inout [String: Any]) -> Void)] = [
+      ("composite prime", { o in
+        var c = o["certificate"] as! [String: Any]
+        let ps = c["upperBoundPrimes"] as! [UInt64]
+        c["upperBoundPrimes"] = [ps[0] * 3] + ps.dropFirst()
+        o["certificate"] = c
+      }),
+      ("no primes", { o in
+        var c = o["certificate"] as! [String: Any]
+        c["upperBoundPrimes"] = [UInt64]()
+        o["certificate"] = c
+      }),
+      ("rank claimed too low", { o in
+        var c = o["certificate"] as! [String: Any]
+        c["rank"] = 2
+        c["pivotRows"] = Array((c["pivotRows"] as! [Int]).prefix(2))
+        c["pivotCols"] = Array((c["pivotCols"] as! [Int]).prefix(2))
+        o["certificate"] = c
+      }),
+    ]
+    try expectRejected(cert, edits)
+  }
+
   @Test func tamperedCertificatesAreRejectedWithStatusOne() throws {
     let dir = try CLITestSupport.temporaryDirectory()
-    let cert = try certificate(for: "examples/matrices/lowrank-6x5.txt", method: "auto", in: dir)
+    let cert = try certificate(for: "examples/matrices/lowrank-6x5.txt", method: "kernel", in: dir)
     let edits: [(String, (inout [String: Any]) -> Void)] = [
       ("changed entry", { o in
         var m = o["matrix"] as! [String: Any]
@@ -81,17 +117,12 @@ import Testing
         o["certificate"] = c
       }),
     ]
-    for (what, edit) in edits {
-      let bad = try tamper(cert, edit)
-      let r = runHessrank(["check", bad])
-      #expect(r.status == 1, "\(what): \(r.stdout) \(r.stderr)")
-      #expect(r.stdout.hasPrefix("certificate REJECTED: "), "\(what)")
-    }
+    try expectRejected(cert, edits)
   }
 
   @Test func matrixOptionComparesTheEmbeddedMatrix() throws {
     let dir = try CLITestSupport.temporaryDirectory()
-    let cert = try certificate(for: "examples/matrices/lowrank-6x5.txt", method: "auto", in: dir)
+    let cert = try certificate(for: "examples/matrices/lowrank-6x5.txt", method: "kernel", in: dir)
     let same = runHessrank(["check", cert, "--matrix", "examples/matrices/lowrank-6x5.txt"])
     #expect(same.status == 0, "\(same.stdout) \(same.stderr)")
     let other = runHessrank(["check", cert, "--matrix", "examples/matrices/hilbert-8.txt"])

@@ -1,0 +1,86 @@
+import CGMP
+import Dispatch
+import Exact
+
+extension IntegerMatrix {
+  /// MᵀM over Z (cols × cols, symmetric), computed in the cheapest exact arithmetic:
+  /// machine words when every entry fits and rows·max|M|² < 2^63 (no partial sum can
+  /// overflow), 128-bit accumulators when entries fit in 63 bits and rows·max|M|² < 2^126,
+  /// GMP otherwise. Output rows are split over `threads`.
+  public func gram(threads: Int = ModularElimination.defaultThreads) -> IntegerMatrix {
+    let n = cols
+    let out = IntegerMatrix(rows: n, cols: n)
+    if n == 0 || rows == 0 { return out }
+    let parts = max(1, min(threads, n / 32))
+    // Rows of the output, interleaved so that the triangle's work is balanced.
+    @Sendable func rowsOf(_ part: Int) -> StrideThrough<Int> { stride(from: part, through: n - 1, by: parts) }
+    let shared = _SharedPointer(base: out.storage)
+    if let words = wordEntries() {
+      let maxAbs = words.reduce(0) { max($0, $1.magnitude) }
+      let bits = UInt.bitWidth - maxAbs.leadingZeroBitCount
+      let rowBits = Int.bitWidth - rows.leadingZeroBitCount
+      let m = rows
+      let t = UnsafeMutablePointer<Int>.allocate(capacity: words.count)
+      defer { t.deallocate() }
+      for i in 0..<m {
+        for j in 0..<n { t[j * m + i] = words[i * n + j] }  // column-major: columns contiguous
+      }
+      let columns = _SharedPointer(base: t)
+      // Column dot products in the accumulator type A (no partial sum can overflow it).
+      func dots<A: FixedWidthInteger & SignedInteger & SendableMetatype>(_: A.Type) {
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+          for a in rowsOf(part) {
+            let x = columns.base + a * m
+            for c in a..<n {
+              let y = columns.base + c * m
+              var s: A = 0
+              for i in 0..<m { s &+= A(x[i]) &* A(y[i]) }
+              Self.setInt128(shared.base + a * n + c, Int128(s))
+              if c != a { __gmpz_set(shared.base + c * n + a, shared.base + a * n + c) }
+            }
+          }
+        }
+      }
+      if 2 * bits + rowBits <= 62 {
+        dots(Int.self)
+        return out
+      }
+      if 2 * bits + rowBits <= 126 {
+        dots(Int128.self)
+        return out
+      }
+    }
+    let src = _SharedPointer(base: storage)
+    DispatchQueue.concurrentPerform(iterations: parts) { part in
+      for a in rowsOf(part) {
+        for c in a..<n {
+          let dst = shared.base + a * n + c
+          for i in 0..<self.rows { __gmpz_addmul(dst, src.base + i * n + a, src.base + i * n + c) }
+          if c != a { __gmpz_set(shared.base + c * n + a, dst) }
+        }
+      }
+    }
+    return out
+  }
+
+  /// Sets a GMP integer to a 128-bit value.
+  static func setInt128(_ z: UnsafeMutablePointer<__mpz_struct>, _ v: Int128) {
+    if let small = Int(exactly: v) {
+      __gmpz_set_si(z, small)
+      return
+    }
+    let m = v.magnitude
+    __gmpz_set_ui(z, UInt(truncatingIfNeeded: m >> 64))
+    __gmpz_mul_2exp(z, z, 64)
+    __gmpz_add_ui(z, z, UInt(truncatingIfNeeded: m))
+    if v < 0 { __gmpz_neg(z, z) }
+  }
+
+  /// self + other over Z (same shape).
+  public func adding(_ other: IntegerMatrix) -> IntegerMatrix {
+    precondition(rows == other.rows && cols == other.cols, "shapes differ")
+    let out = IntegerMatrix(rows: rows, cols: cols)
+    for k in 0..<(rows * cols) { __gmpz_add(out.storage + k, storage + k, other.storage + k) }
+    return out
+  }
+}
