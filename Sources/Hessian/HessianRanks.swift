@@ -33,7 +33,7 @@ public struct HessianRankOptions: Sendable {
   /// runs several computations in parallel, e.g. the rows of a sweep).
   public var threads: Int
   /// Networks with at most this many parameters use `certified` under `auto`.
-  public static let autoCertifiedLimit = 300
+  public static let autoCertifiedLimit = 600
 
   /// Options with the defaults: all three Hessians, `auto`, two primes.
   public init(kinds: [HessianKind] = HessianKind.allCases, method: RankMethod = .auto, primes: Int = 2,

@@ -25,7 +25,7 @@ enum RankCommand: Subcommand {
 
     OPTIONS:
       --hessian LIST       which Hessians, comma-separated (default outer,functional,loss)
-      --method M           auto (default): certified when p ≤ 300 or a certificate is asked
+      --method M           auto (default): certified when p ≤ 600 or a certificate is asked
                            for, modular otherwise;
                            modular: build every matrix modulo random primes in [2^24, 2^25);
                              the largest rank is a proved lower bound and equals the rank
