@@ -98,8 +98,8 @@ public struct FloatHessianVerification: Sendable, Codable {
   /// The exact Hessian of `kind` at the instance (over Q, not scaled). A ReLU pre-activation
   /// exactly 0 is `FloatVerificationError.nonDifferentiable`.
   public static func exactHessian(_ instance: NetworkInstance, kind: HessianKind) throws -> ScalarMatrix<Rational> {
-    let builder = try HessianBuilder(instance: instance, pattern: try pattern(instance), ring: RationalRing())
-    return builder.exactHessian(kind)
+    let inv = Rational(1, instance.sampleCount)
+    return try HessianRanks.exactScaledHessian(instance, pattern: try pattern(instance), kind: kind).map { $0 * inv }
   }
 
   /// The float64 Hessian of `kind` at the instance: the exact builder's operations in IEEE

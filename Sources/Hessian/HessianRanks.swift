@@ -299,11 +299,51 @@ public enum HessianRanks {
       let hf = builder.functionalScaled()
       if wanted.contains(.functional) { out[.functional] = IntegerMatrix(rationalRows: hf.nestedRows) }
       if wanted.contains(.loss), let jac {
-        let hl = RationalRing().sum(builder.outerScaled(jacobian: jac), hf)
+        let hl = RationalRing().sum(rationalGram(jac, threads: threads), hf)
         out[.loss] = IntegerMatrix(rationalRows: hl.nestedRows)
       }
     }
     return out
+  }
+
+  /// n·H of the requested kind over Q (n·H_o = JᵀJ through `rationalGram`).
+  public static func exactScaledHessian(_ instance: NetworkInstance, pattern: ActivationPattern, kind: HessianKind,
+                                        threads: Int = ModularElimination.defaultThreads) throws -> ScalarMatrix<Rational> {
+    let builder = try HessianBuilder(instance: instance, pattern: pattern, ring: RationalRing())
+    switch kind {
+    case .outer: return rationalGram(builder.jacobian(), threads: threads)
+    case .functional: return builder.functionalScaled()
+    case .loss: return RationalRing().sum(rationalGram(builder.jacobian(), threads: threads), builder.functionalScaled())
+    }
+  }
+
+  /// JᵀJ over Q through one common denominator d of J: (dJ)ᵀ(dJ) / d², the product taken
+  /// over Z (`IntegerMatrix.gram`: machine words when it fits) instead of in fractions.
+  public static func rationalGram(_ jac: ScalarMatrix<Rational>, threads: Int = ModularElimination.defaultThreads)
+    -> ScalarMatrix<Rational>
+  {
+    var d = BigInt(1)
+    for q in jac.storage where !q.isInteger { d = BigInt.lcm(d, q.denominator) }
+    let scaled = IntegerMatrix(rows: jac.rows, cols: jac.cols)
+    for i in 0..<jac.rows {
+      for j in 0..<jac.cols {
+        let q = jac.storage[i * jac.cols + j]
+        (q.numerator * d.dividedExactly(by: q.denominator)).copy(into: scaled.entry(i, j))
+      }
+    }
+    let g = scaled.gram(threads: threads)
+    let d2 = d * d
+    let p = jac.cols
+    var storage: [Rational] = []
+    storage.reserveCapacity(p * p)
+    for a in 0..<p {
+      for c in 0..<p {
+        let x = g[a, c]
+        // d² ≠ 0: d is a product of denominators.
+        storage.append(d2 == BigInt(1) ? Rational(x) : (try? Rational(x, d2)) ?? Rational(x))
+      }
+    }
+    return ScalarMatrix(rows: p, cols: p, storage: storage)
   }
 
   static func exactRanks(_ instance: NetworkInstance, pattern: ActivationPattern, kinds: [HessianKind], bareiss: Bool,

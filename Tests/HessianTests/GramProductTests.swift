@@ -50,3 +50,38 @@ import Testing
     #expect(ModularFailureBound.hadamardBits(rows: 4, cols: 9, maxEntry: 3) == 4 * (2 + 2))
   }
 }
+
+/// The exact matrices by two constructions: over Z with the word-size Gram product (integer
+/// instances) or through one common denominator (rational instances), against the builder's
+/// own products over Q.
+@Suite struct ExactMatrixTests {
+  @Test func integerPathMatchesRationalBuilder() throws {
+    var rng = SeededRandom(seed: 77)
+    for _ in 0..<8 {
+      let arch = RandomArchitectures.make(&rng, maxParameters: 50, allowNonlinear: true)
+      let instance = try NetworkInstance(architecture: arch, settings: InstanceSettings(samples: 4, seed: rng.next() % 1000))
+      guard let pattern = try? instance.activationPattern().pattern else { continue }
+      let fast = try HessianRanks.exactMatrices(instance, pattern: pattern, kinds: HessianKind.allCases)
+      let builder = try HessianBuilder(instance: instance, pattern: pattern, ring: RationalRing())
+      let jac = builder.jacobian()
+      let hf = builder.functionalScaled()
+      let hl = RationalRing().sum(builder.outerScaled(jacobian: jac), hf)
+      #expect(fast[.outer] == IntegerMatrix(rationalRows: jac.nestedRows), "\(arch)")
+      #expect(fast[.functional] == IntegerMatrix(rationalRows: hf.nestedRows), "\(arch)")
+      #expect(fast[.loss] == IntegerMatrix(rationalRows: hl.nestedRows), "\(arch)")
+    }
+  }
+
+  @Test func rationalGramMatchesProductInFractions() throws {
+    var rng = SeededRandom(seed: 78)
+    for _ in 0..<6 {
+      let arch = RandomArchitectures.make(&rng, maxParameters: 40, allowNonlinear: true)
+      let settings = InstanceSettings(samples: 3, seed: rng.next() % 1000, maxDenominator: 9)
+      let instance = try NetworkInstance(architecture: arch, settings: settings)
+      guard let pattern = try? instance.activationPattern().pattern else { continue }
+      let builder = try HessianBuilder(instance: instance, pattern: pattern, ring: RationalRing())
+      let jac = builder.jacobian()
+      #expect(HessianRanks.rationalGram(jac).storage == builder.outerScaled(jacobian: jac).storage, "\(arch)")
+    }
+  }
+}
