@@ -74,6 +74,9 @@ public enum ExactRank {
       if chosen == .automatic {
         let bits = PrimeProductProof.requiredBits(of: matrix, rank: profile.rank)
         chosen = preferredRoute(rows: matrix.rows, cols: matrix.cols, rank: profile.rank, requiredBits: bits)
+        // Entries beyond ~50 bits put the kernel outside p-adic lifting (fraction-free
+        // elimination instead, far slower than the model assumes).
+        if matrix.maxEntryBits > 50 && profile.rank >= 8 { chosen = .primes }
       }
       if chosen == .primes {
         return PrimeProductProof.certify(matrix, seed: seed ^ 0x5052_494D_4553, threads: threads, first: (p, profile))

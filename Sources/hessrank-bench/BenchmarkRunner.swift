@@ -196,7 +196,7 @@ enum BenchmarkRunner {
     }
     for n in quick ? [100, 200] : [200, 500, 1000] {
       let m = BenchMatrix(kind: "lowrank", n: n, rank: n / 4, bits: 4, seed: 2)
-      add(m, modular + [("auto", "fmpz")])
+      add(m, modular + [("auto", "fmpz"), ("kernel", "fmpz")])
     }
     let dense10 = BenchMatrix(kind: "dense", n: quick ? 100 : 200, rank: quick ? 100 : 200, bits: 10, seed: 3)
     add(dense10, [("auto", "fmpz"), ("bareiss", "fmpz")])

@@ -47,8 +47,9 @@ enum VerifyFloatCommand: Subcommand {
                              numpy | torch | jax | rtol=X | atol=X | numpy:tol=X |
                              torch:atol=X,rtol=Y | jax:rtol=X
       --method M             how r* is obtained: auto (default: certified when p ≤ \(certifiedLimit),
-                             modular above), certified (proved: minor + exact upper bound; slow for
-                             large p, since float weights make big integers), or modular (rank
+                             modular above), certified (proved: minor + exact upper bound by
+                             primes; float weights make big integers, so it takes more
+                             primes than an integer instance), or modular (rank
                              modulo random primes: a proved lower bound, exact unless every
                              prime divides one minor — the report bounds that probability)
       --primes N             primes for the modular method (default 4)
@@ -64,7 +65,7 @@ enum VerifyFloatCommand: Subcommand {
     """
 
   /// Networks with at most this many parameters use the certified rank under `--method auto`.
-  static let certifiedLimit = 120
+  static let certifiedLimit = 600
 
   static func run(_ args: ParsedArguments) throws -> Int32 {
     // The instance options of other commands (--targets random|zero, …) do not apply here.
