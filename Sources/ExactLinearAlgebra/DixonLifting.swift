@@ -83,7 +83,22 @@ enum DixonLifting {
     __gmpz_set_ui(base[0], 1)
     __gmpz_ui_pow_ui(base[1], UInt(prime), UInt(group))
     var filled = 0
-    for _ in 0..<steps {
+    // Early termination: the Hadamard bounds are worst cases, and structured matrices (such as
+    // Hessians) often have far smaller solutions. At steps 16, 32, 64, … the digits so far are
+    // reconstructed with balanced bounds N = D ≈ √(p^k / 2); a candidate that passes a random
+    // check modulo another prime is returned. The callers verify every kernel vector exactly
+    // against every row, so a wrong early candidate (probability ≤ 1/2^24) costs only a retry.
+    var nextCheck = 16
+    let checkField = PrimeField(unchecked: prime == 16_777_259 ? 16_777_289 : 16_777_259)
+    func foldPending() {
+      guard filled > 0 else { return }
+      fold(digits, filled: filled, into: acc, base: base[0], prime: prime, threads: threads)
+      let power = MPZScratch(1)
+      __gmpz_ui_pow_ui(power[0], UInt(prime), UInt(filled))
+      __gmpz_mul(base[0], base[0], power[0])
+      filled = 0
+    }
+    for step in 1...steps {
       for e in 0..<count { reduced[e] = ar.reduce(Double(residual[e])) }
       // digit = −B⁻¹·R mod p, so X_i = −digit.
       digit.initialize(repeating: 0, count: count)
@@ -108,8 +123,25 @@ enum DixonLifting {
         __gmpz_mul(base[0], base[0], base[1])
         filled = 0
       }
+      if step == nextCheck && step < steps {
+        nextCheck *= 2
+        foldPending()
+        // Balanced bounds 2^h with 2·2^(2h) < 2^(step·⌊log2 p⌋) ≤ p^step.
+        let h = (step * digitBits - 2) / 2
+        let early = MPZScratch(3)  // P, N = D
+        __gmpz_ui_pow_ui(early[0], UInt(prime), UInt(step))
+        __gmpz_setbit(early[1], UInt(h))
+        let residues = IntegerMatrix(rows: r, cols: s)
+        for e in 0..<count { __gmpz_fdiv_r(residues.storage + e, acc.storage + e, early[0]) }
+        if let candidate = reconstruct(residues, modulus: early[0], numeratorBound: early[1], denominatorBound: early[1],
+                                       threads: threads),
+          passesRandomCheck(b, c, candidate.numerators, candidate.denominator, field: checkField, seed: UInt64(step))
+        {
+          return candidate
+        }
+      }
     }
-    if filled > 0 { fold(digits, filled: filled, into: acc, base: base[0], prime: prime, threads: threads) }
+    foldPending()
 
     // Rational reconstruction with a common denominator.
     let modulus = MPZScratch(1)
@@ -119,6 +151,27 @@ enum DixonLifting {
     __gmpz_setbit(bounds[1], UInt(logD))
     for e in 0..<count { __gmpz_fdiv_r(acc.storage + e, acc.storage + e, modulus[0]) }
     return reconstruct(acc, modulus: modulus[0], numeratorBound: bounds[0], denominatorBound: bounds[1], threads: threads)
+  }
+
+  /// Freivalds' check of B·Z = d·C modulo a prime: B·(Z·v) ≡ d·(C·v) for one random v. A wrong
+  /// Z passes with probability at most 1/q (the callers verify their results exactly anyway).
+  static func passesRandomCheck(
+    _ b: IntegerMatrix, _ c: IntegerMatrix, _ z: IntegerMatrix, _ d: BigInt, field: PrimeField, seed: UInt64
+  ) -> Bool {
+    let s = c.cols, q = UInt(field.p)
+    var rng = SeededRandom(seed: seed ^ 0x4652_4549_5641_4C44)  // "FREIVALD"
+    let v = (0..<s).map { _ in rng.next(in: 0...(field.p - 1)) }
+    func times(_ m: IntegerMatrix, _ x: [UInt64]) -> [UInt64] {
+      (0..<m.rows).map { i in
+        var acc: UInt64 = 0
+        for j in 0..<m.cols { acc = field.add(acc, field.multiply(UInt64(__gmpz_fdiv_ui(m.entry(i, j), q)), x[j])) }
+        return acc
+      }
+    }
+    let left = times(b, times(z, v))
+    let dq = d.residue(modulo: field.p)
+    let right = times(c, v).map { field.multiply(dq, $0) }
+    return left == right
   }
 
   /// Σ ⌈log2 √(‖B_i‖² + max_j C_ij²)⌉-style bound computed exactly: ⌈log2 √P⌉ for the product

@@ -84,4 +84,33 @@ import Testing
     swapped.entries[2].kind = .outer
     #expect(throws: HessianCertificateError.self) { _ = try swapped.verify(seed: 1) }
   }
+
+  /// A CNN whose Hessians are large low-rank matrices with big entries: the certified path
+  /// proves the upper bounds by primes (not kernel vectors), agrees with the modular path,
+  /// and its certificate verifies; dropping primes, or a prime's rank, is rejected.
+  @Test func primeCertificatesOfACNNVerify() throws {
+    let arch = try Architecture(parsing: "1x32 conv(2,k=5) conv(2,k=5) dense(10)")  // p = 510
+    let config = NetworkConfig(architecture: arch, instance: InstanceSettings(samples: 64, seed: 2))
+    let inst = try NetworkInstance(architecture: arch, settings: config.instance)
+    let certified = try HessianRanks.compute(inst, options: HessianRankOptions(method: .certified))
+    let modular = try HessianRanks.compute(inst, options: HessianRankOptions(method: .modular))
+    for kind in HessianKind.allCases {
+      #expect(certified.result(kind)?.rank == modular.result(kind)?.rank)
+      #expect(certified.result(kind)?.isProved == true)
+    }
+    let loss = try #require(certified.result(.loss)?.certificate)
+    let primes = try #require(loss.upperBoundPrimes, "expected the primes route for n·H_L")
+    let cert = try HessianCertificate(report: certified, config: config)
+    let v = try HessianCertificate(json: cert.jsonData()).verify(seed: 3)
+    #expect(v.ranks.allSatisfy { $0.exact })
+    #expect(v.ranks.map(\.rank) == HessianKind.allCases.map { certified.result($0)!.rank })
+    var short = cert
+    short.entries[2].certificate.upperBoundPrimes = Array(primes.prefix(primes.count / 2))
+    #expect(throws: HessianCertificateError.self) { _ = try short.verify(seed: 3) }
+    var lowered = cert
+    lowered.entries[2].certificate.rank -= 1
+    lowered.entries[2].certificate.pivotRows.removeLast()
+    lowered.entries[2].certificate.pivotCols.removeLast()
+    #expect(throws: HessianCertificateError.self) { _ = try lowered.verify(seed: 3) }
+  }
 }
