@@ -74,11 +74,7 @@ import Testing
     var otherSeed = good
     otherSeed.config.instance.seed = 4
     #expect(throws: HessianCertificateError.self) { _ = try otherSeed.verify(seed: 1) }
-    var lowered = good
-    lowered.entries[1].certificate.rank -= 1
-    lowered.entries[1].certificate.pivotRows.removeLast()
-    lowered.entries[1].certificate.pivotCols.removeLast()
-    #expect(throws: HessianCertificateError.self) { _ = try lowered.verify(seed: 1) }
+    #expect(throws: HessianCertificateError.self) { _ = try Self.lowered(good, entry: 1).verify(seed: 1) }
     var swapped = good
     swapped.entries[0].kind = .loss
     swapped.entries[2].kind = .outer
@@ -107,10 +103,15 @@ import Testing
     var short = cert
     short.entries[2].certificate.upperBoundPrimes = Array(primes.prefix(primes.count / 2))
     #expect(throws: HessianCertificateError.self) { _ = try short.verify(seed: 3) }
-    var lowered = cert
-    lowered.entries[2].certificate.rank -= 1
-    lowered.entries[2].certificate.pivotRows.removeLast()
-    lowered.entries[2].certificate.pivotCols.removeLast()
-    #expect(throws: HessianCertificateError.self) { _ = try lowered.verify(seed: 3) }
+    #expect(throws: HessianCertificateError.self) { _ = try Self.lowered(cert, entry: 2).verify(seed: 3) }
+  }
+
+  /// The certificate with entry `entry` claiming one rank less (its last pivot dropped).
+  static func lowered(_ cert: HessianCertificate, entry: Int) -> HessianCertificate {
+    var c = cert
+    c.entries[entry].certificate.rank -= 1
+    c.entries[entry].certificate.pivotRows.removeLast()
+    c.entries[entry].certificate.pivotCols.removeLast()
+    return c
   }
 }
