@@ -13,7 +13,8 @@ import Foundation
 ///
 /// `verify` trusts nothing in the file but the config: it regenerates the exact instance and
 /// matrices and re-checks every rank certificate (a nonzero minor modulo fresh primes for the
-/// lower bound, exact kernel vectors for the upper bound).
+/// lower bound; exact kernel vectors, or ranks modulo primes past Hadamard's bound on the
+/// (rank+1)-minors, for the upper bound).
 public struct HessianCertificate: Sendable {
   /// The format identifier.
   public static let currentFormat = "hessrank-hessian-certificate/1"

@@ -10,8 +10,9 @@ public enum RankMethod: String, CaseIterable, Sendable {
   /// proved lower bound, equal to the rank over Q unless every prime divides a nonzero minor
   /// (the reported failure bound).
   case modular
-  /// Las Vegas: the exact integer matrix, a rank profile modulo a prime, and an exact kernel
-  /// checked against every row. Always proved; produces certificates.
+  /// The exact integer matrix, a rank profile modulo a prime (rank ≥ r), and rank ≤ r by exact
+  /// kernel vectors or by ranks modulo primes past Hadamard's bound (`ExactRank.certify`).
+  /// Always proved; produces certificates.
   case certified
   /// Bareiss fraction-free elimination on the exact integer matrix (slow; for cross-checks).
   case bareiss
@@ -361,7 +362,7 @@ public enum HessianRanks {
         kind: kind, rank: cert.rank,
         matrix: kind == .outer ? "J (\(m.rows)×\(m.cols))" : "n·H (\(m.rows)×\(m.cols))",
         isProved: cert.provesExactRank, failureBound: 0,
-        method: bareiss ? "Bareiss on the exact integer matrix" : (cert.method ?? "modular profile + exact kernel"),
+        method: bareiss ? "Bareiss on the exact integer matrix" : (cert.method ?? "modular profile + exact upper bound"),
         certificate: cert, seconds: clock.lap() + buildSeconds)
     }
   }

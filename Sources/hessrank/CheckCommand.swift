@@ -80,7 +80,7 @@ enum CheckCommand: Subcommand {
       let parts = v.ranks.map { "rank \($0.kind.symbol) \($0.exact ? "=" : "≥") \($0.rank)" }
       return CheckOutcome(
         summary: "\(cert.config.architecture): r = \(v.dataRank), " + parts.joined(separator: ", ")
-          + " at the instance of seed \(cert.config.instance.seed) (matrices regenerated, minors and kernels re-checked)",
+          + " at the instance of seed \(cert.config.instance.seed) (matrices regenerated, minors and upper bounds re-checked)",
         rank: nil, exact: v.ranks.allSatisfy(\.exact))
     } catch let e as HessianCertificateError {
       throw CertificateRejected(message: e.description)
