@@ -51,9 +51,11 @@ public enum ExactRank {
   public static let smallKernelWork = 1 << 25
 
   /// A proved rank and its certificate (verified by the caller or by `check`).
+  /// - Parameter progress: called with a short message as the upper-bound proof advances
+  ///   (for the primes route: primes done / primes needed).
   public static func certify(
     _ matrix: IntegerMatrix, seed: UInt64 = 0, threads: Int = ModularElimination.defaultThreads,
-    maxPrimes: Int = 20, route: UpperBoundRoute = .automatic
+    maxPrimes: Int = 20, route: UpperBoundRoute = .automatic, progress: (String) -> Void = { _ in }
   ) -> RankCertificate {
     let full = min(matrix.rows, matrix.cols)
     var primes = ModularRank.RandomPrimes(seed: seed)
@@ -79,8 +81,11 @@ public enum ExactRank {
         if matrix.maxEntryBits > 50 && profile.rank >= 8 { chosen = .primes }
       }
       if chosen == .primes {
-        return PrimeProductProof.certify(matrix, seed: seed ^ 0x5052_494D_4553, threads: threads, first: (p, profile))
+        return PrimeProductProof.certify(matrix, seed: seed ^ 0x5052_494D_4553, threads: threads, first: (p, profile)) {
+          done, needed in progress("rank ≤ \(profile.rank): \(done) of \(needed) primes")
+        }
       }
+      progress("rank ≤ \(profile.rank): \(matrix.cols - profile.rank) exact kernel vectors")
       let kernel = kernelVectors(
         of: matrix, pivotRows: profile.pivotRows, pivotCols: profile.pivotCols, prime: p, threads: threads)
       if annihilatesAll(matrix, kernel, threads: threads) {

@@ -357,7 +357,9 @@ public enum HessianRanks {
     return kinds.map { kind in
       let m = matrices[kind]!
       progress("certifying rank of \(kind.symbol)")
-      let cert = bareiss ? ExactRank.certifyByBareiss(m) : ExactRank.certify(m, seed: seed, threads: threads)
+      let cert = bareiss
+        ? ExactRank.certifyByBareiss(m)
+        : ExactRank.certify(m, seed: seed, threads: threads) { progress("certifying rank of \(kind.symbol): \($0)") }
       return HessianRankResult(
         kind: kind, rank: cert.rank,
         matrix: kind == .outer ? "J (\(m.rows)×\(m.cols))" : "n·H (\(m.rows)×\(m.cols))",

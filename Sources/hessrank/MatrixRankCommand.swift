@@ -119,7 +119,7 @@ enum MatrixRankCommand: Subcommand {
     default:
       let route = ExactRank.UpperBoundRoute(rawValue: method) ?? .automatic
       progress.say("rank profile modulo a random prime, then the upper bound (\(route.rawValue))")
-      certificate = ExactRank.certify(matrix, seed: seed, route: route)
+      certificate = ExactRank.certify(matrix, seed: seed, route: route) { progress.say($0) }
       report.rank = certificate.rank
       report.proved = true
       let r = certificate.rank
