@@ -31,7 +31,7 @@ public enum ExactRank {
   }
 
   /// The route the cost model prefers: `primes` when its ≈ k·m·n·r operations on machine words
-  /// (k = ⌈bits/22⌉ primes) are below the kernel's ≈ k·r²·(n − r) word operations of p-adic
+  /// (k = ⌈bits/23⌉ primes) are below the kernel's ≈ k·r²·(n − r) word operations of p-adic
   /// lifting (the solution has about as many bits as an r-minor) plus its exact check against
   /// every row, k/2.6·m·(r+1)·(n − r) limb products. Small problems (kernel work below
   /// `smallKernelWork`, a few hundredths of a second) take the kernel: its certificate is

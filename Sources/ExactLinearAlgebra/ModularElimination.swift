@@ -27,8 +27,8 @@ public enum ModularElimination {
   public static var defaultThreads: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
 
   /// The widest panel (measured: 48 balances the scalar panel factorisation against the
-  /// BLAS trailing updates on 500–1000-column Hessians). Primes below 2^23 reach it (delay
-  /// 511); primes in [2^24, 2^25) have delay 31, which caps their panels.
+  /// BLAS trailing updates on 500–1000-column Hessians). Primes below 2^24 reach it (delay
+  /// ≥ 127); primes in [2^24, 2^25) have delay 31, which caps their panels.
   static let maxPanelWidth = 48
 
   /// The primes the fast kernel accepts.

@@ -32,13 +32,13 @@ public enum PrimeProductProof {
     r >= min(matrix.rows, matrix.cols) ? 0 : ModularRank.hadamardBits(of: matrix, minorSize: r + 1)
   }
 
-  /// The primes the upper-bound proof draws: below 2^23, so that 511 products of centred
+  /// The primes the upper-bound proof draws: below 2^24, so that 127 products of centred
   /// residues sum exactly in a double and the eliminations update the trailing matrix in
-  /// wide panels (fewer, larger BLAS products), at 22 proved bits per prime.
-  public static let proofPrimeRange: ClosedRange<UInt64> = (1 << 22)...((1 << 23) - 1)
+  /// 48-wide panels (fewer, larger BLAS products), at 23 proved bits per prime.
+  public static let proofPrimeRange: ClosedRange<UInt64> = (1 << 23)...((1 << 24) - 1)
 
   /// The number of primes from `proofPrimeRange` that reach `bits`.
-  public static func primesNeeded(bits: Int) -> Int { (bits + 21) / 22 }
+  public static func primesNeeded(bits: Int) -> Int { (bits + 22) / 23 }
 
   /// The rank of `matrix` modulo each prime, one elimination per worker thread.
   public static func ranks(of matrix: IntegerMatrix, modulo primes: [UInt64], threads: Int)
