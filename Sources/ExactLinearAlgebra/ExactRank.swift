@@ -60,6 +60,7 @@ public enum ExactRank {
     let full = min(matrix.rows, matrix.cols)
     var primes = ModularRank.RandomPrimes(seed: seed)
     var best = -1
+    var hadamard: HadamardBound?  // computed once, when an upper bound is first needed
     for _ in 0..<maxPrimes {
       let p = primes.next()
       let profile = matrix.residues(modulo: PrimeField(unchecked: p)).rankProfile(threads: threads)
@@ -73,15 +74,18 @@ public enum ExactRank {
           pivotCols: profile.pivotCols, method: method + ", full rank")
       }
       var chosen = route
-      if chosen == .automatic {
-        let bits = PrimeProductProof.requiredBits(of: matrix, rank: profile.rank)
+      if chosen != .kernel && hadamard == nil { hadamard = HadamardBound(matrix) }
+      if chosen == .automatic, let hadamard {
+        let bits = PrimeProductProof.requiredBits(hadamard, rank: profile.rank)
         chosen = preferredRoute(rows: matrix.rows, cols: matrix.cols, rank: profile.rank, requiredBits: bits)
         // Entries beyond ~50 bits put the kernel outside p-adic lifting (fraction-free
         // elimination instead, far slower than the model assumes).
         if matrix.maxEntryBits > 50 && profile.rank >= 8 { chosen = .primes }
       }
       if chosen == .primes {
-        return PrimeProductProof.certify(matrix, seed: seed ^ 0x5052_494D_4553, threads: threads, first: (p, profile)) {
+        return PrimeProductProof.certify(
+          matrix, seed: seed ^ 0x5052_494D_4553, threads: threads, first: (p, profile), hadamard: hadamard
+        ) {
           done, needed in progress("rank ≤ \(profile.rank): \(done) of \(needed) primes")
         }
       }

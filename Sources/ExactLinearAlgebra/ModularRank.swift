@@ -115,46 +115,21 @@ public enum ModularRank {
         bestPrime = p
       }
     }
-    let bits = hadamardBits(of: matrix)
+    let hadamard = HadamardBound(matrix)
+    let bits = hadamard.bits(minorSize: full)
     let bound = best.rank == full ? 0 : failureBound(hadamardBits: bits, primes: ps.count)
     // failureBound is 0 exactly when more primes were used than can be bad.
     return ModularRankResult(
       rank: best.rank, primes: ps, ranksModP: ranks, bestPrime: bestPrime,
       pivotRows: best.pivotRows, pivotCols: best.pivotCols, hadamardBits: bits,
       failureProbabilityBound: bound, rows: matrix.rows, cols: matrix.cols,
-      upperBoundBits: PrimeProductProof.requiredBits(of: matrix, rank: best.rank))
+      upperBoundBits: PrimeProductProof.requiredBits(hadamard, rank: best.rank))
   }
 
   /// An upper bound H on log2 |det B| over all square submatrices B of size at most
-  /// `minorSize` (default min(m, n)); Hadamard: |det B| ≤ ∏ of its row norms ≤ ∏ of the
-  /// full row norms. H is the smaller of ⌈log2 √P⌉ with P the exact product of the
-  /// `minorSize` largest squared row norms, and the same over columns. Rows of norm ≥ 1 only
-  /// increase the product, so the largest ones bound every minor of that size or smaller.
+  /// `minorSize` (default min(m, n)); see `HadamardBound`.
   public static func hadamardBits(of matrix: IntegerMatrix, minorSize: Int? = nil) -> Int {
-    let m = matrix.rows, n = matrix.cols
-    let k = min(m, n, max(0, minorSize ?? Int.max))
-    if k == 0 { return 0 }
-    let rowSums = MPZScratch(m), colSums = MPZScratch(n)
-    for i in 0..<m {
-      for j in 0..<n {
-        let x = matrix.entry(i, j)
-        if cgmp_mpz_sgn(x) == 0 { continue }
-        __gmpz_addmul(rowSums[i], x, x)
-        __gmpz_addmul(colSums[j], x, x)
-      }
-    }
-    func bound(_ sums: MPZScratch) -> Int {
-      let order = (0..<sums.count).sorted { __gmpz_cmp(sums[$0], sums[$1]) > 0 }
-      let product = MPZScratch(1)
-      __gmpz_set_ui(product[0], 1)
-      for i in order.prefix(k) where cgmp_mpz_sgn(sums[i]) != 0 { __gmpz_mul(product[0], product[0], sums[i]) }
-      // ⌈log2 P⌉: bits − 1 for a power of two, bits otherwise; then ⌈·/2⌉ for the root.
-      let bits = Int(__gmpz_sizeinbase(product[0], 2))
-      let isPowerOfTwo = __gmpz_scan1(product[0], 0) == UInt(bits - 1)
-      let log2P = isPowerOfTwo ? bits - 1 : bits
-      return (log2P + 1) / 2
-    }
-    return min(bound(rowSums), bound(colSums))
+    HadamardBound(matrix).bits(minorSize: minorSize ?? min(matrix.rows, matrix.cols))
   }
 
   /// The probability bound ∏_{i<k} max(0, B − i) / (primeCount − i) with B = ⌊H / 24⌋ bad
@@ -167,5 +142,62 @@ public enum ModularRank {
       bound *= Double(bad - i) / Double(primeCount - i)
     }
     return min(bound, 1)
+  }
+}
+
+/// Hadamard bounds on the minors of one integer matrix: its squared row and column norms,
+/// computed exactly once and sorted, give the bound for any minor size.
+///
+/// |det B| ≤ ∏ of B's row norms ≤ ∏ of the full row norms. For minors of size at most k the
+/// bound is the smaller of ⌈log2 √P⌉ with P the exact product of the k largest squared row
+/// norms, and the same over columns. Rows of norm ≥ 1 only increase the product, so the
+/// largest ones bound every minor of that size or smaller.
+public final class HadamardBound {
+  /// The matrix shape.
+  public let rows: Int
+  /// See `rows`.
+  public let cols: Int
+  private let rowSums: MPZScratch
+  private let colSums: MPZScratch
+  private let rowOrder: [Int]
+  private let colOrder: [Int]
+
+  /// One pass over the entries.
+  public init(_ matrix: IntegerMatrix) {
+    rows = matrix.rows
+    cols = matrix.cols
+    rowSums = MPZScratch(rows)
+    colSums = MPZScratch(cols)
+    for i in 0..<rows {
+      for j in 0..<cols {
+        let x = matrix.entry(i, j)
+        if cgmp_mpz_sgn(x) == 0 { continue }
+        __gmpz_addmul(rowSums[i], x, x)
+        __gmpz_addmul(colSums[j], x, x)
+      }
+    }
+    rowOrder = Self.decreasing(rowSums)
+    colOrder = Self.decreasing(colSums)
+  }
+
+  private static func decreasing(_ sums: MPZScratch) -> [Int] {
+    (0..<sums.count).sorted { __gmpz_cmp(sums[$0], sums[$1]) > 0 }
+  }
+
+  /// ⌈log2⌉ of the bound on |det B| for every square submatrix B of size at most `minorSize`.
+  public func bits(minorSize: Int) -> Int {
+    let k = min(rows, cols, max(0, minorSize))
+    if k == 0 { return 0 }
+    func bound(_ sums: MPZScratch, _ order: [Int]) -> Int {
+      let product = MPZScratch(1)
+      __gmpz_set_ui(product[0], 1)
+      for i in order.prefix(k) where cgmp_mpz_sgn(sums[i]) != 0 { __gmpz_mul(product[0], product[0], sums[i]) }
+      // ⌈log2 P⌉: bits − 1 for a power of two, bits otherwise; then ⌈·/2⌉ for the root.
+      let bits = Int(__gmpz_sizeinbase(product[0], 2))
+      let isPowerOfTwo = __gmpz_scan1(product[0], 0) == UInt(bits - 1)
+      let log2P = isPowerOfTwo ? bits - 1 : bits
+      return (log2P + 1) / 2
+    }
+    return min(bound(rowSums, rowOrder), bound(colSums, colOrder))
   }
 }

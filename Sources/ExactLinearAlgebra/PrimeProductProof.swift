@@ -29,7 +29,12 @@ public enum PrimeProductProof {
   /// ⌈log2 H_{r+1}⌉: the bits the primes' product must reach to prove rank(M) ≤ r
   /// (0 when r ≥ min(rows, cols), where nothing needs proving).
   public static func requiredBits(of matrix: IntegerMatrix, rank r: Int) -> Int {
-    r >= min(matrix.rows, matrix.cols) ? 0 : ModularRank.hadamardBits(of: matrix, minorSize: r + 1)
+    requiredBits(HadamardBound(matrix), rank: r)
+  }
+
+  /// `requiredBits(of:rank:)` from norms already computed.
+  public static func requiredBits(_ hadamard: HadamardBound, rank r: Int) -> Int {
+    r >= min(hadamard.rows, hadamard.cols) ? 0 : hadamard.bits(minorSize: r + 1)
   }
 
   /// The primes the upper-bound proof draws: below 2^24, so that 127 products of centred
@@ -74,12 +79,14 @@ public enum PrimeProductProof {
   ///
   /// - Parameters:
   ///   - first: a rank profile modulo `firstPrime` already computed by the caller, if any.
+  ///   - hadamard: the matrix's `HadamardBound`, if the caller has it.
   ///   - progress: called with (primes done, primes needed) after each batch.
   public static func certify(
     _ matrix: IntegerMatrix, seed: UInt64 = 0, threads: Int = ModularElimination.defaultThreads,
     first: (prime: UInt64, profile: (rank: Int, pivotRows: [Int], pivotCols: [Int]))? = nil,
-    progress: (Int, Int) -> Void = { _, _ in }
+    hadamard: HadamardBound? = nil, progress: (Int, Int) -> Void = { _, _ in }
   ) -> RankCertificate {
+    let hadamard = hadamard ?? HadamardBound(matrix)
     var draws = ModularRank.RandomPrimes(seed: seed, range: proofPrimeRange)
     var best: (rank: Int, pivotRows: [Int], pivotCols: [Int])
     var bestPrime: UInt64
@@ -92,7 +99,7 @@ public enum PrimeProductProof {
     var used: Set<UInt64> = [bestPrime]
     var primes = [bestPrime]
     let full = min(matrix.rows, matrix.cols)
-    var required = requiredBits(of: matrix, rank: best.rank)
+    var required = requiredBits(hadamard, rank: best.rank)
     let source = ResidueSource(matrix)
     while best.rank < full && guaranteedBits(primes) < required {
       let missing = primesNeeded(bits: required - guaranteedBits(primes))
@@ -106,7 +113,7 @@ public enum PrimeProductProof {
         if profile.rank > best.rank {
           best = profile
           bestPrime = q
-          required = requiredBits(of: matrix, rank: best.rank)
+          required = requiredBits(hadamard, rank: best.rank)
         }
         primes.append(q)
       }

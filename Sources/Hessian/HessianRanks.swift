@@ -282,10 +282,10 @@ public enum HessianRanks {
     if let builder = try? HessianBuilder(instance: instance, pattern: pattern, ring: IntegerRing()) {
       var out: [HessianKind: IntegerMatrix] = [:]
       var jac: IntegerMatrix?
-      if wanted.contains(.outer) || wanted.contains(.loss) { jac = IntegerMatrix(builder.jacobian()) }
+      if wanted.contains(.outer) || wanted.contains(.loss) { jac = IntegerMatrix(builder.jacobian().nestedRows) }
       if wanted.contains(.outer) { out[.outer] = jac }
       if wanted.contains(.functional) || wanted.contains(.loss) {
-        let hf = IntegerMatrix(builder.functionalScaled())
+        let hf = IntegerMatrix(builder.functionalScaled().nestedRows)
         if wanted.contains(.functional) { out[.functional] = hf }
         if wanted.contains(.loss), let jac { out[.loss] = jac.gram(threads: threads).adding(hf) }
       }
@@ -366,16 +366,6 @@ public enum HessianRanks {
         isProved: cert.provesExactRank, failureBound: 0,
         method: bareiss ? "Bareiss on the exact integer matrix" : (cert.method ?? "modular profile + exact upper bound"),
         certificate: cert, seconds: clock.lap() + buildSeconds)
-    }
-  }
-}
-
-extension IntegerMatrix {
-  /// The matrix of a `ScalarMatrix` of big integers.
-  convenience init(_ m: ScalarMatrix<BigInt>) {
-    self.init(rows: m.rows, cols: m.cols)
-    for i in 0..<m.rows {
-      for j in 0..<m.cols { m.storage[i * m.cols + j].copy(into: entry(i, j)) }
     }
   }
 }
