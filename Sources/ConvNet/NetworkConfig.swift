@@ -159,12 +159,9 @@ extension NetworkConfig {
   /// - Throws: `ConfigError` with the path.
   public static func load(path: String) throws(ConfigError) -> NetworkConfig {
     let data: Data
-    do {
-      data = try Data(contentsOf: URL(fileURLWithPath: path))
-    } catch {
-      var isDirectory: ObjCBool = false
-      let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-      throw ConfigError(path: path, !exists ? "no such file" : isDirectory.boolValue ? "is a directory, not a config file" : "cannot read the file")
+    switch InputFile.read(path, kind: "config file") {
+    case .success(let d): data = d
+    case .failure(let e): throw ConfigError(path: path, e.reason)
     }
     do {
       return try NetworkConfig(json: data)

@@ -138,12 +138,9 @@ extension SweepSpec {
   /// - Throws: `SweepError` with the path and one line on what is wrong.
   public static func load(path: String) throws(SweepError) -> SweepSpec {
     let data: Data
-    do {
-      data = try Data(contentsOf: URL(fileURLWithPath: path))
-    } catch {
-      var isDirectory: ObjCBool = false
-      let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-      throw SweepError("\(path): \(!exists ? "no such file" : isDirectory.boolValue ? "is a directory, not a sweep file" : "cannot read the file")")
+    switch InputFile.read(path, kind: "sweep file") {
+    case .success(let d): data = d
+    case .failure(let e): throw SweepError("\(path): \(e.reason)")
     }
     let baseDirectory = URL(fileURLWithPath: path).deletingLastPathComponent().path
     do {
