@@ -54,7 +54,7 @@ public enum PrimeProductProof {
 
   /// Runs `profile(k, threadsForIt)` for k in 0..<count, several side by side (one thread
   /// each) when there are several, all threads for a single one.
-  public static func ranks(
+  static func ranks(
     count: Int, threads: Int,
     _ profile: @Sendable (Int, Int) -> (rank: Int, pivotRows: [Int], pivotCols: [Int])
   ) -> [(rank: Int, pivotRows: [Int], pivotCols: [Int])] {
