@@ -4,6 +4,7 @@ import PackageDescription
 let package = Package(
   name: "HessianRank",
   products: [
+    .library(name: "OutputFiles", targets: ["OutputFiles"]),
     .library(name: "Exact", targets: ["Exact"]),
     .library(name: "ExactLinearAlgebra", targets: ["ExactLinearAlgebra"]),
     .library(name: "FloatCheck", targets: ["FloatCheck"]),
@@ -15,27 +16,33 @@ let package = Package(
     // GMP through pkg-config (gmp.pc ships in Debian's libgmp-dev); the module map links it too.
     .systemLibrary(name: "CGMP", pkgConfig: "gmp", providers: [.apt(["libgmp-dev"])]),
     .target(name: "Exact", dependencies: ["CGMP"]),
+    // The one writer of output files (atomic replace, links followed, devices and FIFOs in place).
+    .target(name: "OutputFiles"),
+    // The machine's limits: the memory budget every large computation is checked against.
+    .target(name: "ResourceLimits"),
     // LAPACKE + OpenBLAS (Debian's liblapacke-dev, libopenblas-dev): float spectra, and exact
     // integer arithmetic on doubles below 2^53 (dgemm in the modular eliminations, dsyrk in the
     // Gram product of the modular Hessian builder).
-    .systemLibrary(name: "CLapack", providers: [.apt(["liblapacke-dev", "libopenblas-dev"])]),
+    // (Debian's liblapacke-dev, libopenblas-dev), loaded with dlopen on first use, not at start-up.
+    .target(name: "CLapack", linkerSettings: [.linkedLibrary("dl")]),
     .target(name: "ExactLinearAlgebra", dependencies: ["Exact", "CGMP", "CLapack"]),
-    .target(name: "ConvNet", dependencies: ["Exact"]),
-    .target(name: "FloatCheck", dependencies: ["Exact", "CGMP", "CLapack"]),
+    .target(name: "ConvNet", dependencies: ["Exact", "ResourceLimits"]),
+    .target(name: "FloatCheck", dependencies: ["Exact", "CGMP", "CLapack", "OutputFiles"]),
     // Test-support library: an independent reference (direct loops, hyper-dual numbers) that
     // keeps the fast Toeplitz path honest. Used by tests only; not a product.
     .target(name: "HessianReference", dependencies: ["Exact", "ConvNet"]),
-    .target(name: "Hessian", dependencies: ["Exact", "ConvNet", "ExactLinearAlgebra", "CLapack"]),
+    .target(name: "Hessian", dependencies: ["ResourceLimits", "Exact", "ConvNet", "ExactLinearAlgebra", "CLapack"]),
     // Bound catalog, formula language, config variables, verdicts and bound certificates.
     .target(name: "RankBounds", dependencies: ["Exact", "ExactLinearAlgebra", "ConvNet", "Hessian"]),
     // Float-vs-exact verification of a network's Hessian at float weights and data
     // (FloatCheck knows files, spectra and rules; this module knows networks).
     .target(name: "FloatVerification", dependencies: ["Exact", "ConvNet", "Hessian", "ExactLinearAlgebra", "FloatCheck"]),
     // Sweeps, tables and plots over many configs (parallel, resumable, shardable).
-    .target(name: "Reports", dependencies: ["Exact", "ConvNet", "Hessian", "ExactLinearAlgebra", "RankBounds"]),
-    .executableTarget(name: "hessrank", dependencies: ["Exact", "ExactLinearAlgebra", "ConvNet", "Hessian", "FloatCheck", "FloatVerification", "RankBounds", "Reports"]),
+    .target(name: "Reports", dependencies: ["ResourceLimits", "Exact", "ConvNet", "Hessian", "ExactLinearAlgebra", "RankBounds"]),
+    .executableTarget(name: "hessrank", dependencies: ["ResourceLimits", "OutputFiles", "Exact", "ExactLinearAlgebra", "ConvNet", "Hessian", "FloatCheck", "FloatVerification", "RankBounds", "Reports"]),
     .executableTarget(name: "hessrank-bench", dependencies: ["Exact", "ExactLinearAlgebra", "ConvNet", "Hessian"]),
     .testTarget(name: "ExactTests", dependencies: ["Exact"]),
+    .testTarget(name: "OutputFilesTests", dependencies: ["OutputFiles", "ResourceLimits"]),
     .testTarget(name: "ExactLinearAlgebraTests", dependencies: ["Exact", "ExactLinearAlgebra"]),
     .testTarget(name: "ConvNetTests", dependencies: ["Exact", "ConvNet", "HessianReference"], exclude: ["Fixtures"]),
     .testTarget(name: "HessianTests", dependencies: ["Exact", "ConvNet", "Hessian", "HessianReference", "ExactLinearAlgebra"]),

@@ -1,4 +1,5 @@
 import Exact
+import ResourceLimits
 
 /// Errors in building or evaluating an exact network instance.
 public enum InstanceError: Error, Equatable, CustomStringConvertible {
@@ -8,6 +9,8 @@ public enum InstanceError: Error, Equatable, CustomStringConvertible {
   case badRange(String)
   /// Explicit values of the wrong length or shape.
   case shapeMismatch(String)
+  /// The instance and its forward pass would not fit in the memory budget.
+  case tooLarge(String)
   /// A ReLU / leaky ReLU pre-activation exactly 0: the Hessian does not exist there.
   case nonDifferentiable(layer: Int, sample: Int, position: Int, seed: UInt64)
 
@@ -17,6 +20,7 @@ public enum InstanceError: Error, Equatable, CustomStringConvertible {
     case .noSamples: return "the number of samples n must be at least 1"
     case .badRange(let s): return s
     case .shapeMismatch(let s): return s
+    case .tooLarge(let s): return s
     case .nonDifferentiable(let layer, let sample, let position, let seed):
       return "non-differentiable point: the pre-activation of layer \(layer) (sample \(sample), position \(position)) is exactly 0, where the activation has a kink and the Hessian does not exist; resample with another seed (e.g. --seed \(seed &+ 1)) or draw from a wider range (e.g. --range 1000), where exact zeros are rare"
     }
@@ -42,6 +46,22 @@ public struct NetworkInstance: Sendable {
   /// Number of samples n.
   public var sampleCount: Int { inputs.count }
 
+  /// Bytes an exact value takes (a GMP rational of word-size numerator and denominator,
+  /// with its box and the array slot), measured: about 100; 128 leaves room for growth.
+  public static let bytesPerExactValue = 128
+
+  /// Bytes the instance and its exact forward pass take with `samples` samples: the inputs,
+  /// targets and weights, and every stage's output for every sample (kept for the backward
+  /// pass), as exact rationals. Checked against `MemoryBudget` before anything is drawn.
+  public static func memoryEstimate(plan: NetworkPlan, samples: Int) -> Int {
+    var perSample = plan.inputSize + plan.outputSize
+    for info in plan.layerInfos { perSample = perSample.addingReportingOverflow(2 * info.output.count).partialValue }
+    let values = perSample.multipliedReportingOverflow(by: samples)
+    guard !values.overflow else { return Int.max }
+    let total = (values.partialValue + plan.parameterCount).multipliedReportingOverflow(by: bytesPerExactValue)
+    return total.overflow ? Int.max : total.partialValue
+  }
+
   /// Builds the instance an architecture and settings describe (random or explicit values).
   public init(architecture: Architecture, settings: InstanceSettings) throws {
     try self.init(plan: NetworkPlan(architecture), settings: settings)
@@ -58,6 +78,10 @@ public struct NetworkInstance: Sendable {
       throw InstanceError.badRange("the largest denominator must be between 1 and 10^6, got \(settings.maxDenominator)")
     }
     let p = plan.parameterCount, d = plan.inputSize, k = plan.outputSize
+    let needed = NetworkInstance.memoryEstimate(plan: plan, samples: n)
+    guard needed <= MemoryBudget.bytes else {
+      throw InstanceError.tooLarge("the instance (n = \(n) samples) and its exact forward pass need about \(MemoryBudget.describe(needed)); the memory budget is \(MemoryBudget.describe(MemoryBudget.bytes)) (\(MemoryBudget.source)); use fewer samples, or set --memory")
+    }
     var rng = SeededRandom(seed: settings.seed)
     func draw() -> Rational { rng.nextRational(bound: settings.range, maxDenominator: settings.maxDenominator) }
     let theta = (0..<p).map { _ in draw() }

@@ -32,7 +32,7 @@ public struct MatrixFileError: Error, Equatable, CustomStringConvertible {
 
 /// The plain-text matrix format.
 ///
-/// One row per line (LF or CRLF); entries separated by spaces or tabs; each entry an integer
+/// One row per line (LF, CRLF or CR line endings); entries separated by spaces or tabs; each entry an integer
 /// (`-3`), a fraction (`7/12`, `-7/12`) or a decimal (`0.125`, `-1.5e-3`, `2E10`), all read
 /// exactly. `#` starts a comment that runs to the end of the line; blank lines are ignored.
 /// Every row must have the same number of entries, and there must be at least one row.
@@ -182,7 +182,8 @@ public enum MatrixText {
     while i <= n {
       // One line: bytes i..<end.
       var end = i
-      while end < n && bytes[end] != 0x0A { end += 1 }
+      // A line ends at LF, CR or CRLF (files from any system read the same).
+      while end < n && bytes[end] != 0x0A && bytes[end] != 0x0D { end += 1 }
       var stop = end
       var k = i
       while k < end {
@@ -221,7 +222,7 @@ public enum MatrixText {
         try row(entries, line)
       }
       line += 1
-      i = end + 1
+      i = end + (end + 1 < n && bytes[end] == 0x0D && bytes[end + 1] == 0x0A ? 2 : 1)
     }
     guard width >= 0 else {
       throw MatrixFileError(source: source, message: "no matrix rows (the file is empty or holds only comments)")

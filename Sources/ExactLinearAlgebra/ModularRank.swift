@@ -151,7 +151,9 @@ public enum ModularRank {
 /// |det B| ≤ ∏ of B's row norms ≤ ∏ of the full row norms. For minors of size at most k the
 /// bound is the smaller of ⌈log2 √P⌉ with P the exact product of the k largest squared row
 /// norms, and the same over columns. Rows of norm ≥ 1 only increase the product, so the
-/// largest ones bound every minor of that size or smaller.
+/// largest ones bound every minor of that size or smaller. Norms longer than 64 bits enter
+/// the product through their leading 64 bits rounded up (a bound from bit lengths, so huge
+/// entries cost no huge products).
 public final class HadamardBound {
   /// The matrix shape.
   public let rows: Int
@@ -189,13 +191,27 @@ public final class HadamardBound {
     let k = min(rows, cols, max(0, minorSize))
     if k == 0 { return 0 }
     func bound(_ sums: MPZScratch, _ order: [Int]) -> Int {
-      let product = MPZScratch(1)
-      __gmpz_set_ui(product[0], 1)
-      for i in order.prefix(k) where cgmp_mpz_sgn(sums[i]) != 0 { __gmpz_mul(product[0], product[0], sums[i]) }
+      // Each squared norm S of more than 64 bits is rounded up to (⌊S / 2^s⌋ + 1)·2^s with
+      // s = bits − 64: the product of the 64-bit leading parts and one power of two bound the
+      // exact product from above, at the cost of a few words however large the entries are.
+      let scratch = MPZScratch(2)
+      __gmpz_set_ui(scratch[0], 1)
+      var shift = 0
+      for i in order.prefix(k) where cgmp_mpz_sgn(sums[i]) != 0 {
+        let b = Int(__gmpz_sizeinbase(sums[i], 2))
+        if b <= 64 {
+          __gmpz_mul(scratch[0], scratch[0], sums[i])
+        } else {
+          __gmpz_tdiv_q_2exp(scratch[1], sums[i], UInt(b - 64))
+          __gmpz_add_ui(scratch[1], scratch[1], 1)
+          __gmpz_mul(scratch[0], scratch[0], scratch[1])
+          shift += b - 64
+        }
+      }
       // ⌈log2 P⌉: bits − 1 for a power of two, bits otherwise; then ⌈·/2⌉ for the root.
-      let bits = Int(__gmpz_sizeinbase(product[0], 2))
-      let isPowerOfTwo = __gmpz_scan1(product[0], 0) == UInt(bits - 1)
-      let log2P = isPowerOfTwo ? bits - 1 : bits
+      let bits = Int(__gmpz_sizeinbase(scratch[0], 2))
+      let isPowerOfTwo = __gmpz_scan1(scratch[0], 0) == UInt(bits - 1)
+      let log2P = (isPowerOfTwo ? bits - 1 : bits) + shift
       return (log2P + 1) / 2
     }
     return min(bound(rowSums, rowOrder), bound(colSums, colOrder))

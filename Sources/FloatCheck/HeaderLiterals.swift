@@ -187,3 +187,22 @@ private struct LiteralParser {
     }
   }
 }
+
+extension PythonLiteral: CustomStringConvertible {
+  /// The literal as Python writes it (`(3, -1)`, `'<f8'`, `True`), for messages.
+  var description: String {
+    switch self {
+    case .string(let s): return "'" + (s.count > 40 ? String(s.prefix(40)) + "…" : s) + "'"
+    case .bool(let b): return b ? "True" : "False"
+    case .integer(let i): return String(i)
+    case .none: return "None"
+    case .tuple(let items):
+      let shown = items.prefix(8).map(\.description).joined(separator: ", ")
+      return "(" + shown + (items.count > 8 ? ", …" : items.count == 1 ? "," : "") + ")"
+    case .list(let items):
+      return "[" + items.prefix(8).map(\.description).joined(separator: ", ") + (items.count > 8 ? ", …" : "") + "]"
+    case .dict(let pairs):
+      return "{" + pairs.prefix(4).map { "'\($0.0)': \($0.1)" }.joined(separator: ", ") + (pairs.count > 4 ? ", …" : "") + "}"
+    }
+  }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import OutputFiles
 
 /// NumPy's `.npy` format: reading versions 1.0, 2.0 and 3.0, writing version 1.0.
 ///
@@ -144,7 +145,7 @@ public enum NumpyFile {
     var shape: [Int] = []
     for d in dims {
       guard case .integer(let n) = d, n >= 0 else {
-        throw TensorFileError.invalidShape(file: file, tensor: name, shape: "\(dims)")
+        throw TensorFileError.invalidShape(file: file, tensor: name, shape: PythonLiteral.tuple(dims).description)
       }
       shape.append(n)
     }
@@ -203,20 +204,11 @@ public enum NumpyFile {
   }
 }
 
-/// Writes `bytes` to a temporary file in the directory of `path`, then renames it to `path`.
+/// Writes `bytes` to `path` through the tool's one output writer (see `OutputFile`).
 func writeAtomically(_ bytes: [UInt8], to path: String) throws {
-  let url = URL(fileURLWithPath: path)
-  let tmp = url.deletingLastPathComponent()
-    .appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
   do {
-    try Data(bytes).write(to: tmp)
+    try OutputFile.write(bytes, to: path)
   } catch {
-    try? FileManager.default.removeItem(at: tmp)
-    throw TensorFileError.unwritable(file: path, reason: error.localizedDescription)
-  }
-  if rename(tmp.path, url.path) != 0 {
-    let reason = String(cString: strerror(errno))
-    try? FileManager.default.removeItem(at: tmp)
-    throw TensorFileError.unwritable(file: path, reason: reason)
+    throw TensorFileError.unwritable(file: path, reason: error.reason)
   }
 }

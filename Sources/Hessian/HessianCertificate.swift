@@ -106,8 +106,13 @@ public struct HessianCertificate: Sendable {
       }
       guard let c = item["certificate"] else { throw HessianCertificateError.malformed("hessians[\(i)]: no certificate") }
       let cert = try Self.rankCertificate(c, what: "hessians[\(i)]")
-      if case .number(let r)? = item["rank"], Int(r) != cert.rank {
-        throw HessianCertificateError.malformed("hessians[\(i)]: rank \(r) differs from its certificate's rank \(cert.rank)")
+      switch item["rank"] {
+      case nil: break
+      case .number(let r)? where Int(r) == cert.rank: break
+      case .number(let r)?:
+        throw HessianCertificateError.malformed("hessians[\(i)]: rank \(r.count > 30 ? String(r.prefix(30)) + "…" : r) differs from its certificate's rank \(cert.rank)")
+      case let other?:
+        throw HessianCertificateError.malformed("hessians[\(i)]: \"rank\" must be an integer, found \(other.kindName)")
       }
       return Entry(kind: kind, certificate: cert)
     }
@@ -125,7 +130,7 @@ public struct HessianCertificate: Sendable {
     do {
       return try JSONDecoder().decode(RankCertificate.self, from: Data(v.serialized().utf8))
     } catch {
-      throw HessianCertificateError.malformed("\(what): not a rank certificate (\(error))")
+      throw HessianCertificateError.malformed("\(what): not a rank certificate (\(DecodingMessage.text(error)))")
     }
   }
 

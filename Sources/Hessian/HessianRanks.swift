@@ -1,4 +1,5 @@
 import ConvNet
+import ResourceLimits
 import Exact
 import ExactLinearAlgebra
 
@@ -115,32 +116,53 @@ public enum HessianRankError: Error, CustomStringConvertible {
 
 /// Computes exact Hessian ranks of network instances.
 public enum HessianRanks {
-  /// The memory the dense matrices may take, in bytes (default 16 GiB of the machine's 24).
-  public static let memoryBudget = 16 << 30
+  /// The memory a run may take, in bytes: `MemoryBudget.bytes` (from the machine's physical
+  /// memory, cgroup and address-space limits, or `--memory`).
+  public static var memoryBudget: Int { MemoryBudget.bytes }
 
-  /// Bytes needed by the modular path: the p × p matrices (two, plus the elimination copy).
+  /// The process's own footprint before any matrix (runtime, libraries, thread stacks).
+  public static let baselineMemory = 64 << 20
+
+  /// Bytes needed by the modular path: the p × p matrices (n·H_f, n·H_L, the elimination copy
+  /// and the Gram product's workspace) and the Jacobian with its reduced copies. Calibrated on
+  /// measured peaks (BENCHMARKS.md, "Memory: estimate and peak").
   public static func modularMemoryEstimate(p: Int, rows jacobianRows: Int) -> Int {
-    8 * (3 * p * p + 2 * jacobianRows * p)
+    saturating(8, saturating(4, p, p) &+ saturating(3, jacobianRows, p)) &+ baselineMemory
   }
 
   /// Bytes needed by the exact path: GMP integers of about `bits` bits for p × p entries.
   public static func exactMemoryEstimate(p: Int, rows jacobianRows: Int, bits: Int = 128) -> Int {
-    (16 + bits / 8 + 16) * (2 * p * p + jacobianRows * p)
+    saturating(16 + bits / 8 + 16, saturating(2, p, p) &+ saturating(1, jacobianRows, p)) &+ baselineMemory
+  }
+
+  /// a·b·c, or Int.max / 4 when it overflows (so sums of estimates never wrap).
+  static func saturating(_ a: Int, _ b: Int, _ c: Int = 1) -> Int {
+    let ab = a.multipliedReportingOverflow(by: b)
+    guard !ab.overflow else { return Int.max / 4 }
+    let abc = ab.partialValue.multipliedReportingOverflow(by: c)
+    return abc.overflow || abc.partialValue > Int.max / 4 ? Int.max / 4 : abc.partialValue
+  }
+
+  /// Bytes the whole run takes with `method`: the instance and forward pass, and the matrices.
+  public static func memoryEstimate(_ instance: NetworkInstance, method: RankMethod) -> Int {
+    let p = instance.plan.parameterCount, rowsJ = instance.sampleCount * instance.plan.outputSize
+    let matrices = method == .modular ? modularMemoryEstimate(p: p, rows: rowsJ) : exactMemoryEstimate(p: p, rows: rowsJ)
+    return min(matrices &+ NetworkInstance.memoryEstimate(plan: instance.plan, samples: instance.sampleCount), Int.max / 2)
   }
 
   /// Exact ranks of the requested Hessians at `instance`.
   /// - Parameter progress: called with a short message before each phase.
   public static func compute(_ instance: NetworkInstance, options: HessianRankOptions = HessianRankOptions(),
                              progress: (String) -> Void = { _ in }) throws -> HessianRankReport {
-    let p = instance.plan.parameterCount, rowsJ = instance.sampleCount * instance.plan.outputSize
+    let p = instance.plan.parameterCount
     var method = options.method
     if method == .auto {
       method = options.wantCertificates || p <= HessianRankOptions.autoCertifiedLimit ? .certified : .modular
     }
     if options.wantCertificates && method == .modular { method = .certified }
-    let needed = method == .modular ? modularMemoryEstimate(p: p, rows: rowsJ) : exactMemoryEstimate(p: p, rows: rowsJ)
+    let needed = memoryEstimate(instance, method: method)
     guard needed <= memoryBudget else {
-      throw HessianRankError.tooLarge("the \(method.rawValue) method needs about \(needed >> 20) MiB for p = \(p) (budget \(memoryBudget >> 20) MiB); use fewer parameters\(method == .modular ? "" : " or --method modular")")
+      throw HessianRankError.tooLarge("the \(method.rawValue) method needs about \(MemoryBudget.describe(needed)) for p = \(p), n = \(instance.sampleCount); the memory budget is \(MemoryBudget.describe(memoryBudget)) (\(MemoryBudget.source)); use fewer parameters or samples\(method == .modular ? "" : ", or --method modular"), or set --memory")
     }
     progress("exact forward pass (n = \(instance.sampleCount))")
     let (pattern, _) = try instance.activationPattern()

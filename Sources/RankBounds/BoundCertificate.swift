@@ -282,6 +282,14 @@ public struct BoundCertificate: Sendable {
   /// The bound a recorded entry names: the catalog's (which must match) or the user formula.
   static func bound(for entry: BoundEntry) throws -> RankBound {
     if entry.status == .user {
+      // A user formula may not borrow a catalog id: a reader would take its verdict for the
+      // catalog bound's.
+      if BoundCatalog.bound(id: entry.id) != nil {
+        throw BoundCertificateError.rejected("bound \(entry.id) is recorded as a user formula, but \(entry.id) is a catalog id; user formulas are named formula-N")
+      }
+      guard entry.id.hasPrefix("formula-"), Int(entry.id.dropFirst("formula-".count)) != nil else {
+        throw BoundCertificateError.rejected("user formula id \(entry.id.debugDescription.prefix(60)) is not of the form formula-N")
+      }
       let formula: Formula
       do {
         formula = try Formula(parsing: entry.formula)

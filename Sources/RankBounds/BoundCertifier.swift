@@ -158,7 +158,7 @@ struct BoundPlan {
         value = try b.formula.evaluate(in: variables)
       } catch {
         if b.status == .user {
-          throw CertifyError(description: "formula for \(b.hessian.symbol) cannot be evaluated for this network: \(error.description)\n\(error.pointer())")
+          throw CertifyError(description: "formula for \(b.hessian.symbol) cannot be evaluated for this network: \(error.located)")
         }
         skipped.append(SkippedBound(bound: b, reason: error.message))
         continue

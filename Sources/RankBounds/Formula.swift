@@ -31,6 +31,9 @@ public struct Formula: Sendable, Equatable, CustomStringConvertible {
   /// Parses `text`.
   /// - Throws: `FormulaError` with the 1-based column of the fault.
   public init(parsing text: String) throws(FormulaError) {
+    guard text.count <= Formula.maxLength else {
+      throw FormulaError("the formula has \(text.count) characters; the limit is \(Formula.maxLength)", column: 0, formula: String(text.prefix(60)) + "…")
+    }
     var parser = FormulaParser(text: text)
     self.text = text
     self.root = try parser.parseFormula()
@@ -38,6 +41,12 @@ public struct Formula: Sendable, Equatable, CustomStringConvertible {
 
   /// The source text.
   public var description: String { text }
+
+  /// The longest formula text accepted, in characters (checked before parsing).
+  public static let maxLength = 2_000
+  /// The most tokens a formula may have: bounds the syntax tree, so that no walk over it can
+  /// exhaust a thread's stack, whatever the input.
+  public static let maxTokens = 400
 
   /// Every variable name the formula refers to (not the sum indices), in first-use order.
   public var variableNames: [String] {
@@ -175,10 +184,33 @@ public struct FormulaError: Error, Equatable, CustomStringConvertible {
   public var description: String { column > 0 ? "column \(column): \(message)" : message }
 
   /// The formula and a caret under the column, each line indented by `indent` spaces.
+  /// The message with the place of the fault, on one line: `column 7: expected ')' (at ▸ in
+  /// "min(K*r▸, q")`; long formulas are shown as a window around the column.
+  public var located: String {
+    let chars = Array(formula)
+    guard !chars.isEmpty else { return description }
+    let at = min(max(column - 1, 0), chars.count)
+    let lo = column > 0 ? max(0, at - 30) : 0
+    let hi = column > 0 ? min(chars.count, at + 20) : min(chars.count, 50)
+    var shown = (lo > 0 ? "…" : "") + String(chars[lo..<(column > 0 ? at : hi)])
+    if column > 0 { shown += "▸" + String(chars[at..<hi]) }
+    if hi < chars.count { shown += "…" }
+    return column > 0 ? "\(description) (at ▸ in \"\(shown)\")" : "\(description) (in \"\(shown)\")"
+  }
+
+  /// Long formulas are shown as a window of 80 characters around the column.
   public func pointer(indent: Int = 2) -> String {
     let pad = String(repeating: " ", count: indent)
-    guard column > 0 else { return pad + formula }
-    return pad + formula + "\n" + pad + String(repeating: " ", count: column - 1) + "^"
+    let chars = Array(formula)
+    let window = 80
+    guard chars.count > window else {
+      guard column > 0 else { return pad + formula }
+      return pad + formula + "\n" + pad + String(repeating: " ", count: column - 1) + "^"
+    }
+    let start = max(0, min(column - 1 - window / 2, chars.count - window))
+    let shown = (start > 0 ? "…" : "") + String(chars[start..<min(chars.count, start + window)]) + (start + window < chars.count ? "…" : "")
+    guard column > 0 else { return pad + shown }
+    return pad + shown + "\n" + pad + String(repeating: " ", count: column - 1 - start + (start > 0 ? 1 : 0)) + "^"
   }
 }
 
@@ -203,13 +235,16 @@ struct FormulaParser {
   private var position = 0
   private var lexError: FormulaError?
   /// Nesting depth guard: deeper formulas are refused instead of overflowing the stack.
-  static let maxDepth = 200
+  static let maxDepth = 32
   private var depth = 0
 
   init(text: String) {
     self.text = text
     do {
       tokens = try Self.tokenize(text)
+      if tokens.count > Formula.maxTokens + 1 {
+        lexError = FormulaError("the formula has \(tokens.count - 1) tokens; the limit is \(Formula.maxTokens)", column: 0, formula: text)
+      }
     } catch {
       lexError = error
     }

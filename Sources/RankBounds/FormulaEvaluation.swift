@@ -23,13 +23,16 @@ extension Formula {
   public static let maxSumTerms = 1_000_000
   /// The largest result size, in bits, of `^` and `binom` (keeps evaluation fast and finite).
   public static let maxPowerBits = 100_000
+  /// The most evaluation steps (nodes visited, sum terms included) one evaluation may take:
+  /// nested sums multiply, so each range is bounded and so is their product.
+  public static let maxEvaluationSteps = 2_000_000
 
   /// The formula's exact value in `environment`.
   /// - Throws: `FormulaError` pointing at the variable that is undefined here, a division that
   ///   is not exact, an index out of range, …
   public func evaluate(in environment: some FormulaEnvironment) throws(FormulaError) -> BigInt {
     var bindings: [String: BigInt] = [:]
-    return try FormulaEvaluator(formula: text, environment: environment).evaluate(root, &bindings)
+    return try FormulaEvaluator(formula: text, environment: environment, budget: EvaluationBudget()).evaluate(root, &bindings)
   }
 
   /// The value read as a truth value (nonzero is true), for conditions.
@@ -38,15 +41,25 @@ extension Formula {
   }
 }
 
+/// Steps left in one evaluation.
+final class EvaluationBudget {
+  var stepsLeft = Formula.maxEvaluationSteps
+}
+
 struct FormulaEvaluator<E: FormulaEnvironment> {
   let formula: String
   let environment: E
+  let budget: EvaluationBudget
 
   func fail(_ message: String, _ node: FormulaNode) -> FormulaError {
     FormulaError(message, column: node.column, formula: formula)
   }
 
   func evaluate(_ node: FormulaNode, _ bindings: inout [String: BigInt]) throws(FormulaError) -> BigInt {
+    budget.stepsLeft -= 1
+    guard budget.stepsLeft >= 0 else {
+      throw fail("evaluating the formula takes more than \(Formula.maxEvaluationSteps) steps (nested sums multiply their ranges); simplify it", node)
+    }
     switch node {
     case .integer(let v, _):
       return v

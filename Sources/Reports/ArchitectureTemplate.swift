@@ -65,11 +65,36 @@ public struct ArchitectureTemplate: Equatable, Sendable, CustomStringConvertible
 
   /// The largest repeat count accepted.
   public static let maxRepeat = 64
+  /// The longest architecture string a template may expand to (checked before expanding).
+  public static let maxRenderedLength = 100_000
+  /// The deepest nesting of `{repeat …}` blocks accepted.
+  public static let maxNesting = 8
 
   /// The architecture string for the given placeholder values (spaces collapsed, trimmed).
   /// - Throws: `SweepError` for a missing value or a repeat count that is not an integer in
   ///   0...`maxRepeat`.
   public func render(_ values: [String: String]) throws(SweepError) -> String {
+    // Nested repeats multiply: measure the expansion before building it.
+    func length(_ ps: [Piece]) -> Int {
+      var total = 0
+      for p in ps {
+        let part: Int
+        switch p {
+        case .text(let t): part = t.count
+        case .placeholder(let n): part = values[n]?.count ?? 0
+        case .repeated(let c, let body):
+          let count = values[c].flatMap { Int($0) }.map { min(max($0, 0), ArchitectureTemplate.maxRepeat) } ?? 0
+          let (product, overflow) = (length(body) + 1).multipliedReportingOverflow(by: count)
+          part = overflow ? Int.max / 4 : product + 2
+        }
+        total = min(total + part, Int.max / 4)
+      }
+      return total
+    }
+    let expandedLength = length(pieces)
+    guard expandedLength <= ArchitectureTemplate.maxRenderedLength else {
+      throw SweepError("the architecture template expands to more than \(ArchitectureTemplate.maxRenderedLength) characters (nested {repeat} blocks multiply); use smaller repeat counts")
+    }
     func expand(_ ps: [Piece]) throws(SweepError) -> String {
       var out = ""
       for p in ps {
@@ -98,11 +123,19 @@ public struct ArchitectureTemplate: Equatable, Sendable, CustomStringConvertible
     let text: String
     var i = 0
 
+    var nesting = 0
+
     func error(_ column: Int, _ message: String) -> SweepError {
-      SweepError("column \(column + 1) of the architecture template \"\(text)\": \(message)")
+      let shown = text.count > 120 ? String(text.prefix(120)) + "…" : text
+      return SweepError("column \(column + 1) of the architecture template \"\(shown)\": \(message)")
     }
 
     mutating func parsePieces(closing: Bool) throws(SweepError) -> [Piece] {
+      nesting += 1
+      defer { nesting -= 1 }
+      guard nesting <= ArchitectureTemplate.maxNesting + 1 else {
+        throw error(i, "{repeat …} blocks are nested more than \(ArchitectureTemplate.maxNesting) deep")
+      }
       var out: [Piece] = []
       var buffer = ""
       while i < chars.count {

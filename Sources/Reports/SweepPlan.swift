@@ -1,3 +1,4 @@
+import ResourceLimits
 import ConvNet
 import Hessian
 
@@ -143,11 +144,14 @@ extension SweepSpec {
       let rowsJ = instance.samples.multipliedReportingOverflow(by: architecture.outputCount)
       var resolved = method
       if resolved == .auto { resolved = p <= HessianRankOptions.autoCertifiedLimit ? .certified : .modular }
-      let needed = rowsJ.overflow ? Int.max
+      var needed = rowsJ.overflow ? Int.max
         : resolved == .modular ? HessianRanks.modularMemoryEstimate(p: p, rows: rowsJ.partialValue)
         : HessianRanks.exactMemoryEstimate(p: p, rows: rowsJ.partialValue)
+      if let plan = try? NetworkPlan(architecture) {
+        needed = min(needed &+ NetworkInstance.memoryEstimate(plan: plan, samples: instance.samples), Int.max / 2)
+      }
       guard needed <= HessianRanks.memoryBudget else {
-        throw SweepError("\(label): \(architecture) with n = \(instance.samples) needs about \(needed >> 20) MiB with the \(resolved.rawValue) method (budget \(HessianRanks.memoryBudget >> 20) MiB); use smaller sizes\(resolved == .modular ? "" : " or \"method\": \"modular\"")")
+        throw SweepError("\(label): \(architecture) with n = \(instance.samples) needs about \(MemoryBudget.describe(needed)) with the \(resolved.rawValue) method; the memory budget is \(MemoryBudget.describe(HessianRanks.memoryBudget)) (\(MemoryBudget.source)); use smaller sizes\(resolved == .modular ? "" : " or \"method\": \"modular\""), or set --memory")
       }
       for (si, seed) in seeds.seeds(base: instance.seed).enumerated() {
         var settingsWithSeed = instance

@@ -104,34 +104,38 @@ enum Console {
 
   /// One error line on stderr, exit status 2.
   static func fail(_ message: String) -> Never {
-    err("hessrank: error: \(message)")
+    err("hessrank: error: \(oneLine(message))")
     exit(2)
+  }
+
+  /// The longest error line printed, in characters (untrusted input may be echoed in it).
+  static let maxMessageLength = 600
+
+  /// `message` made safe for a terminal: control characters (newlines, escape sequences)
+  /// escaped, and cut to `maxMessageLength` characters.
+  static func oneLine(_ message: String) -> String {
+    var out = ""
+    var count = 0
+    for scalar in message.unicodeScalars {
+      if count >= maxMessageLength {
+        out += " …(cut)"
+        break
+      }
+      let v = scalar.value
+      if v == 0x0A {
+        out += " | "
+      } else if v < 0x20 || v == 0x7F || (0x80..<0xA0).contains(v) || (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v) {
+        out += "\\u{\(String(v, radix: 16))}"
+      } else {
+        out.unicodeScalars.append(scalar)
+      }
+      count += 1
+    }
+    return out
   }
 
   /// True when stderr is a terminal (progress lines are shown only then).
   static var stderrIsTerminal: Bool { isatty(2) != 0 }
-}
-
-/// Writes files so that an interrupted run never leaves a half-written one.
-enum AtomicFile {
-  /// Writes `data` to a temporary file beside `path`, then renames it over `path`.
-  static func write(_ data: Data, to path: String) throws {
-    let url = URL(fileURLWithPath: path)
-    let dir = url.deletingLastPathComponent()
-    let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-    do {
-      try data.write(to: tmp)
-      if rename(tmp.path, url.path) != 0 {
-        throw CLIError("cannot rename \(tmp.path) to \(path): \(String(cString: strerror(errno)))")
-      }
-    } catch let e as CLIError {
-      try? FileManager.default.removeItem(at: tmp)
-      throw e
-    } catch {
-      try? FileManager.default.removeItem(at: tmp)
-      throw CLIError("cannot write \(path): \(error.localizedDescription)")
-    }
-  }
 }
 
 /// Monotonic wall-clock seconds for the timings the CLI reports.

@@ -145,7 +145,7 @@ enum CertifyCommand: Subcommand {
       try formula.validate()
       return RankBound(userFormula: formula, id: id, hessian: kind, claim: claim)
     } catch {
-      throw CLIError("--formula for \(kind.symbol): \(error.description)\n\(error.pointer(indent: 4))")
+      throw CLIError("--formula for \(kind.symbol): \(error.located)")
     }
   }
 

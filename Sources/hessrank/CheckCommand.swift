@@ -1,5 +1,6 @@
 import ExactLinearAlgebra
 import Foundation
+import ConvNet
 import Hessian
 
 /// What a certificate verifier proved, for `hessrank check`.
@@ -31,9 +32,10 @@ struct CertificateRejected: Error {
 enum CheckCommand: Subcommand {
   static let name = "check"
   static let abstract = "Re-verify a certificate file from scratch"
-  static let spec = ArgumentSpec(valued: ["seed", "primes", "matrix"], flags: ["json"])
+  static let spec = ArgumentSpec(valued: ["seed", "primes", "matrix"], flags: ["json", "lower-bound-ok"])
   static let help = """
     USAGE: hessrank check <certificate.json> [--matrix FILE] [--seed S] [--primes N] [--json]
+                          [--lower-bound-ok]
 
     Re-verifies a certificate file written by hessrank, trusting nothing in it but the
     matrix it names. The file's "format" field selects the verifier:
@@ -51,13 +53,21 @@ enum CheckCommand: Subcommand {
       --seed S     fixes the verification primes (default: fresh random primes).
       --primes N   how many primes to try before an exact fallback (default 3).
       --json       prints one JSON object: holds, format, summary, rank, exact.
+      --lower-bound-ok
+                   accept a certificate that proves only lower bounds (no upper-bound proof)
+                   with exit status 0 instead of 3.
+
+    Every certificate is read strictly: duplicate keys, nesting deeper than 64 levels and
+    files over 1 GiB are refused; a catalog bound id recorded as a user formula is rejected.
 
     EXAMPLES:
       hessrank matrix-rank examples/matrices/lowrank-6x5.txt --certificate cert.json
       hessrank check cert.json
       hessrank check cert.json --matrix examples/matrices/lowrank-6x5.txt --json
 
-    EXIT CODES: 0 the certificate holds; 1 it was rejected; 2 unreadable input.
+    EXIT CODES: 0 the certificate holds (exact ranks); 1 it was rejected; 2 unreadable input;
+    3 it holds, but proves only lower bounds (some rank has no upper-bound proof), unless
+    --lower-bound-ok.
     """
 
   /// Verifiers by certificate format. Other modules add their certificate kinds here.
@@ -98,11 +108,19 @@ enum CheckCommand: Subcommand {
     guard let data = FileManager.default.contents(atPath: path) else {
       throw CLIError("cannot read certificate '\(path)'")
     }
-    let format: String
+    guard data.count <= maxCertificateBytes else {
+      throw CLIError("\(path) has \(data.count) bytes; certificates larger than \(maxCertificateBytes >> 20) MiB are refused")
+    }
+    // Every certificate is read strictly first: syntax errors with line and column, duplicate
+    // keys (which JSON readers resolve differently) and excessive nesting are refused.
+    let root: JSONValue
     do {
-      format = try JSONDecoder().decode(FormatHeader.self, from: data).format
+      root = try JSONValue.parse([UInt8](data))
     } catch {
-      throw CLIError("\(path) is not a certificate (JSON with a \"format\" field): \(decodingMessage(error))")
+      throw CLIError("\(path): \(error.description)")
+    }
+    guard case .string(let format)? = root["format"] else {
+      throw CLIError("\(path) is not a certificate: it has no \"format\" string")
     }
     if format == RankCertificate.currentFormat {
       throw CLIError(
@@ -121,6 +139,10 @@ enum CheckCommand: Subcommand {
         Console.out(jsonText(o))
       } else {
         Console.out("certificate holds: \(outcome.summary)")
+      }
+      if outcome.exact == false && !args.has("lower-bound-ok") {
+        Console.err("hessrank: note: the certificate proves lower bounds only (no upper-bound proof); exit status 3 (pass --lower-bound-ok to accept)")
+        return 3
       }
       return 0
     } catch let r as CertificateRejected {
@@ -158,20 +180,10 @@ enum CheckCommand: Subcommand {
     }
   }
 
-  struct FormatHeader: Decodable {
-    let format: String
-  }
+  /// The largest certificate file read.
+  static let maxCertificateBytes = 1 << 30
 
-  static func decodingMessage(_ error: any Error) -> String {
-    switch error {
-    case DecodingError.dataCorrupted(let c):
-      return c.debugDescription + (c.underlyingError.map { " (\($0.localizedDescription))" } ?? "")
-    case DecodingError.keyNotFound(let k, _): return "missing field '\(k.stringValue)'"
-    case DecodingError.typeMismatch(_, let c), DecodingError.valueNotFound(_, let c):
-      return "wrong type at '\(c.codingPath.map(\.stringValue).joined(separator: "."))': \(c.debugDescription)"
-    default: return "\(error)"
-    }
-  }
+  static func decodingMessage(_ error: any Error) -> String { DecodingMessage.text(error) }
 
   static func jsonText(_ o: [String: Any]) -> String {
     let data = (try? JSONSerialization.data(withJSONObject: o, options: [.sortedKeys])) ?? Data("{}".utf8)

@@ -1,4 +1,5 @@
 import Foundation
+import ResourceLimits
 
 /// The `hessrank` command-line tool: a thin layer of subcommands over the library.
 ///
@@ -46,6 +47,7 @@ struct HessRank {
       exit(0)
     }
     args.removeFirst()
+    args = applyMemoryOption(args)
     guard let command = commands.first(where: { $0.name == first }) else {
       Console.fail("unknown subcommand '\(first)'; run 'hessrank --help' for the list")
     }
@@ -64,6 +66,39 @@ struct HessRank {
     }
   }
 
+  /// Takes the global `--memory SIZE` option (or `HESSRANK_MEMORY`) out of the arguments and
+  /// sets the memory budget from it.
+  static func applyMemoryOption(_ args: [String]) -> [String] {
+    var rest: [String] = []
+    var value = ProcessInfo.processInfo.environment["HESSRANK_MEMORY"]
+    var from = "HESSRANK_MEMORY"
+    var i = 0
+    while i < args.count {
+      if args[i] == "--memory" {
+        guard i + 1 < args.count else { Console.fail("--memory needs a size, e.g. --memory 8G") }
+        value = args[i + 1]
+        from = "--memory"
+        i += 2
+        continue
+      }
+      if args[i].hasPrefix("--memory=") {
+        value = String(args[i].dropFirst("--memory=".count))
+        from = "--memory"
+        i += 1
+        continue
+      }
+      rest.append(args[i])
+      i += 1
+    }
+    if let v = value {
+      guard let bytes = MemoryBudget.parse(v), bytes >= 1 << 20 else {
+        Console.fail("\(from) must be a size of at least 1M such as 800M, 16G or 2.5G, got '\(v)'")
+      }
+      MemoryBudget.set(bytes: bytes)
+    }
+    return rest
+  }
+
   static var usage: String {
     var s = """
       hessrank \(version) — exact ranks of CNN loss Hessians, with certificates
@@ -79,6 +114,9 @@ struct HessRank {
     s += """
 
       Run 'hessrank <subcommand> --help' for the options of one subcommand.
+      Every subcommand takes --memory SIZE (e.g. 8G; or HESSRANK_MEMORY): the memory budget,
+      by default the smallest of 85% of physical memory, the cgroup limit and ulimit -v.
+      Runs that would need more are refused, with the estimate, before they allocate.
       Exit codes: 0 success; 1 a check failed (violated bound, rejected certificate,
       wrong float rank); 2 bad input or usage.
       """
