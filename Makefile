@@ -1,11 +1,12 @@
 # HessianRank — build, demo and test.  `make demo` and `make test` are the README's quick start.
+SHELL   := /bin/bash
 SWIFT   ?= swift
 CONFIG  ?= release
 BIN     := .build/$(CONFIG)/hessrank
 # Debian packages the build links against (GMP for exact arithmetic; LAPACK for float checks).
 DEB_PACKAGES := libgmp-dev liblapacke-dev libopenblas-dev
 
-.PHONY: deps build demo test bench tables clean
+.PHONY: deps build demo test fuzz bench tables clean
 
 # Install missing system packages with apt-get when root; otherwise print the exact command.
 deps:
@@ -32,6 +33,25 @@ demo: build
 
 test: deps
 	$(SWIFT) test -c $(CONFIG) --disable-xctest
+
+# A longer fuzz campaign of every parser (FUZZ_ITERATIONS per parser, FUZZ_SEED to vary it).
+# The input being parsed is kept in .build/fuzz/<parser>.current; after a crash it is copied to
+# Tests/FuzzTests/Regressions/<parser>/ so that every later test run replays it.
+FUZZ_ITERATIONS ?= 20000
+FUZZ_SEED ?= $(shell date +%s)
+fuzz: deps
+	@mkdir -p .build/fuzz
+	@echo "fuzz campaign: $(FUZZ_ITERATIONS) inputs per parser, seed $(FUZZ_SEED)"
+	@FUZZ_ITERATIONS=$(FUZZ_ITERATIONS) FUZZ_SEED=$(FUZZ_SEED) FUZZ_KEEP=$(CURDIR)/.build/fuzz \
+	  $(SWIFT) test -c $(CONFIG) --disable-xctest --filter ParserFuzzTests 2>&1 | grep -E "^fuzz |✘|passed|failed" ; \
+	status=$${PIPESTATUS[0]}; \
+	if [ "$$status" != 0 ]; then \
+	  for f in .build/fuzz/*.current; do \
+	    p=$$(basename $$f .current); mkdir -p Tests/FuzzTests/Regressions/$$p; \
+	    cp $$f Tests/FuzzTests/Regressions/$$p/seed-$(FUZZ_SEED); \
+	  done; \
+	  echo "failing inputs kept under Tests/FuzzTests/Regressions/"; exit 1; \
+	fi
 
 # The example sweeps' tables and plots in docs/sweeps/ (rows already in the .jsonl files are
 # reused; delete them to recompute everything).

@@ -43,6 +43,9 @@ let package = Package(
     .executableTarget(name: "hessrank-bench", dependencies: ["Exact", "ExactLinearAlgebra", "ConvNet", "Hessian"]),
     .testTarget(name: "ExactTests", dependencies: ["Exact"]),
     .testTarget(name: "OutputFilesTests", dependencies: ["OutputFiles", "ResourceLimits"]),
+    // Seeded mutation fuzzing of every parser of untrusted input (make fuzz: a longer campaign).
+    .testTarget(name: "FuzzTests", dependencies: ["ConvNet", "Exact", "ExactLinearAlgebra", "FloatCheck", "Hessian", "RankBounds", "Reports"],
+                exclude: ["Regressions"]),
     .testTarget(name: "ExactLinearAlgebraTests", dependencies: ["Exact", "ExactLinearAlgebra"]),
     .testTarget(name: "ConvNetTests", dependencies: ["Exact", "ConvNet", "HessianReference"], exclude: ["Fixtures"]),
     .testTarget(name: "HessianTests", dependencies: ["Exact", "ConvNet", "Hessian", "HessianReference", "ExactLinearAlgebra"]),

@@ -47,15 +47,15 @@ public struct NetworkInstance: Sendable {
   public var sampleCount: Int { inputs.count }
 
   /// Bytes an exact value takes (a GMP rational of word-size numerator and denominator,
-  /// with its box and the array slot), measured: about 100; 128 leaves room for growth.
-  public static let bytesPerExactValue = 128
+  /// with its box and the array slot); calibrated on measured peaks (BENCHMARKS.md).
+  public static let bytesPerExactValue = 96
 
   /// Bytes the instance and its exact forward pass take with `samples` samples: the inputs,
   /// targets and weights, and every stage's output for every sample (kept for the backward
   /// pass), as exact rationals. Checked against `MemoryBudget` before anything is drawn.
   public static func memoryEstimate(plan: NetworkPlan, samples: Int) -> Int {
     var perSample = plan.inputSize + plan.outputSize
-    for info in plan.layerInfos { perSample = perSample.addingReportingOverflow(2 * info.output.count).partialValue }
+    for info in plan.layerInfos { perSample = perSample.addingReportingOverflow(info.output.count).partialValue }
     let values = perSample.multipliedReportingOverflow(by: samples)
     guard !values.overflow else { return Int.max }
     let total = (values.partialValue + plan.parameterCount).multipliedReportingOverflow(by: bytesPerExactValue)

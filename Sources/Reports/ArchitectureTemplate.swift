@@ -1,3 +1,5 @@
+import ConvNet
+
 /// An architecture string with placeholders, expanded once per point of a sweep.
 ///
 /// Syntax (inside an ordinary architecture string, see docs/architectures.md):
@@ -126,8 +128,7 @@ public struct ArchitectureTemplate: Equatable, Sendable, CustomStringConvertible
     var nesting = 0
 
     func error(_ column: Int, _ message: String) -> SweepError {
-      let shown = text.count > 120 ? String(text.prefix(120)) + "…" : text
-      return SweepError("column \(column + 1) of the architecture template \"\(shown)\": \(message)")
+      return SweepError("column \(column + 1) of the architecture template \(MessageText.quoted(text)): \(MessageText.escaped(message, limit: 400))")
     }
 
     mutating func parsePieces(closing: Bool) throws(SweepError) -> [Piece] {

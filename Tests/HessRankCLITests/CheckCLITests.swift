@@ -30,7 +30,9 @@ import Testing
     let cert = dir.appendingPathComponent("lb.json").path
     let r = runHessrank(["matrix-rank", path, "--method", "modular", "--primes", "1", "--certificate", cert])
     #expect(r.status == 0)
-    let j = runHessrank(["check", cert, "--json"])
+    // Exit 3: it holds, but only as a lower bound (issue 14); --lower-bound-ok accepts it.
+    #expect(runHessrank(["check", cert]).status == 3)
+    let j = runHessrank(["check", cert, "--json", "--lower-bound-ok"])
     #expect(j.status == 0)
     let o = try #require(try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [String: Any])
     #expect(o["rank"] as? Int == 2 && o["exact"] as? Bool == false && o["holds"] as? Bool == true)
