@@ -5,7 +5,7 @@ BIN     := .build/$(CONFIG)/hessrank
 # Debian packages the build links against (GMP for exact arithmetic; LAPACK for float checks).
 DEB_PACKAGES := libgmp-dev liblapacke-dev libopenblas-dev
 
-.PHONY: deps build demo test bench tables clean
+.PHONY: deps build demo test bench tables audit clean
 
 # Install missing system packages with apt-get when root; otherwise print the exact command.
 deps:
@@ -41,6 +41,21 @@ tables: build
 	  $(BIN) table examples/sweeps/$$s.json --resume docs/sweeps/$$s.jsonl --out docs/sweeps/$$s.md \
 	    --out docs/sweeps/$$s.tex --out docs/sweeps/$$s.csv --plot docs/sweeps/$$s.svg || exit $$?; \
 	done
+
+# The bound audit: every catalog entry at every config of examples/sweeps/audit.json inside its
+# hypotheses (2 seeds, modular ranks, a few minutes on 2 cores). Recomputed from scratch (the
+# catalog may have changed); writes docs/audit/rows.jsonl, docs/audit/table.md, the summary in
+# docs/audit.md and the counts `hessrank bounds` shows (Sources/RankBounds/BoundAuditCounts.swift),
+# then rebuilds. Exit status 1 from the table (a VIOLATED row) is reported by the summary.
+audit: build
+	@mkdir -p docs/audit
+	rm -f docs/audit/rows.jsonl
+	$(BIN) bounds --json > .build/audit-catalog.json
+	$(BIN) table examples/sweeps/audit.json --resume docs/audit/rows.jsonl --out docs/audit/table.md; \
+	  status=$$?; [ $$status -le 1 ] || exit $$status
+	python3 examples/sweeps/audit-summary.py docs/audit/rows.jsonl .build/audit-catalog.json docs/audit.md \
+	  Sources/RankBounds/BoundAuditCounts.swift
+	$(SWIFT) build -c $(CONFIG)
 
 bench: deps
 	$(SWIFT) build -c release --product hessrank-bench
