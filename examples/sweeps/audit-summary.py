@@ -5,14 +5,23 @@ VIOLATED (rank > value). Reads the rows file of `hessrank table examples/sweeps/
 --resume ROWS.jsonl`, writes the Markdown table between the markers <!-- audit:begin --> and <!-- audit:end --> of OUT.md and the Swift literal of
 Sources/RankBounds/BoundAuditCounts.swift. Standard library only.
 
-usage: audit-summary.py ROWS.jsonl CATALOG.json OUT.md OUT.swift   (CATALOG.json: `hessrank bounds --json`)
+usage: audit-summary.py CATALOG.json OUT.md OUT.swift BOUNDS.md ROWS.jsonl...
+
+BOUNDS.md (docs/bounds.md) gets the catalog table (source, proof status, audit counts) between
+<!-- catalog:begin --> and <!-- catalog:end -->.   (CATALOG.json: `hessrank bounds --json`)
 """
 import json, sys
 
-rows_path, ids_path, md_path, swift_path = sys.argv[1:5]
-ids = [b["id"] for b in json.load(open(ids_path))]  # `hessrank bounds --json`
+ids_path, md_path, swift_path, bounds_doc = sys.argv[1:5]
+rows_paths = sys.argv[5:]
+catalog = json.load(open(ids_path))  # `hessrank bounds --json`
+ids = [b["id"] for b in catalog]
+claims = {b["id"]: b["claim"] for b in catalog}
+catalog_ids = list(ids)
+user_columns = {}
 latest = {}
-for line in open(rows_path):
+lines = [line for path in rows_paths for line in open(path)]
+for line in lines:
     line = line.strip()
     if not line:
         continue
@@ -22,6 +31,12 @@ for line in open(rows_path):
         continue  # a line cut by a kill
     latest[row["key"]] = row
 rows = sorted(latest.values(), key=lambda r: r["index"])
+for row in rows:  # user formulas of the sweeps ("formulas"), after the catalog
+    for b in row["bounds"]:
+        if b["bound"] not in claims and b["hessian"] is not None:
+            ids.append(b["bound"])
+            claims[b["bound"]] = "formula" if " = " in b["column"] else "upper-bound"
+            user_columns[b["bound"]] = b["column"]
 counts = {i: {"configs": 0, "TIGHT": 0, "HOLDS": 0, "VIOLATED": 0, "examples": []} for i in ids}
 for row in rows:
     for b in row["bounds"]:
@@ -30,38 +45,56 @@ for row in rows:
             continue
         c["configs"] += 1
         c[b["verdict"]] += 1
-        if b["verdict"] != "TIGHT" and len(c["examples"]) < 2:
-            c["examples"].append("`%s`, n = %d: %s %d vs %s" % (row["architecture"], row["n"], b["hessian"], row["ranks"][b["hessian"]], b["value"]))
+        claim = claims.get(b["bound"])
+        example = "`%s`, n = %d" % (row["architecture"], row["n"])
+        if (b["verdict"] == "VIOLATED" or (b["verdict"] == "HOLDS" and claim == "formula")) and len(c["examples"]) < 3 \
+                and not any(e.startswith(example) for _, e in c["examples"]):
+            c["examples"].append((0 if b["verdict"] == "VIOLATED" else 1,"`%s`, n = %d: %s %d vs %s" % (row["architecture"], row["n"], b["hessian"], row["ranks"][b["hessian"]], b["value"])))
 total = len(rows)
 modular = sum(1 for r in rows if r["method"] == "modular")
 import io
 out = io.StringIO()
 if True:
-    out.write("| entry | configs inside hypotheses | TIGHT | not attained (rank < value) | VIOLATED | e.g. |\n")
-    out.write("|---|---:|---:|---:|---:|---|\n")
+    out.write("| entry | claim | rows inside hypotheses | TIGHT | rank < value | VIOLATED | e.g. (formula not attained, or violated) |\n")
+    out.write("|---|---|---:|---:|---:|---:|---|\n")
     for i in ids:
         c = counts[i]
-        out.write("| `%s` | %d | %d | %d | %d | %s |\n" % (i, c["configs"], c["TIGHT"], c["HOLDS"], c["VIOLATED"], "; ".join(c["examples"])))
+        name = "`%s`" % i if i not in user_columns else "%s: %s" % (i, user_columns[i])
+        out.write("| %s | %s | %d | %d | %d | %d | %s |\n" % (name, "=" if claims[i] == "formula" else "≤", c["configs"], c["TIGHT"], c["HOLDS"], c["VIOLATED"], "; ".join(e for _, e in sorted(c["examples"]))))
     out.write("\n%d rows (configs x seeds), %d of them modular ranks (proved lower bounds).\n" % (total, modular))
 table = out.getvalue()
-begin, end = "<!-- audit:begin -->", "<!-- audit:end -->"
-try:
-    doc = open(md_path).read()
-except OSError:
-    doc = ""
-if begin in doc and end in doc:
-    doc = doc[:doc.index(begin) + len(begin)] + "\n" + table + doc[doc.index(end):]
-else:
-    doc = doc + begin + "\n" + table + end + "\n"
-with open(md_path, "w") as f:
-    f.write(doc)
+def splice(path, name, text):
+    begin, end = "<!-- %s:begin -->" % name, "<!-- %s:end -->" % name
+    try:
+        doc = open(path).read()
+    except OSError:
+        doc = ""
+    if begin in doc and end in doc:
+        doc = doc[:doc.index(begin) + len(begin)] + "\n" + text + doc[doc.index(end):]
+    else:
+        doc = doc + begin + "\n" + text + end + "\n"
+    with open(path, "w") as f:
+        f.write(doc)
+
+splice(md_path, "audit", table)
+cat = io.StringIO()
+cat.write("| id | Hessian | claim | formula | source | proof | audit: rows, TIGHT / rank < value / VIOLATED |\n")
+cat.write("|---|---|---|---|---|---|---|\n")
+for b in catalog:
+    c = counts[b["id"]]
+    cat.write("| `%s` | %s | %s | `%s` | %s | %s | %d: %d / %d / %d |\n" % (
+        b["id"], {"outer": "H_o", "functional": "H_f", "loss": "H_L"}[b["hessian"]],
+        "=" if b["claim"] == "formula" else "≤", b["formula"].replace("|", "\\|"),
+        b["source"].replace("|", "\\|"), b.get("proof_status", "").replace("|", "\\|"),
+        c["configs"], c["TIGHT"], c["HOLDS"], c["VIOLATED"]))
+splice(bounds_doc, "catalog", cat.getvalue())
 with open(swift_path, "w") as out:
     out.write("// Generated by `make audit` (examples/sweeps/audit-summary.py) from the audit rows; do not edit.\n")
     out.write("extension BoundAudit {\n")
     out.write("  /// Per catalog entry: rows inside its hypotheses, TIGHT, not attained, VIOLATED.\n")
-    out.write("  static let counts: [String: BoundAuditCount] = [%s\n" % ("" if ids else ":]"))
-    for i in ids:
+    out.write("  static let counts: [String: BoundAuditCount] = [%s\n" % ("" if catalog_ids else ":]"))
+    for i in catalog_ids:
         c = counts[i]
         out.write('    "%s": BoundAuditCount(configs: %d, tight: %d, notAttained: %d, violated: %d),\n' % (i, c["configs"], c["TIGHT"], c["HOLDS"], c["VIOLATED"]))
-    out.write(("  ]\n" if ids else "") + "  /// Rows in the audit.\n  static let rowCount = %d\n}\n" % total)
+    out.write(("  ]\n" if catalog_ids else "") + "  /// Rows in the audit.\n  static let rowCount = %d\n}\n" % total)
 print("audit: %d rows; %s" % (total, ", ".join("%s %d/%d/%d/%d" % (i, counts[i]["configs"], counts[i]["TIGHT"], counts[i]["HOLDS"], counts[i]["VIOLATED"]) for i in ids)))
