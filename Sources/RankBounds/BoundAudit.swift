@@ -1,3 +1,5 @@
+import Foundation
+
 /// How one catalog entry fared in the audit (`make audit`: examples/sweeps/audit.json, every
 /// entry at every config of a grid that lies inside its hypotheses; table in docs/audit.md).
 public struct BoundAuditCount: Sendable, Equatable {
@@ -10,16 +12,16 @@ public struct BoundAuditCount: Sendable, Equatable {
   /// Rows where rank > value.
   public let violated: Int
 
-  /// "24 rows: 20 TIGHT, 4 not attained, 0 VIOLATED".
+  /// "24 rows: 20 TIGHT, 4 with rank < value, 0 VIOLATED".
   public var summary: String {
-    "\(configs) rows: \(tight) TIGHT, \(notAttained) not attained, \(violated) VIOLATED"
+    "\(configs) rows: \(tight) TIGHT, \(notAttained) with rank < value, \(violated) VIOLATED"
   }
 }
 
 /// The audit's counts and each entry's proof status (`hessrank bounds`, docs/bounds.md).
 public enum BoundAudit {
-  /// The sweep file of the audit.
-  public static let sweep = "examples/sweeps/audit.json"
+  /// The sweep files of the audit (`make audit`).
+  public static let sweep = "make audit: examples/sweeps/audit.json, audit-one-conv-2d.json"
 
   /// The entry's audit counts (nil: not in the last audit run — rerun `make audit`).
   public static func count(_ id: String) -> BoundAuditCount? { counts[id] }
@@ -39,11 +41,17 @@ public enum BoundAudit {
     case (.trivial, _): return "proved (trivial)"
     case (.user, _): return "not proved (command line)"
     case (.observed, _) where b.upperBoundProof == nil: return "observed only (no proof)"
-    case (_, .upperBound) where b.upperBoundProof != nil: return "proved at every point (\(b.upperBoundProof!.split(separator: " ").first ?? ""))"
+    case (_, .upperBound) where b.upperBoundProof != nil: return "proved at every point (\(proofFile(b.upperBoundProof!)))"
     case (_, .equality) where b.upperBoundProof != nil:
       return "upper side proved at every point (\(b.upperBoundProof!.split(separator: " ").first ?? "")); attainment checked, not proved"
     case (.derived, .equality): return "derived; upper side proved at generic points only, attainment checked, not proved"
     default: return "not proved"
     }
+  }
+
+  /// "proofs/deep-cnn-bounds.md" from "proofs/deep-cnn-bounds.md, Theorem 2 (…)".
+  static func proofFile(_ text: String) -> String {
+    let first = text.split(separator: " ").first.map(String.init) ?? text
+    return first.trimmingCharacters(in: CharacterSet(charactersIn: ",;:"))
   }
 }

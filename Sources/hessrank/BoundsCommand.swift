@@ -45,21 +45,21 @@ enum BoundsCommand: Subcommand {
 
   static var table: String {
     let idWidth = max(4, BoundCatalog.all.map(\.id.count).max() ?? 0) + 2
-    var lines = ["id".padding(toLength: idWidth, withPad: " ", startingAt: 0) + "Hessian  claim  status    audit T/<//>      formula"]
+    var lines = ["id".padding(toLength: idWidth, withPad: " ", startingAt: 0) + "Hessian  claim  status    audit T/</V of rows  formula"]
     for b in BoundCatalog.all {
       lines.append(b.id.padding(toLength: idWidth, withPad: " ", startingAt: 0)
         + b.hessian.symbol.padding(toLength: 9, withPad: " ", startingAt: 0)
         + b.claim.symbol.padding(toLength: 7, withPad: " ", startingAt: 0)
         + b.status.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)
-        + auditCell(b.id).padding(toLength: 18, withPad: " ", startingAt: 0)
+        + auditCell(b.id).padding(toLength: 20, withPad: " ", startingAt: 0) + " "
         + b.formula.text)
     }
     lines.append("")
     lines.append("claim: '=' the formula is claimed to be the rank for generic weights, data and targets;")
-    lines.append("       '≤' an upper bound. status: paper (published, proved there), derived (derivation")
-    lines.append("       in proofs/ or the reference notes), observed (seen in checks, no derivation), trivial.")
-    lines.append("audit: rows of the audit (\(BoundAudit.sweep), docs/audit.md) inside the hypotheses as")
-    lines.append("       TIGHT/not attained (rank < value)/VIOLATED, and their total; '-' none.")
+    lines.append("       '≤' an upper bound. status: paper (published, proved there), derived (derived in")
+    lines.append("       this project, proofs/), observed (seen in float64 checks, no derivation), trivial.")
+    lines.append("audit: rows (config × seed) inside the hypotheses in the audit (docs/audit.md; \(BoundAudit.sweep)):")
+    lines.append("       TIGHT / rank < value (not attained, for '=') / VIOLATED, of the total; '-' none.")
     lines.append("Explain one (with its proof status): hessrank bounds ID.  Check them: hessrank certify CONFIG|ARCH.")
     return lines.joined(separator: "\n")
   }

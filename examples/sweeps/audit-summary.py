@@ -47,7 +47,7 @@ for row in rows:
         c[b["verdict"]] += 1
         claim = claims.get(b["bound"])
         example = "`%s`, n = %d" % (row["architecture"], row["n"])
-        if (b["verdict"] == "VIOLATED" or (b["verdict"] == "HOLDS" and claim == "formula")) and len(c["examples"]) < 3 \
+        if (b["verdict"] == "VIOLATED" or (b["verdict"] == "HOLDS" and claim == "formula")) \
                 and not any(e.startswith(example) for _, e in c["examples"]):
             c["examples"].append((0 if b["verdict"] == "VIOLATED" else 1,"`%s`, n = %d: %s %d vs %s" % (row["architecture"], row["n"], b["hessian"], row["ranks"][b["hessian"]], b["value"])))
 total = len(rows)
@@ -60,7 +60,7 @@ if True:
     for i in ids:
         c = counts[i]
         name = "`%s`" % i if i not in user_columns else "%s: %s" % (i, user_columns[i])
-        out.write("| %s | %s | %d | %d | %d | %d | %s |\n" % (name, "=" if claims[i] == "formula" else "≤", c["configs"], c["TIGHT"], c["HOLDS"], c["VIOLATED"], "; ".join(e for _, e in sorted(c["examples"]))))
+        out.write("| %s | %s | %d | %d | %d | %d | %s |\n" % (name, "=" if claims[i] == "formula" else "≤", c["configs"], c["TIGHT"], c["HOLDS"], c["VIOLATED"], "; ".join(e for _, e in sorted(c["examples"], key=lambda x: x[0])[:3])))
     out.write("\n%d rows (configs x seeds), %d of them modular ranks (proved lower bounds).\n" % (total, modular))
 table = out.getvalue()
 def splice(path, name, text):
@@ -83,7 +83,7 @@ cat.write("|---|---|---|---|---|---|---|\n")
 for b in catalog:
     c = counts[b["id"]]
     cat.write("| `%s` | %s | %s | `%s` | %s | %s | %d: %d / %d / %d |\n" % (
-        b["id"], {"outer": "H_o", "functional": "H_f", "loss": "H_L"}[b["hessian"]],
+        b["id"], {"outer": "H_o", "functional": "H_f", "loss": "H_L"}.get(b["hessian"], b["hessian"]),
         "=" if b["claim"] == "formula" else "≤", b["formula"].replace("|", "\\|"),
         b["source"].replace("|", "\\|"), b.get("proof_status", "").replace("|", "\\|"),
         c["configs"], c["TIGHT"], c["HOLDS"], c["VIOLATED"]))
