@@ -49,7 +49,7 @@ func certify(_ id: String, _ arch: String, samples: Int, maxDenominator: Int = 1
     ("one-conv-outer", "1x5x5 conv(2,k=3) dense(2)", 100, 48, .tight),
     ("one-conv-outer", "4x6 conv(1,k=5) dense(3)", 10, 22, .tight),
     ("one-conv-outer", "2x10 conv(1,k=6) dense(5)", 9, 36, .tight),
-    ("one-conv-outer", "1x12 conv(4,k=11,s=2) dense(1)", 20, 11, .tight),  // r_c = 11 < r = 12
+    ("one-conv-outer", "1x12 conv(2,k=11,s=2) dense(2)", 20, 22, .tight),  // r_c = 11 < r = 12 (stride, K ≥ m)
     ("one-conv-functional", "1x12 conv(2,k=3) dense(2)", 100, 12, .tight),
     ("one-conv-functional", "2x8 conv(4,k=3) dense(3)", 100, 48, .tight),
     ("one-conv-functional", "1x12 conv(2,k=5) dense(3)", 2, 20, .tight),
