@@ -6,7 +6,7 @@ BIN     := .build/$(CONFIG)/hessrank
 # Debian packages the build links against (GMP for exact arithmetic; LAPACK for float checks).
 DEB_PACKAGES := libgmp-dev liblapacke-dev libopenblas-dev
 
-.PHONY: deps build demo test fuzz bench tables clean
+.PHONY: deps build demo test fuzz bench tables audit clean
 
 # Install missing system packages with apt-get when root; otherwise print the exact command.
 deps:
@@ -61,6 +61,24 @@ tables: build
 	  $(BIN) table examples/sweeps/$$s.json --resume docs/sweeps/$$s.jsonl --out docs/sweeps/$$s.md \
 	    --out docs/sweeps/$$s.tex --out docs/sweeps/$$s.csv --plot docs/sweeps/$$s.svg || exit $$?; \
 	done
+
+# The bound audit: every catalog entry at every config of examples/sweeps/audit.json inside its
+# hypotheses (2 seeds, modular ranks, a few minutes on 2 cores). Recomputed from scratch (the
+# catalog may have changed); writes docs/audit/<sweep>.jsonl and .md, the summary in docs/audit.md,
+# the catalog table of docs/bounds.md and the counts `hessrank bounds` shows (Sources/RankBounds/BoundAuditCounts.swift),
+# then rebuilds. Exit status 1 from the table (a VIOLATED row) is reported by the summary.
+AUDIT_SWEEPS := audit audit-one-conv-2d
+audit: build
+	@mkdir -p docs/audit
+	$(BIN) bounds --json > .build/audit-catalog.json
+	@for s in $(AUDIT_SWEEPS); do \
+	  rm -f docs/audit/$$s.jsonl; \
+	  $(BIN) table examples/sweeps/$$s.json --resume docs/audit/$$s.jsonl --out docs/audit/$$s.md; \
+	  status=$$?; [ $$status -le 1 ] || exit $$status; \
+	done
+	python3 examples/sweeps/audit-summary.py .build/audit-catalog.json docs/audit.md \
+	  Sources/RankBounds/BoundAuditCounts.swift docs/bounds.md $(AUDIT_SWEEPS:%=docs/audit/%.jsonl)
+	$(SWIFT) build -c $(CONFIG)
 
 bench: deps
 	$(SWIFT) build -c release --product hessrank-bench

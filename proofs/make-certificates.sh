@@ -35,3 +35,11 @@ run counterexample-one-conv-loss "2x9 conv(3,k=6) dense(1)" --samples 40 \
     --bound one-conv-loss --bound one-conv-outer --bound one-conv-functional --bound loss-subadditive
 # A deliberately wrong user formula, refuted with a lower-bound certificate.
 run wrong-user-formula "1x12 conv(2,k=3) dense(2)" --seeds 1 --formula 'outer: K*r - 1' --formula 'functional <= 2*m[1]*kt'
+# Not attained (issue 18): one-conv-outer's formula under a stride with K < m (outside its
+# hypotheses now). rank(H_o) is proved at two seeds; proofs/one-conv-outer.md, "Under a stride",
+# proves the generic rank is that much (the syzygy directions), so the formula overstates it by c0.
+ONE_CONV_OUTER='outer: K*rho + min(qhat*(rhat-qhat), min(K, m[1]*dp)*(rc-rho))'
+for net in 1x5x5 1x6x6 2x5x5 2x6x6; do
+  run not-attained-one-conv-outer-stride-$net "$net conv(2,k=3,s=2) dense(1)" --samples 40 --range 1000000000 \
+      --formula "$ONE_CONV_OUTER" --bound one-conv-outer --bound cnn-outer-upper --bound outer-linear
+done

@@ -6,9 +6,14 @@ import Hessian
 /// 2021); the CNN formulas were derived or observed by this project (see proofs/ and
 /// docs/bounds.md), and each is labelled with how sure we are of it.
 public enum BoundCatalog {
-  static let paper = "Singh, Bachmann & Hofmann, \"Analytic Insights into Structure and Rank of Neural Network Hessian Maps\", NeurIPS 2021 (arXiv 2106.16225)"
-  static let referenceDerived = "derived in the project's reference notes for the CNN model of Singh, Hofmann & Schölkopf (ICML 2023, arXiv 2305.09088; its theorem statements were not available); checked in float64 only"
-  static let observed = "observed in float64 checks (project reference notes); no derivation"
+  static let paper = "Singh, Bachmann & Hofmann, \"Analytic Insights into Structure and Rank of Neural Network Hessian Maps\", NeurIPS 2021 (arXiv 2106.16225): their published rank formula for deep linear fully connected networks"
+  static let earlierConjecture = "this project's own earlier conjecture (its reference notes, checked in float64 only) for the CNN model of Singh, Hofmann & Schölkopf (ICML 2023, arXiv 2305.09088) — NOT a statement of that paper, whose theorem statements we do not have"
+  static let observed = "observed in float64 by this project (reference notes); no derivation"
+
+  /// Linear conv layers and a dense head, no bias, no padding after the first conv layer.
+  static let deepLinear = Hypotheses(classes: [.oneConv, .deepCNN], conditions: [
+    HypothesisCondition("sum(l=2..Lc, Pmax[l]) == 0", "no padding on conv layers 2…Lc (padding on the first is allowed)"),
+  ])
 
   /// Every catalog bound, in listing order.
   public static let all: [RankBound] = [
@@ -34,23 +39,24 @@ public enum BoundCatalog {
       id: "one-conv-outer-rho", hessian: .outer, claim: .equality, status: .derived,
       statement: "One linear conv layer (m channels, patch size k̃ = c0·k, d′ output positions) and a dense head: rank(H_o) = Kρ + min(q(r̃ − q), K(r − ρ)) with ρ = rank(T^V X), r̃ = min(k̃, r), q = min(m, r̃).",
       hypotheses: Hypotheses(classes: [.oneConv]),
-      source: referenceDerived, formula: "K*rho + min(q*(rt-q), K*(r-rho))",
+      source: earlierConjecture + "; refuted in proofs/one-conv-outer.md", formula: "K*rho + min(q*(rt-q), K*(r-rho))",
       notes: "Refuted in general (proofs/one-conv-outer.md): when r < k̃ the patch rank r̂ can exceed r̃, and when K > m·d′ only min(K, m·d′)(r − ρ) directions are reachable; e.g. 4x6 conv(1,k=5) dense(3) with n = 10 has rank(H_o) = 22 > 15. See one-conv-outer for the corrected formula."),
     RankBound(
       id: "one-conv-outer-1d", hessian: .outer, claim: .equality, status: .derived,
       statement: "One linear 1-D conv layer and a dense head, where generically ρ = min(m d′, r): rank(H_o) = min(K r, q(r̃ + K d′ − q)) (paper 2's shape with r → r̃ and K → K d′).",
       hypotheses: Hypotheses(classes: [.oneConv], dimensions: [1]),
-      source: referenceDerived, formula: "min(K*r, q*(rt + K*dp - q))",
+      source: earlierConjecture + "; refuted in proofs/one-conv-outer.md", formula: "min(K*r, q*(rt + K*dp - q))",
       notes: "Same caveats as one-conv-outer-rho (it is that formula with ρ = min(m d′, r))."),
     RankBound(
       id: "one-conv-outer", hessian: .outer, claim: .equality, status: .derived,
-      statement: "One linear conv layer (1-D or 2-D) and a dense head: rank(H_o) = Kρ + min(q̂(r̂ − q̂), min(K, m d′)(r_c − ρ)), with ρ = rank(T^V X), r̂ = rank of all input patches, q̂ = min(m, r̂), r_c the rank of the data on the input entries the layer reads (r_c = r for stride 1).",
+      statement: "One linear conv layer (1-D or 2-D) and a dense head, with stride 1 or K ≥ m: rank(H_o) = Kρ + min(q̂(r̂ − q̂), min(K, m d′)(r_c − ρ)), with ρ = rank(T^V X), r̂ = rank of all input patches, q̂ = min(m, r̂), r_c the rank of the data on the input entries the layer reads (r_c = r for stride 1).",
       hypotheses: Hypotheses(classes: [.oneConv], conditions: [
         HypothesisCondition("Pmax[1] == 0 || (Smax[1] == 1 && dilmax[1] == 1)", "no padding, or stride 1 and no dilation (with both a stride and padding the taps can decouple)"),
+        HypothesisCondition("Smax[1] == 1 || K >= m[1]", "stride 1, or K ≥ m (with a stride and K < m the dense weights, upsampled, can fit inside the kernel and give extra kernel directions of J)"),
       ]),
       source: "derived in this project: proofs/one-conv-outer.md (corrects one-conv-outer-rho)",
       formula: "K*rho + min(qhat*(rhat-qhat), min(K, m[1]*dp)*(rc-rho))",
-      notes: "Proved: Kρ ≤ rank ≤ Kρ + min(K, m d′)(r_c − ρ) at every point, so rank = K r_c whenever ρ = r_c; the q̂(r̂ − q̂) cap holds at generic points. That the minimum is attained is checked case by case (certificates in proofs/certificates/; no failure in 400 random 1-D and 2-D configurations inside the hypotheses). With both stride and padding it can fail (1x11 conv(3,k=11,s=2,p=1) dense(5), n = 20: 53 < 54)."),
+      notes: "Proved: Kρ ≤ rank ≤ Kρ + min(K, m d′)(r_c − ρ) at every point, so rank = K r_c whenever ρ = r_c; the q̂(r̂ − q̂) cap holds at generic points. That the minimum is attained is checked, not proved (certificates in proofs/certificates/; the audit, docs/audit.md). Outside the hypotheses it fails: with both stride and padding (1x11 conv(3,k=11,s=2,p=1) dense(5), n = 20: 53 < 54); with a stride and K < m by the syzygy directions of proofs/one-conv-outer.md (1x5x5 conv(2,k=3,s=2) dense(1), n = 40: 21 < 22, and 2x5x5 …: 38 < 40; certificates not-attained-one-conv-outer-stride-*)."),
     RankBound(
       id: "one-conv-functional", hessian: .functional, claim: .equality, status: .derived,
       statement: "One linear conv layer without bias and a dense head: rank(H_f) = 2m·min(k̃, s d′), with s = min(r, K) (usually 2 m c0 k). A bias on the dense head changes nothing (f is affine in it).",
@@ -58,7 +64,7 @@ public enum BoundCatalog {
         HypothesisCondition("bias[1] == 0", "no bias on the conv layer"),
         HypothesisCondition("Pmax[1] == 0 || (Smax[1] == 1 && dilmax[1] == 1)", "no padding, or stride 1 and no dilation (output positions that read only padding add nothing)"),
       ]),
-      source: "derived in the project's reference notes; written out in proofs/one-conv-functional.md",
+      source: "derived in this project: proofs/one-conv-functional.md",
       formula: "2*m[1]*min(kt, s*dp)", upperBoundProof: "proofs/one-conv-functional.md (rank H_f = 2m·rank G ≤ 2m·min(k̃, d′·rank(XΔ)) at every point)",
       notes: "Equality is proved for c0 = 1, stride 1, no padding, no dilation; otherwise the lower bound is checked case by case."),
     RankBound(
@@ -68,7 +74,7 @@ public enum BoundCatalog {
         HypothesisCondition("bias[1] == 1", "the conv layer has a bias"),
         HypothesisCondition("Pmax[1] == 0 || (Smax[1] == 1 && dilmax[1] == 1)", "no padding, or stride 1 and no dilation"),
       ]),
-      source: "observed as 2m(k̃ + 1) in float64 checks (project reference notes); the general form is derived in proofs/one-conv-functional.md (a bias is a weight on a constant input)",
+      source: "observed as 2m(k̃ + 1) in float64 by this project (reference notes); the general form is derived in this project: proofs/one-conv-functional.md (a bias is a weight on a constant input)",
       formula: "2*m[1]*min(kt+1, min(r1, K)*dp)",
       upperBoundProof: "proofs/one-conv-functional.md, bias section (the same argument with the data [X; 1ᵀ])",
       notes: "The reference's 2m(k̃ + 1) is not attained when min(r₁, K)·d′ < k̃ + 1, e.g. 2x7 conv(1,k=6,bias) dense(4,bias): 16, not 26."),
@@ -83,7 +89,7 @@ public enum BoundCatalog {
       id: "one-conv-loss", hessian: .loss, claim: .equality, status: .observed,
       statement: "One linear conv layer and a dense head, with one input channel or full-rank data: rank(H_L) = min(p, rank(H_o) + rank(H_f) − c0²).",
       hypotheses: Hypotheses(classes: [.oneConv], genericTargets: true, conditions: [HypothesisCondition("c0 == 1 || r == D", "one input channel or full-rank data (r = c0·d)")]),
-      source: observed + " (\"rank(H_o) + rank(H_f) − 1 with one input channel and room, deficit c0² with full-rank data, larger near p\"; the min with p is our reading of \"room\")",
+      source: "this project's own earlier conjecture, observed in float64 (reference notes: \"rank(H_o) + rank(H_f) − 1 with one input channel and room, deficit c0² with full-rank data, larger near p\"; the min with p is our reading of \"room\"); not a statement of either paper; refuted (proofs/certificates/counterexample-one-conv-loss)",
       formula: "min(p, rank_outer + rank_functional - c0^2)",
       notes: "Refuted as stated: 2x9 conv(3,k=6) dense(1) with n = 40 (full-rank data) has rank(H_L) = 41 > 38 (the deficit is 1, not c0² = 4); with one channel it can also fall short (1x12 conv(5,k=12) dense(2), n = 12: 40 < 43)."),
 
@@ -98,10 +104,33 @@ public enum BoundCatalog {
       source: observed, formula: "2*sum(l=1..Lc, m[l]*RF[l]) - 1",
       notes: "Holds in a narrower regime than recorded: in 30 random configs with n = 100 it was attained in 16 and fell short in 14 (never exceeded), e.g. whenever the second kernel has size 1 (1x7 conv(3,k=3) conv(3,k=1) dense(2): 27 < 35) or the formula nears p."),
     RankBound(
-      id: "cnn-functional-upper", hessian: .functional, claim: .upperBound, status: .observed,
-      statement: "Linear CNNs (conv layers and a dense head): rank(H_f) ≤ 2 c0 Σ_l m_l RF_l over the conv layers (never exceeded in float64 checks; not tight for ≥ 3 layers or c0 ≥ 2).",
-      hypotheses: Hypotheses(classes: [.oneConv, .deepCNN], genericTargets: false),
-      source: observed, formula: "2*c0*sum(l=1..Lc, m[l]*RF[l])"),
+      id: "cnn-functional-upper", hessian: .functional, claim: .upperBound, status: .derived,
+      statement: "Linear CNNs (conv layers and a dense head, no bias, no padding after the first conv layer): rank(H_f) ≤ 2 c0 Σ_l m_l RF_l over the conv layers, at every point. First observed in float64 by this project; now a corollary of cnn-functional-sharp.",
+      hypotheses: deepLinear, source: "observed in float64 by this project (reference notes); proved in this project: proofs/deep-cnn-bounds.md",
+      formula: "2*c0*sum(l=1..Lc, m[l]*RF[l])",
+      upperBoundProof: "proofs/deep-cnn-bounds.md, Theorem 2 (cnn-functional-sharp ≤ this)",
+      notes: "Not tight for two or more conv layers in the checks (e.g. 63 < 64 for 1x12 conv(4,k=3) conv(4,k=3) dense(2)) nor for c0 ≥ 2 (cnn-functional-sharp is smaller there)."),
+
+    // Deep linear CNNs: upper bounds proved at every point (this project, proofs/deep-cnn-bounds.md).
+    RankBound(
+      id: "cnn-functional-sharp", hessian: .functional, claim: .upperBound, status: .derived,
+      statement: "Linear CNNs (conv layers and a dense head, no bias, no padding after the first conv layer): rank(H_f) ≤ 2 Σ_l m_l·min(c0·RF_l, m_{l−1}·k_l, s·d_l) over the conv layers, at every point (d_l = d_out[l], s = min(r, K)). For one conv layer this is one-conv-functional's 2m·min(k̃, s d′).",
+      hypotheses: deepLinear, source: "derived in this project: proofs/deep-cnn-bounds.md, Theorem 2",
+      formula: "2*sum(l=1..Lc, m[l]*min(c0*RF[l], m[l-1]*k[l], s*d_out[l]))",
+      upperBoundProof: "proofs/deep-cnn-bounds.md, Theorem 2 (H_f = U + Uᵀ with U block upper triangular; row block l factors through the effective kernels' perturbation times X Δᵀ)"),
+    RankBound(
+      id: "cnn-outer-upper", hessian: .outer, claim: .upperBound, status: .derived,
+      statement: "Linear CNNs (conv layers and a dense head, no bias): rank(H_o) ≤ min(nK, K r, p − Σ_l m_l·min(m_l, m_{l−1} k_l)), at every point (the GL(m_l) channel-mixing symmetry of every conv layer: each layer's mixing, absorbed by the next layer or the head, keeps f fixed).",
+      hypotheses: Hypotheses(classes: [.oneConv, .deepCNN]),
+      source: "derived in this project: proofs/deep-cnn-bounds.md, Theorem 1",
+      formula: "min(n*K, K*r, p - sum(l=1..Lc, m[l]*min(m[l], m[l-1]*k[l])))",
+      upperBoundProof: "proofs/deep-cnn-bounds.md, Theorem 1 (symmetry directions in ker J at generic points, then lower semicontinuity of the rank)"),
+    RankBound(
+      id: "cnn-loss-upper", hessian: .loss, claim: .upperBound, status: .derived,
+      statement: "Linear CNNs (conv layers and a dense head, no bias, no padding after the first conv layer): rank(H_L) ≤ min(p, min(nK, K r) + 2 Σ_l m_l·min(c0·RF_l, m_{l−1}·k_l, s·d_l)), at every point (subadditivity with outer-linear and cnn-functional-sharp).",
+      hypotheses: deepLinear, source: "derived in this project: proofs/deep-cnn-bounds.md, Corollary 3",
+      formula: "min(p, min(n*K, K*r) + 2*sum(l=1..Lc, m[l]*min(c0*RF[l], m[l-1]*k[l], s*d_out[l])))",
+      upperBoundProof: "proofs/deep-cnn-bounds.md, Corollary 3"),
 
     // Trivial bounds.
     RankBound(

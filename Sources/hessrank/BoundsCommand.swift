@@ -45,20 +45,29 @@ enum BoundsCommand: Subcommand {
 
   static var table: String {
     let idWidth = max(4, BoundCatalog.all.map(\.id.count).max() ?? 0) + 2
-    var lines = ["id".padding(toLength: idWidth, withPad: " ", startingAt: 0) + "Hessian  claim  status    formula"]
+    var lines = ["id".padding(toLength: idWidth, withPad: " ", startingAt: 0) + "Hessian  claim  status    audit T/</V of rows  formula"]
     for b in BoundCatalog.all {
       lines.append(b.id.padding(toLength: idWidth, withPad: " ", startingAt: 0)
         + b.hessian.symbol.padding(toLength: 9, withPad: " ", startingAt: 0)
         + b.claim.symbol.padding(toLength: 7, withPad: " ", startingAt: 0)
         + b.status.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)
+        + auditCell(b.id).padding(toLength: 20, withPad: " ", startingAt: 0) + " "
         + b.formula.text)
     }
     lines.append("")
     lines.append("claim: '=' the formula is claimed to be the rank for generic weights, data and targets;")
-    lines.append("       '≤' an upper bound. status: paper (published, proved there), derived (derivation")
-    lines.append("       in proofs/ or the reference notes), observed (seen in checks, no derivation), trivial.")
-    lines.append("Explain one: hessrank bounds ID.  Check them: hessrank certify CONFIG|ARCH.")
+    lines.append("       '≤' an upper bound. status: paper (published, proved there), derived (derived in")
+    lines.append("       this project, proofs/), observed (seen in float64 checks, no derivation), trivial.")
+    lines.append("audit: rows (config × seed) inside the hypotheses in the audit (docs/audit.md; \(BoundAudit.sweep)):")
+    lines.append("       TIGHT / rank < value (not attained, for '=') / VIOLATED, of the total; '-' none.")
+    lines.append("Explain one (with its proof status): hessrank bounds ID.  Check them: hessrank certify CONFIG|ARCH.")
     return lines.joined(separator: "\n")
+  }
+
+  /// "20/4/0 of 24", or "-" when the audit had no row inside the hypotheses.
+  static func auditCell(_ id: String) -> String {
+    guard let a = BoundAudit.count(id), a.configs > 0 else { return "-" }
+    return "\(a.tight)/\(a.notAttained)/\(a.violated) of \(a.configs)"
   }
 
   static func explain(_ b: RankBound) -> String {
@@ -77,6 +86,8 @@ enum BoundsCommand: Subcommand {
       lines.append("rank ≤ formula at every point: \(p)")
       lines.append("            (so TIGHT at a point proves the rank there, and the generic rank = the formula)")
     }
+    lines.append("proof       \(BoundAudit.proofStatus(b))")
+    lines.append("audit       \(BoundAudit.count(b.id).map { $0.summary + " (\(BoundAudit.sweep), docs/audit.md)" } ?? "not in the last audit (run make audit)")")
     if let n = b.notes { lines.append("notes       \(n)") }
     return lines.joined(separator: "\n")
   }
@@ -90,6 +101,11 @@ enum BoundsCommand: Subcommand {
     ]
     if let p = b.upperBoundProof { pairs.append(("upper_bound_proof", JSONText.string(p))) }
     if let n = b.notes { pairs.append(("notes", JSONText.string(n))) }
+    pairs.append(("proof_status", JSONText.string(BoundAudit.proofStatus(b))))
+    if let a = BoundAudit.count(b.id) {
+      pairs.append(("audit", JSONText.object([("rows", "\(a.configs)"), ("tight", "\(a.tight)"),
+                                               ("not_attained", "\(a.notAttained)"), ("violated", "\(a.violated)")])))
+    }
     return JSONText.object(pairs)
   }
 

@@ -49,7 +49,7 @@ func certify(_ id: String, _ arch: String, samples: Int, maxDenominator: Int = 1
     ("one-conv-outer", "1x5x5 conv(2,k=3) dense(2)", 100, 48, .tight),
     ("one-conv-outer", "4x6 conv(1,k=5) dense(3)", 10, 22, .tight),
     ("one-conv-outer", "2x10 conv(1,k=6) dense(5)", 9, 36, .tight),
-    ("one-conv-outer", "1x12 conv(4,k=11,s=2) dense(1)", 20, 11, .tight),  // r_c = 11 < r = 12
+    ("one-conv-outer", "1x12 conv(2,k=11,s=2) dense(2)", 20, 22, .tight),  // r_c = 11 < r = 12 (stride, K ≥ m)
     ("one-conv-functional", "1x12 conv(2,k=3) dense(2)", 100, 12, .tight),
     ("one-conv-functional", "2x8 conv(4,k=3) dense(3)", 100, 48, .tight),
     ("one-conv-functional", "1x12 conv(2,k=5) dense(3)", 2, 20, .tight),
@@ -62,6 +62,12 @@ func certify(_ id: String, _ arch: String, samples: Int, maxDenominator: Int = 1
     ("two-conv-functional", "1x7 conv(3,k=3) conv(3,k=1) dense(2)", 100, 27, .holds),
     ("cnn-functional-upper", "1x16 conv(3,k=3) conv(3,k=3) dense(2)", 100, 47, .holds),
     ("cnn-functional-upper", "1x12 conv(2,k=3) dense(2)", 100, 12, .tight),
+    ("cnn-functional-upper", "1x12 conv(2,k=3,p=1) conv(2,k=3) dense(2)", 60, 28, .holds),  // padding on layer 1 only
+    ("cnn-functional-sharp", "1x12 conv(2,k=3) dense(2)", 100, 12, .tight),
+    ("cnn-functional-sharp", "1x12 conv(3,k=3) conv(3,k=3) dense(1)", 60, 47, .holds),
+    ("cnn-outer-upper", "2x5x5 conv(2,k=3) conv(2,k=2) dense(2)", 60, 60, .tight),  // p − Σ m_l min(m_l, m_{l−1}k_l) = 68 − 8
+    ("cnn-outer-upper", "1x12 conv(3,k=3) conv(3,k=3) dense(1)", 60, 12, .tight),  // K r
+    ("cnn-loss-upper", "1x14 conv(2,k=3,s=2) conv(3,k=2) dense(1)", 60, 33, .tight),
     ("outer-linear", "1x12 conv(2,k=3) dense(2)", 100, 24, .tight),
     ("outer-linear", "1x16 conv(3,k=3) conv(3,k=3) dense(2)", 5, 10, .tight),
     ("outer-any", "1x12 conv(2,k=3) dense(2)", 100, 24, .holds),
@@ -104,6 +110,36 @@ func certify(_ id: String, _ arch: String, samples: Int, maxDenominator: Int = 1
     config.instance.targets = .zero
     let zero = try BoundCertifier.run(CertifyRequest(config: config, bounds: [BoundCatalog.bound(id: "fc-functional")!], seedCount: 1))
     #expect(zero.seeds[0].skipped.first?.reason.contains("targets are all zero") == true)
+  }
+
+  /// Every catalog entry is in the audit (docs/audit.md; rerun `make audit` after changing the
+  /// catalog), and no entry whose upper side is proved was violated there.
+  @Test func auditCoversTheCatalog() throws {
+    for b in BoundCatalog.all {
+      let count = try #require(BoundAudit.count(b.id), "\(b.id) is not in the audit: run make audit")
+      #expect(count.tight + count.notAttained + count.violated == count.configs, "\(b.id)")
+      if b.upperBoundProof != nil || b.status == .paper || b.status == .trivial {
+        #expect(count.violated == 0, "\(b.id) is proved but the audit violated it")
+      }
+      if BoundAudit.refuted[b.id] == nil && b.claim == .equality && b.status != .observed {
+        #expect(count.violated == 0 && count.notAttained == 0, "\(b.id): unexplained audit failure \(count.summary)")
+      }
+    }
+    for id in ["fc-outer", "one-conv-outer", "one-conv-functional", "one-conv-loss", "two-conv-functional",
+               "cnn-functional-upper", "cnn-functional-sharp", "cnn-outer-upper", "cnn-loss-upper", "outer-linear"] {
+      #expect((BoundAudit.count(id)?.configs ?? 0) > 0, "\(id): no audit row inside its hypotheses")
+    }
+    #expect(BoundAudit.proofStatus(BoundCatalog.bound(id: "cnn-functional-upper")!).hasPrefix("proved at every point"))
+    #expect(BoundAudit.proofStatus(BoundCatalog.bound(id: "one-conv-loss")!).hasPrefix("refuted"))
+  }
+
+  /// The stride condition of one-conv-outer: the networks (stride 2, K = 1 < m = 2) are
+  /// outside it now; with K ≥ m they are inside.
+  @Test func oneConvOuterStrideCondition() throws {
+    let outside = try certify("one-conv-outer", "1x5x5 conv(2,k=3,s=2) dense(1)", samples: 40, seeds: 1)
+    #expect(outside.seeds[0].skipped.first?.reason.hasPrefix("needs stride 1, or K ≥ m") == true)
+    let inside = try certify("one-conv-outer", "1x5x5 conv(2,k=3,s=2) dense(2)", samples: 40, seeds: 1)
+    #expect(inside.seeds[0].skipped.isEmpty && inside.seeds[0].checks.first?.verdict == .tight)
   }
 
   /// A TIGHT verdict without a kernel certificate is proved only when the bound is a theorem.
