@@ -50,8 +50,15 @@ public final class RowJournal: Sendable {
   /// - Throws: `SweepError` when the file cannot be opened or is not a rows file.
   public init(path: String) throws(SweepError) {
     self.path = path
-    let fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+    let fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0o644)
     guard fd >= 0 else { throw SweepError("cannot open \(path): \(String(cString: strerror(errno)))") }
+    // The journal is read, appended to and truncated: only a regular file will do (a device
+    // or FIFO given by mistake is refused, never truncated or read forever).
+    var st = stat()
+    guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG else {
+      close(fd)
+      throw SweepError("\(path) is not a regular file; the rows file (--resume) must be one")
+    }
     descriptor = fd
     do throws(SweepError) {
       let contents = try RowJournal.read(path: path)
