@@ -438,7 +438,7 @@ struct ConfigFields {
         let close = allowed.min { editDistance($0, key) < editDistance($1, key) }.flatMap { editDistance($0, key) <= max(2, key.count / 3) ? $0 : nil }
         let guess = close ?? allowed.first { key.count >= 3 && ($0.hasPrefix(key) || key.hasPrefix($0)) }
         let hint = guess.map { " (did you mean \"\($0)\"?)" } ?? ""
-        throw ConfigError("unknown key \"\(key)\" in \(context)\(hint); allowed keys are \(allowed.joined(separator: ", "))")
+        throw ConfigError("unknown key \(MessageText.quoted(key, limit: 60)) in \(context)\(hint); allowed keys are \(allowed.joined(separator: ", "))")
       }
       values[key] = value
     }

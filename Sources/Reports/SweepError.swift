@@ -86,7 +86,7 @@ struct ObjectFields {
     for (k, v) in pairs {
       guard allowed.contains(k) else {
         let hint = closestWord(to: k, in: allowed).map { " (did you mean \"\($0)\"?)" } ?? ""
-        throw SweepError("unknown key \"\(k)\" in \(context)\(hint); allowed keys are \(allowed.joined(separator: ", "))")
+        throw SweepError("unknown key \(MessageText.quoted(k, limit: 60)) in \(context)\(hint); allowed keys are \(allowed.joined(separator: ", "))")
       }
       values[k] = v
       order.append(k)

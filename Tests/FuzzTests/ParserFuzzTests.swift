@@ -33,8 +33,10 @@ import Testing
 
   /// Tallies for the campaign report.
   struct Tally: CustomStringConvertible {
-    var inputs = 0, accepted = 0, errors = 0
-    var description: String { "\(inputs) inputs, \(accepted) accepted, \(errors) clean errors, 0 crashes, 0 hangs, 0 long messages" }
+    var inputs = 0, accepted = 0, errors = 0, badMessages = 0, slow = 0
+    var description: String {
+      "\(inputs) inputs, \(accepted) accepted, \(errors) errors, \(badMessages) messages over one line or too long, \(slow) over 5 s (a crash stops the run)"
+    }
   }
 
   // MARK: Mutation
@@ -113,12 +115,14 @@ import Testing
       } catch {
         tally.errors += 1
         let message = "\(error)"
+        if message.contains("\n") || message.contains("\r") || message.count > 2_000 { tally.badMessages += 1 }
         #expect(!message.contains("\n") && !message.contains("\r"), "\(name): a message over one line: \(message.prefix(300).debugDescription)")
         #expect(message.count <= 2_000, "\(name): a message of \(message.count) characters")
         #expect(!message.contains("Swift.") && !message.contains("CodingKeys") && !message.contains("Index "),
                 "\(name): Swift debug text in \(message.prefix(300).debugDescription)")
       }
       let seconds = Date().timeIntervalSince(start)
+      if seconds >= 5 { tally.slow += 1 }
       #expect(seconds < 5, "\(name): one input took \(seconds) s: \(String(decoding: input.prefix(200), as: UTF8.self).debugDescription)")
     }
     print("fuzz \(name): \(tally)")
