@@ -20,6 +20,8 @@ struct CheckOptions {
   var primes: Int
   /// A matrix file the certificate's embedded matrix must equal (`--matrix`), if given.
   var matrixPath: String?
+  /// The certificate's directory: relative paths of recorded data files are also tried there.
+  var certificateDirectory: String = "."
 }
 
 /// A certificate that was read correctly but does not hold (exit status 1).
@@ -75,6 +77,7 @@ enum CheckCommand: Subcommand {
     } catch {
       throw CLIError("\(error)")
     }
+    try checkRecordedFiles(cert.config, options)
     do {
       let v = try cert.verify(seed: options.seed, primes: options.primes)
       let parts = v.ranks.map { "rank \($0.kind.symbol) \($0.exact ? "=" : "≥") \($0.rank)" }
@@ -98,6 +101,7 @@ enum CheckCommand: Subcommand {
     guard let data = FileManager.default.contents(atPath: path) else {
       throw CLIError("cannot read certificate '\(path)'")
     }
+    options.certificateDirectory = (path as NSString).deletingLastPathComponent
     let format: String
     do {
       format = try JSONDecoder().decode(FormatHeader.self, from: data).format
