@@ -190,25 +190,38 @@ extension NetworkInstance {
   }
 
   /// Per activation stage and position: is the pre-activation of `sample` identically 0 as a
-  /// function of θ? It is when no bias reaches it and every input it reads is identically 0
-  /// (zero pixels of the data, zero padding, or earlier such units: ReLU and leaky ReLU map 0
-  /// to 0). Found by propagating the support of the input through the layers with every
-  /// weight and bias 1 and every fixed coefficient replaced by its absolute value, so no
+  /// function of θ near this point? It is when no bias reaches it and every input it reads is
+  /// identically 0 near the point: zero pixels of the data, zero padding, a ReLU output whose
+  /// pre-activation is < 0 (it stays < 0 nearby), or earlier such units (ReLU and leaky ReLU
+  /// map 0 to 0). Found by propagating the support alongside the exact forward pass, with
+  /// every weight and bias 1 and every fixed coefficient replaced by its absolute value, so no
   /// cancellation can hide a dependence.
   public func identicallyZeroPreActivations(sample: Int) -> [[Bool]] {
     let ring = RationalRing()
     let one = Rational(1)
-    var live: [Rational] = inputs[sample].map { $0.isZero ? Rational() : one }
+    var h = inputs[sample]
+    var live: [Rational] = h.map { $0.isZero ? Rational() : one }
     var out: [[Bool]] = []
     for stage in plan.stages {
       switch stage {
-      case .parametric(let t, _, _):
+      case .parametric(let t, let off, _):
+        h = t.apply(theta: theta[off..<(off + t.parameterCount)], to: h, in: ring)
         let ones = [Rational](repeating: one, count: t.parameterCount)
         live = t.apply(theta: ones[...], to: live, in: ring).map { $0.isZero ? Rational() : one }
       case .fixed(let m, _):
+        h = m.apply(m.coefficient, to: h, in: ring)
         live = m.apply(m.coefficient.map(\.magnitude), to: live, in: ring).map { $0.isZero ? Rational() : one }
-      case .activation:
+      case .activation(let a, _, _):
         out.append(live.map(\.isZero))
+        for q in h.indices where h[q].signum < 0 {
+          switch a {
+          case .identity: break
+          case .relu:
+            h[q] = Rational()
+            live[q] = Rational()
+          case .leaky(let slope): h[q] = h[q] * slope
+          }
+        }
       }
     }
     return out

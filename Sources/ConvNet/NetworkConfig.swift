@@ -95,6 +95,7 @@ extension NetworkConfig {
       }
       instance.seed = seed
     }
+    instance.range = InstanceSettings.defaultRange(for: architecture)
     if let v = fields["range"] { instance.range = try ConfigFields.integer(v, "\"range\"", in: 1...NetworkConfig.maxRange) }
     if let v = fields["max_denominator"] {
       instance.maxDenominator = try ConfigFields.integer(v, "\"max_denominator\"", in: 1...NetworkConfig.maxRange)
@@ -187,7 +188,9 @@ extension NetworkConfig {
       return try load(path: argument)
     }
     do {
-      return NetworkConfig(architecture: try Architecture(parsing: argument))
+      let architecture = try Architecture(parsing: argument)
+      return NetworkConfig(architecture: architecture,
+                           instance: InstanceSettings(range: InstanceSettings.defaultRange(for: architecture)))
     } catch {
       if exists { throw ConfigError(path: argument, "is a directory, not a config file or an architecture string") }
       var message = "invalid architecture: \(error.description)"

@@ -143,6 +143,7 @@ extension SweepSpec {
       } catch {
         throw SweepError("\(label): invalid architecture: \(error)")
       }
+      if rangeFollowsArchitecture { instance.range = InstanceSettings.defaultRange(for: architecture) }
       let rowsJ = instance.samples.multipliedReportingOverflow(by: architecture.outputCount)
       var resolved = method
       if resolved == .auto { resolved = p <= HessianRankOptions.autoCertifiedLimit ? .certified : .modular }

@@ -112,6 +112,9 @@ public struct SweepSpec: Equatable, Sendable {
   public var seeds: SeedChoice
   /// The axis for the x-axis of plots (nil: chosen from the data).
   public var plotAxis: String?
+  /// True when the sweep names no range: each config then gets its architecture's default
+  /// (`InstanceSettings.defaultRange(for:)`: wide for ReLU networks).
+  public var rangeFollowsArchitecture = false
 
   /// Settings that an axis may set instead of a placeholder.
   public static let instanceAxes = ["samples", "seed", "range", "max_denominator", "targets"]
@@ -308,6 +311,7 @@ extension SweepSpec {
               kinds: kinds, method: method, primes: primes, bounds: bounds, formulas: formulas, seeds: seeds,
               plotAxis: plotAxis)
     try check(explicitInstanceKeys: explicitInstanceKeys)
+    rangeFollowsArchitecture = f["base"] == nil && !explicitInstanceKeys.contains("range") && !axisNames.contains("range")
   }
 
   /// Checks names: every axis is a placeholder or an instance setting, every placeholder has

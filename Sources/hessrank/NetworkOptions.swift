@@ -99,6 +99,28 @@ enum NetworkOptions {
     }
   }
 
+  /// A probability bound as JSON: a number in [0, 1], or null when there is none or it is
+  /// vacuous (≥ 1).
+  static func probability(_ q: Rational?) -> String {
+    guard let q, q < Rational(1) else { return "null" }
+    let num = Double(q.numerator.description) ?? 0, den = Double(q.denominator.description) ?? 1
+    return String(format: "%.3e", num / den)
+  }
+
+  /// The chance that the draw puts a ReLU/leaky pre-activation exactly at 0 (nil: no kinks).
+  static func kinkSummary(_ instance: NetworkInstance) -> String? {
+    guard instance.plan.architecture.hasKinkedActivation else { return nil }
+    guard let b = instance.kinkProbabilityBound else {
+      return instance.settings.weights != nil
+        ? "none at this point (weights given, so no probability over the seed)"
+        : "none at this point (no probability bound for this network or draw)"
+    }
+    guard b < Rational(1) else {
+      return "none at this point; a draw at range \(instance.settings.range) can hit one (bound ≥ 1: widen --range)"
+    }
+    return "none at this point; a draw of the weights hits one with probability ≤ \(probability(b)) (N/(2B+1), Schwartz–Zippel)"
+  }
+
   /// One line describing how the instance was drawn.
   static func instanceSummary(_ config: NetworkConfig, n: Int) -> String {
     let s = config.instance
