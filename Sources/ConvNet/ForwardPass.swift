@@ -8,6 +8,9 @@ import Exact
 public struct ActivationPattern: Sendable, Equatable {
   /// positive[sample][activation stage][position].
   public let positive: [[[Bool]]]
+
+  /// A pattern from its branches (positive[sample][activation stage][position]).
+  public init(positive: [[[Bool]]]) { self.positive = positive }
 }
 
 /// The values a forward pass records for one sample.
