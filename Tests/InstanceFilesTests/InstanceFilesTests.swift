@@ -161,6 +161,27 @@ import Testing
     #expect(a[.outer] == b[.outer] && a[.functional] == b[.functional])
   }
 
+  /// A unit that reads only ReLUs below 0 (and has no bias) is 0 near the point: no kink, and
+  /// its branch does not matter; with a bias the same 0 is a real kink.
+  @Test func unitReadingOnlyDeadReLUsIsNoKink() throws {
+    func instance(_ text: String, _ theta: [Int]) throws -> NetworkInstance {
+      try NetworkInstance(architecture: try Architecture(parsing: text),
+                          settings: InstanceSettings(samples: 1, weights: theta.map { Rational($0) },
+                                                     inputs: [[Rational(1), Rational(2)]]))
+    }
+    // z1 = (−1, −2) < 0, so a1 = 0 near the point and z2 = w2·a1 is 0 for every θ nearby.
+    let dead = try instance("2 dense(2) relu dense(1) relu dense(1)", [-1, 0, 0, -1, 3, 4, 5])
+    #expect(dead.identicallyZeroPreActivations(sample: 0) == [[false, false], [true]])
+    let (pattern, _) = try dead.activationPattern()
+    let flipped = ActivationPattern(positive: [[pattern.positive[0][0], [!pattern.positive[0][1][0]]]])
+    let a = try HessianRanks.exactMatrices(dead, pattern: pattern, kinds: [.outer, .loss])
+    let b = try HessianRanks.exactMatrices(dead, pattern: flipped, kinds: [.outer, .loss])
+    #expect(a[.outer] == b[.outer] && a[.loss] == b[.loss])
+    // With a bias b2 = 0 the unit can move (through b2): a real kink.
+    let biased = try instance("2 dense(2) relu dense(1,bias) relu dense(1)", [-1, 0, 0, -1, 3, 4, 0, 5])
+    #expect(throws: InstanceError.self) { try biased.activationPattern() }
+  }
+
   /// A real kink at file data: the message names the sample and file and says only the weights can move.
   @Test func realKinkAtFileDataSaysWhatHelps() throws {
     let architecture = try Architecture(parsing: "2 dense(1) relu dense(1)")
