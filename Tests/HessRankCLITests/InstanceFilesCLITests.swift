@@ -67,12 +67,20 @@ import Testing
     #expect(made.status == 0, "\(made.stderr)")
     let ok = runHessrank(["check", cert])
     #expect(ok.status == 0 && ok.stdout.contains("certificate holds"), "\(ok.stdout)\(ok.stderr)")
+    // certify's bound certificate records the same files.
+    let boundCert = dir.appendingPathComponent("bounds.json").path
+    let certified = runHessrank(["certify", arch, "--data", point + "/X.npy", "--labels", labels, "--seeds", "2",
+                                 "--certificate", boundCert])
+    #expect(certified.status == 0, "\(certified.stderr)")
+    #expect(runHessrank(["check", boundCert]).status == 0)
     // Another point's inputs under the same name: the certificate is refused.
     let other = runHessrank(["instance", arch, "--samples", "6", "--seed", "2", "--out", point])
     #expect(other.status == 0)
     let refused = runHessrank(["check", cert])
     #expect(refused.status == 1, "\(refused.stdout)\(refused.stderr)")
     #expect(refused.stdout.contains("REJECTED") && refused.stdout.contains("X.npy has changed"))
+    let boundRefused = runHessrank(["check", boundCert])
+    #expect(boundRefused.status == 1 && boundRefused.stdout.contains("X.npy has changed"), "\(boundRefused.stdout)")
   }
 
   @Test func reluNetworksRunAtTheDefaults() throws {
