@@ -24,8 +24,11 @@ public struct ConfigError: Error, Equatable, CustomStringConvertible {
 /// `"input"` + `"layers"`, plus the optional instance settings `samples`, `seed`, `range`,
 /// `max_denominator`, `targets` (`"random"`/`"zero"`), `weights` (p exact numbers in PyTorch
 /// `state_dict` order), `inputs` (n rows of c₀·d, channel-major), `target_values` (n rows of K)
-/// and a free-text `comment`. Numbers are read from their decimal text exactly; write
-/// fractions as strings ("1/3"). Unknown keys are errors.
+/// and a free-text `comment`, and the files θ, X, Y or class labels are read from
+/// (`weights_file`, `data_file`, `targets_file`, `labels_file`: a path relative to the config
+/// or `{"path", "sha256"}`; read by the `InstanceFiles` module). Numbers are read from their
+/// decimal text exactly; write fractions as strings ("1/3"). Unknown keys are errors.
+/// Without `range`, networks with ReLU or leaky ReLU get `InstanceSettings.defaultRange(for:)`.
 public struct NetworkConfig: Equatable, Hashable, Sendable {
   /// The network.
   public var architecture: Architecture
