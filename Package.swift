@@ -37,9 +37,12 @@ let package = Package(
     // Float-vs-exact verification of a network's Hessian at float weights and data
     // (FloatCheck knows files, spectra and rules; this module knows networks).
     .target(name: "FloatVerification", dependencies: ["Exact", "ConvNet", "Hessian", "ExactLinearAlgebra", "FloatCheck"]),
+    // Instances whose weights, data, targets or labels come from .npy/.safetensors files,
+    // recorded by SHA-256.
+    .target(name: "InstanceFiles", dependencies: ["Exact", "ConvNet", "FloatCheck", "FloatVerification"]),
     // Sweeps, tables and plots over many configs (parallel, resumable, shardable).
-    .target(name: "Reports", dependencies: ["ResourceLimits", "Exact", "ConvNet", "Hessian", "ExactLinearAlgebra", "RankBounds"]),
-    .executableTarget(name: "hessrank", dependencies: ["ResourceLimits", "OutputFiles", "Exact", "ExactLinearAlgebra", "ConvNet", "Hessian", "FloatCheck", "FloatVerification", "RankBounds", "Reports"]),
+    .target(name: "Reports", dependencies: ["ResourceLimits", "Exact", "ConvNet", "Hessian", "ExactLinearAlgebra", "RankBounds", "InstanceFiles"]),
+    .executableTarget(name: "hessrank", dependencies: ["ResourceLimits", "OutputFiles", "Exact", "ExactLinearAlgebra", "ConvNet", "Hessian", "FloatCheck", "FloatVerification", "RankBounds", "Reports", "InstanceFiles"]),
     .executableTarget(name: "hessrank-bench", dependencies: ["Exact", "ExactLinearAlgebra", "ConvNet", "Hessian"]),
     .testTarget(name: "ExactTests", dependencies: ["Exact"]),
     .testTarget(name: "OutputFilesTests", dependencies: ["OutputFiles", "ResourceLimits"]),
@@ -54,6 +57,7 @@ let package = Package(
     .testTarget(name: "ReportsTests", dependencies: ["Reports", "RankBounds", "ConvNet", "Hessian", "Exact"]),
     .testTarget(name: "HessianReferenceTests", dependencies: ["HessianReference", "ConvNet", "Exact"]),
     .testTarget(name: "RankBoundsTests", dependencies: ["RankBounds", "Hessian", "ConvNet", "Exact", "ExactLinearAlgebra"]),
+    .testTarget(name: "InstanceFilesTests", dependencies: ["InstanceFiles", "ConvNet", "FloatCheck", "Hessian", "Exact"]),
     .testTarget(name: "FloatCheckTests", dependencies: ["FloatCheck", "Exact"], exclude: ["Fixtures"]),
     // Uses the network fixtures in Tests/FloatCheckTests/Fixtures.
     .testTarget(name: "FloatVerificationTests", dependencies: ["FloatVerification", "FloatCheck", "ConvNet", "Hessian", "Exact"]),

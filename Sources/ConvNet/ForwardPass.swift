@@ -8,6 +8,9 @@ import Exact
 public struct ActivationPattern: Sendable, Equatable {
   /// positive[sample][activation stage][position].
   public let positive: [[[Bool]]]
+
+  /// A pattern from its branches (positive[sample][activation stage][position]).
+  public init(positive: [[[Bool]]]) { self.positive = positive }
 }
 
 /// The values a forward pass records for one sample.
@@ -142,7 +145,9 @@ extension NetworkInstance {
     for (i, x) in inputs.enumerated() {
       var h = x
       var masks: [[Bool]] = []
+      var identicallyZero: [[Bool]]?
       for (si, stage) in plan.stages.enumerated() {
+        let activationIndex = masks.count
         switch stage {
         case .parametric(let t, let off, _):
           h = t.apply(theta: theta[off..<(off + t.parameterCount)], to: h, in: ring)
@@ -153,7 +158,12 @@ extension NetworkInstance {
           for q in h.indices {
             let s = h[q].signum
             if s == 0 && a != .identity && !allowKinks {
-              throw InstanceError.nonDifferentiable(layer: layer, sample: i, position: q, seed: settings.seed)
+              // A pre-activation that is 0 for every θ (a zero patch, no bias) is no kink:
+              // every derivative through it vanishes, whichever branch is recorded.
+              if identicallyZero == nil { identicallyZero = identicallyZeroPreActivations(sample: i) }
+              if identicallyZero?[activationIndex][q] != true {
+                throw kinkError(layer: layer, sample: i, position: q)
+              }
             }
             pos[q] = s > 0
             if s < 0 {
@@ -171,5 +181,52 @@ extension NetworkInstance {
       outputs.append(h)
     }
     return (ActivationPattern(positive: all), outputs)
+  }
+
+  /// The error for a real kink: with data from a file only the weights can move.
+  func kinkError(layer: Int, sample: Int, position: Int) -> InstanceError {
+    if let data = settings.files.data {
+      return .kinkAtFileData(layer: layer, sample: sample, position: position, dataFile: data.path,
+                             weightsFromFile: settings.files.weights != nil, seed: settings.seed)
+    }
+    return .nonDifferentiable(layer: layer, sample: sample, position: position, seed: settings.seed)
+  }
+
+  /// Per activation stage and position: is the pre-activation of `sample` identically 0 as a
+  /// function of θ near this point? It is when no bias reaches it and every input it reads is
+  /// identically 0 near the point: zero pixels of the data, zero padding, a ReLU output whose
+  /// pre-activation is < 0 (it stays < 0 nearby), or earlier such units (ReLU and leaky ReLU
+  /// map 0 to 0). Found by propagating the support alongside the exact forward pass, with
+  /// every weight and bias 1 and every fixed coefficient replaced by its absolute value, so no
+  /// cancellation can hide a dependence.
+  public func identicallyZeroPreActivations(sample: Int) -> [[Bool]] {
+    let ring = RationalRing()
+    let one = Rational(1)
+    var h = inputs[sample]
+    var live: [Rational] = h.map { $0.isZero ? Rational() : one }
+    var out: [[Bool]] = []
+    for stage in plan.stages {
+      switch stage {
+      case .parametric(let t, let off, _):
+        h = t.apply(theta: theta[off..<(off + t.parameterCount)], to: h, in: ring)
+        let ones = [Rational](repeating: one, count: t.parameterCount)
+        live = t.apply(theta: ones[...], to: live, in: ring).map { $0.isZero ? Rational() : one }
+      case .fixed(let m, _):
+        h = m.apply(m.coefficient, to: h, in: ring)
+        live = m.apply(m.coefficient.map(\.magnitude), to: live, in: ring).map { $0.isZero ? Rational() : one }
+      case .activation(let a, _, _):
+        out.append(live.map(\.isZero))
+        for q in h.indices where h[q].signum < 0 {
+          switch a {
+          case .identity: break
+          case .relu:
+            h[q] = Rational()
+            live[q] = Rational()
+          case .leaky(let slope): h[q] = h[q] * slope
+          }
+        }
+      }
+    }
+    return out
   }
 }

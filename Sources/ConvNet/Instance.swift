@@ -13,6 +13,10 @@ public enum InstanceError: Error, Equatable, CustomStringConvertible {
   case tooLarge(String)
   /// A ReLU / leaky ReLU pre-activation exactly 0: the Hessian does not exist there.
   case nonDifferentiable(layer: Int, sample: Int, position: Int, seed: UInt64)
+  /// The same, at inputs read from a file: only the weights can move.
+  case kinkAtFileData(layer: Int, sample: Int, position: Int, dataFile: String, weightsFromFile: Bool, seed: UInt64)
+  /// A file named in the settings has not been read into explicit values.
+  case unreadFile(role: String, path: String)
 
   /// One line for the user.
   public var description: String {
@@ -22,7 +26,14 @@ public enum InstanceError: Error, Equatable, CustomStringConvertible {
     case .shapeMismatch(let s): return s
     case .tooLarge(let s): return s
     case .nonDifferentiable(let layer, let sample, let position, let seed):
-      return "non-differentiable point: the pre-activation of layer \(layer) (sample \(sample), position \(position)) is exactly 0, where the activation has a kink and the Hessian does not exist; resample with another seed (e.g. --seed \(seed &+ 1)) or draw from a wider range (e.g. --range 1000), where exact zeros are rare"
+      return "non-differentiable point: the pre-activation of layer \(layer) (sample \(sample), position \(position)) is exactly 0, where the activation has a kink and the Hessian does not exist; resample with another seed (e.g. --seed \(seed &+ 1)) or draw from a wider range (e.g. --range 1000000), where exact zeros are rare"
+    case .kinkAtFileData(let layer, let sample, let position, let file, let weightsFromFile, let seed):
+      let help = weightsFromFile
+        ? "perturb the weights, or leave out sample \(sample) (e.g. --samples \(sample) takes the rows before it)"
+        : "draw other weights (e.g. --seed \(seed &+ 1) or a wider --range)"
+      return "non-differentiable point: the pre-activation of layer \(layer) at sample \(sample) (row \(sample) of \(file)), position \(position), is exactly 0, where the activation has a kink and the Hessian does not exist; the data come from a file, so only the weights can move: \(help)"
+    case .unreadFile(let role, let path):
+      return "the \(role) file '\(path)' has not been read (load the settings with InstanceFiles first)"
     }
   }
 }
@@ -69,6 +80,12 @@ public struct NetworkInstance: Sendable {
 
   /// Builds the instance for a compiled plan.
   public init(plan: NetworkPlan, settings: InstanceSettings) throws {
+    let files = settings.files
+    for (role, reference, value) in [("weights", files.weights, settings.weights != nil),
+                                     ("data", files.data, settings.inputs != nil),
+                                     ("targets", files.targets ?? files.labels, settings.targetValues != nil)] {
+      if let reference, !value { throw InstanceError.unreadFile(role: role, path: reference.path) }
+    }
     let n = settings.inputs?.count ?? settings.samples
     guard n >= 1 else { throw InstanceError.noSamples }
     guard settings.range >= 1, settings.range <= 1_000_000_000 else {

@@ -24,8 +24,11 @@ public struct ConfigError: Error, Equatable, CustomStringConvertible {
 /// `"input"` + `"layers"`, plus the optional instance settings `samples`, `seed`, `range`,
 /// `max_denominator`, `targets` (`"random"`/`"zero"`), `weights` (p exact numbers in PyTorch
 /// `state_dict` order), `inputs` (n rows of c₀·d, channel-major), `target_values` (n rows of K)
-/// and a free-text `comment`. Numbers are read from their decimal text exactly; write
-/// fractions as strings ("1/3"). Unknown keys are errors.
+/// and a free-text `comment`, and the files θ, X, Y or class labels are read from
+/// (`weights_file`, `data_file`, `targets_file`, `labels_file`: a path relative to the config
+/// or `{"path", "sha256"}`; read by the `InstanceFiles` module). Numbers are read from their
+/// decimal text exactly; write fractions as strings ("1/3"). Unknown keys are errors.
+/// Without `range`, networks with ReLU or leaky ReLU get `InstanceSettings.defaultRange(for:)`.
 public struct NetworkConfig: Equatable, Hashable, Sendable {
   /// The network.
   public var architecture: Architecture
@@ -47,7 +50,9 @@ public struct NetworkConfig: Equatable, Hashable, Sendable {
   public static let maxRange = 1_000_000_000
 
   static let topLevelKeys = ["comment", "architecture", "input", "layers", "samples", "seed", "range",
-                             "max_denominator", "targets", "weights", "inputs", "target_values"]
+                             "max_denominator", "targets", "weights", "inputs", "target_values"] + fileKeys
+  /// Config keys naming the files θ, X, Y or class labels are read from (`InstanceFileSet`).
+  public static let fileKeys = ["weights_file", "data_file", "targets_file", "labels_file"]
 }
 
 // MARK: - Reading
@@ -93,6 +98,7 @@ extension NetworkConfig {
       }
       instance.seed = seed
     }
+    instance.range = InstanceSettings.defaultRange(for: architecture)
     if let v = fields["range"] { instance.range = try ConfigFields.integer(v, "\"range\"", in: 1...NetworkConfig.maxRange) }
     if let v = fields["max_denominator"] {
       instance.maxDenominator = try ConfigFields.integer(v, "\"max_denominator\"", in: 1...NetworkConfig.maxRange)
@@ -109,6 +115,8 @@ extension NetworkConfig {
     if fields["samples"] == nil, let rows = instance.inputs ?? instance.targetValues {
       instance.samples = rows.count
     }
+    instance.files = try ConfigFields.files(fields)
+    if fields["samples"] != nil, !instance.files.isEmpty { instance.files.rowLimit = instance.samples }
     var comment: String?
     if let v = fields["comment"] {
       guard case .string(let s) = v else { throw ConfigError("\"comment\" must be a string, found \(v.kindName)") }
@@ -164,7 +172,9 @@ extension NetworkConfig {
     case .failure(let e): throw ConfigError(path: path, e.reason)
     }
     do {
-      return try NetworkConfig(json: data)
+      var config = try NetworkConfig(json: data)
+      config.instance.files = config.instance.files.relative(to: (path as NSString).deletingLastPathComponent)
+      return config
     } catch {
       throw ConfigError(path: path, error.message)
     }
@@ -181,7 +191,9 @@ extension NetworkConfig {
       return try load(path: argument)
     }
     do {
-      return NetworkConfig(architecture: try Architecture(parsing: argument))
+      let architecture = try Architecture(parsing: argument)
+      return NetworkConfig(architecture: architecture,
+                           instance: InstanceSettings(range: InstanceSettings.defaultRange(for: architecture)))
     } catch {
       if exists { throw ConfigError(path: argument, "is a directory, not a config file or an architecture string") }
       var message = "invalid architecture: \(error.description)"
@@ -222,6 +234,11 @@ extension NetworkConfig {
     if let w = instance.weights { pairs.append(("weights", .array(w.map(JSONValue.exact)))) }
     if let x = instance.inputs { pairs.append(("inputs", .array(x.map { .array($0.map(JSONValue.exact)) }))) }
     if let y = instance.targetValues { pairs.append(("target_values", .array(y.map { .array($0.map(JSONValue.exact)) }))) }
+    for (role, reference) in instance.files.all {
+      var file: [(key: String, value: JSONValue)] = [("path", .string(reference.path))]
+      if let digest = reference.sha256 { file.append(("sha256", .string(digest))) }
+      pairs.append(("\(role)_file", .object(file)))
+    }
     return .object(pairs)
   }
 }
@@ -484,6 +501,51 @@ struct ConfigFields {
     out.reserveCapacity(items.count)
     for (i, x) in items.enumerated() { out.append(try exact(x, "\"\(name)\"[\(i)]")) }
     return out
+  }
+
+}
+
+extension NetworkConfig {
+  /// The files named by the `*_file` keys among `pairs` (other keys are ignored), for sweep
+  /// files that accept the same keys as configs.
+  public static func fileSet(from pairs: [(key: String, value: JSONValue)]) throws(ConfigError) -> InstanceFileSet {
+    let own = pairs.filter { fileKeys.contains($0.key) }
+    return try ConfigFields.files(try ConfigFields(own, context: "the file keys", allowed: fileKeys))
+  }
+}
+
+extension ConfigFields {
+  /// The `*_file` keys: each a path (relative to the config file) or {"path": …, "sha256": …}.
+  static func files(_ fields: ConfigFields) throws(ConfigError) -> InstanceFileSet {
+    func reference(_ key: String) throws(ConfigError) -> InstanceFileReference? {
+      guard let v = fields[key] else { return nil }
+      switch v {
+      case .string(let path) where !path.isEmpty:
+        return InstanceFileReference(path: path)
+      case .object(let pairs):
+        let f = try ConfigFields(pairs, context: "\"\(key)\"", allowed: ["path", "sha256"])
+        guard case .string(let path)? = f["path"], !path.isEmpty else {
+          throw ConfigError("\"\(key)\" needs a \"path\" string")
+        }
+        var r = InstanceFileReference(path: path)
+        if let d = f["sha256"] {
+          guard case .string(let digest) = d, digest.count == 64,
+                digest.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else {
+            throw ConfigError("\"\(key)\" \"sha256\" must be 64 lowercase hex digits, found \(shown(d))")
+          }
+          r.sha256 = digest
+        }
+        return r
+      default:
+        throw ConfigError("\"\(key)\" must be a file path (relative to the config) or {\"path\": …, \"sha256\": …}, found \(shown(v))")
+      }
+    }
+    let set = InstanceFileSet(weights: try reference("weights_file"), data: try reference("data_file"),
+                              targets: try reference("targets_file"), labels: try reference("labels_file"))
+    if set.targets != nil && set.labels != nil {
+      throw ConfigError("give \"targets_file\" or \"labels_file\", not both")
+    }
+    return set
   }
 
   static func rows(_ v: JSONValue, _ name: String) throws(ConfigError) -> [[Rational]] {

@@ -1,5 +1,6 @@
 import ResourceLimits
 import ConvNet
+import InstanceFiles
 import Hessian
 
 /// One axis value of a config, e.g. m = 4.
@@ -90,7 +91,9 @@ public enum RowKey {
   /// `architecture | n=… seed=… range=… den=… targets=… | H_o,H_f,H_L | method primes=…`.
   public static func make(config: NetworkConfig, kinds: [HessianKind], method: RankMethod, primes: Int) -> String {
     let s = config.instance
-    return "\(config.architecture) | n=\(s.samples) seed=\(s.seed) range=\(s.range) den=\(s.maxDenominator) targets=\(s.targets.rawValue) | \(kinds.map(\.symbol).joined(separator: ",")) | \(method.rawValue) primes=\(primes)"
+    // A point read from files is identified by the files' digests too.
+    let files = s.files.all.map { " \($0.role)=\($0.reference.sha256.map { String($0.prefix(16)) } ?? $0.reference.path)" }.joined()
+    return "\(config.architecture) | n=\(s.samples) seed=\(s.seed) range=\(s.range) den=\(s.maxDenominator) targets=\(s.targets.rawValue)\(files) | \(kinds.map(\.symbol).joined(separator: ",")) | \(method.rawValue) primes=\(primes)"
   }
 }
 
@@ -141,6 +144,7 @@ extension SweepSpec {
       } catch {
         throw SweepError("\(label): invalid architecture: \(error)")
       }
+      if rangeFollowsArchitecture { instance.range = InstanceSettings.defaultRange(for: architecture) }
       let rowsJ = instance.samples.multipliedReportingOverflow(by: architecture.outputCount)
       var resolved = method
       if resolved == .auto { resolved = p <= HessianRankOptions.autoCertifiedLimit ? .certified : .modular }
@@ -156,6 +160,15 @@ extension SweepSpec {
       for (si, seed) in seeds.seeds(base: instance.seed).enumerated() {
         var settingsWithSeed = instance
         settingsWithSeed.seed = seed
+        if !settingsWithSeed.files.isEmpty {
+          // A fixed dataset: the first `samples` rows of the files.
+          settingsWithSeed.files.rowLimit = settingsWithSeed.samples
+          do {
+            settingsWithSeed = try InstanceFiles.resolve(settingsWithSeed, architecture: architecture)
+          } catch {
+            throw SweepError("\(label): \(error.description)")
+          }
+        }
         let config = NetworkConfig(architecture: architecture, instance: settingsWithSeed)
         do {
           try config.validate()

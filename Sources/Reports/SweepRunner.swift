@@ -96,6 +96,8 @@ public struct SweepRunner: Sendable {
     r.seedIndex = row.seedIndex
     r.settings = row.settings
     r.sweep = plan.hash
+    // Rows read back keep only the settings; a point from files needs the values read again.
+    if !row.config.instance.files.isEmpty { r.config = row.config }
     if old.sweep != plan.hash { r.annotations = annotations(for: r.context) }
     return (r, r != old)
   }

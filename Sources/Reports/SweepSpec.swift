@@ -112,6 +112,9 @@ public struct SweepSpec: Equatable, Sendable {
   public var seeds: SeedChoice
   /// The axis for the x-axis of plots (nil: chosen from the data).
   public var plotAxis: String?
+  /// True when the sweep names no range: each config then gets its architecture's default
+  /// (`InstanceSettings.defaultRange(for:)`: wide for ReLU networks).
+  public var rangeFollowsArchitecture = false
 
   /// Settings that an axis may set instead of a placeholder.
   public static let instanceAxes = ["samples", "seed", "range", "max_denominator", "targets"]
@@ -120,7 +123,7 @@ public struct SweepSpec: Equatable, Sendable {
 
   static let topLevelKeys = ["name", "comment", "architecture", "base", "samples", "seed", "range", "max_denominator",
                              "targets", "axes", "mode", "groups", "hessians", "method", "primes", "bounds",
-                             "formulas", "seeds", "plot"]
+                             "formulas", "seeds", "plot"] + NetworkConfig.fileKeys
 
   /// All names that axes in this sweep set.
   public var axisNames: [String] { groups.flatMap { $0.axes.map(\.name) } }
@@ -175,7 +178,7 @@ extension SweepSpec {
       }
       let config = try SweepSpec.baseConfig(b, directory: baseDirectory)
       if config.instance.weights != nil || config.instance.inputs != nil || config.instance.targetValues != nil {
-        throw SweepError("\"base\": the config has explicit weights, inputs or targets; a sweep draws random instances, so remove them")
+        throw SweepError("\"base\": the config has explicit weights, inputs or targets; a sweep draws random instances or reads files, so remove them (or name files with \"data_file\", \"labels_file\", …)")
       }
       base = config.instance
       template = try ArchitectureTemplate(config.architecture.description)
@@ -186,6 +189,18 @@ extension SweepSpec {
       template = try ArchitectureTemplate(s)
     } else {
       throw SweepError("missing \"architecture\": a template such as \"1x16 conv({m},k={k}) dense(2)\" (or \"base\": a config file)")
+    }
+    do {
+      let own = try NetworkConfig.fileSet(from: NetworkConfig.fileKeys.compactMap { k in f[k].map { (key: k, value: $0) } })
+      let fromSweep = own.relative(to: baseDirectory ?? ".")
+      base.files.weights = fromSweep.weights ?? base.files.weights
+      base.files.data = fromSweep.data ?? base.files.data
+      if fromSweep.targets != nil || fromSweep.labels != nil {
+        base.files.targets = fromSweep.targets
+        base.files.labels = fromSweep.labels
+      }
+    } catch {
+      throw SweepError(error.message)
     }
     for key in SweepSpec.instanceAxes {
       guard let v = f[key] else { continue }
@@ -296,6 +311,7 @@ extension SweepSpec {
               kinds: kinds, method: method, primes: primes, bounds: bounds, formulas: formulas, seeds: seeds,
               plotAxis: plotAxis)
     try check(explicitInstanceKeys: explicitInstanceKeys)
+    rangeFollowsArchitecture = f["base"] == nil && !explicitInstanceKeys.contains("range") && !axisNames.contains("range")
   }
 
   /// Checks names: every axis is a placeholder or an instance setting, every placeholder has

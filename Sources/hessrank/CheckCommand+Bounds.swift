@@ -1,4 +1,6 @@
+import ConvNet
 import Foundation
+import InstanceFiles
 import RankBounds
 
 extension CheckCommand {
@@ -14,11 +16,25 @@ extension CheckCommand {
     } catch {
       throw CLIError("\(error)")
     }
+    try checkRecordedFiles(cert.config, options)
     do {
       let v = try cert.verify(seed: options.seed, primes: options.primes)
       return CheckOutcome(summary: v.summary, rank: nil, exact: nil)
     } catch let e as BoundCertificateError {
       throw CertificateRejected(message: e.description)
+    }
+  }
+
+  /// A certificate about a point read from files holds only while those files are unchanged:
+  /// a changed file is a rejection, a missing one unreadable input.
+  static func checkRecordedFiles(_ config: NetworkConfig, _ options: CheckOptions) throws {
+    do {
+      try InstanceFiles.verifyRecorded(config, search: [options.certificateDirectory])
+    } catch {
+      switch error {
+      case .changed, .differs: throw CertificateRejected(message: error.description)
+      case .missing, .invalid: throw CLIError(error.description)
+      }
     }
   }
 }

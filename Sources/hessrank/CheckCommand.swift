@@ -21,6 +21,8 @@ struct CheckOptions {
   var primes: Int
   /// A matrix file the certificate's embedded matrix must equal (`--matrix`), if given.
   var matrixPath: String?
+  /// The certificate's directory: relative paths of recorded data files are also tried there.
+  var certificateDirectory: String = "."
 }
 
 /// A certificate that was read correctly but does not hold (exit status 1).
@@ -85,6 +87,7 @@ enum CheckCommand: Subcommand {
     } catch {
       throw CLIError("\(error)")
     }
+    try checkRecordedFiles(cert.config, options)
     do {
       let v = try cert.verify(seed: options.seed, primes: options.primes)
       let parts = v.ranks.map { "rank \($0.kind.symbol) \($0.exact ? "=" : "≥") \($0.rank)" }
@@ -108,6 +111,7 @@ enum CheckCommand: Subcommand {
     guard let data = FileManager.default.contents(atPath: path) else {
       throw CLIError("cannot read certificate '\(path)'")
     }
+    options.certificateDirectory = (path as NSString).deletingLastPathComponent
     guard data.count <= maxCertificateBytes else {
       throw CLIError("\(path) has \(data.count) bytes; certificates larger than \(maxCertificateBytes >> 20) MiB are refused")
     }
@@ -127,7 +131,7 @@ enum CheckCommand: Subcommand {
         "\(path) is a bare rank certificate without its matrix; verify it with the command that rebuilds the matrix")
     }
     guard let verifier = verifiers[format] else {
-      throw CLIError("\(path): unknown certificate format '\(format)' (known: \(verifiers.keys.sorted().joined(separator: ", ")))")
+      throw CLIError("\(path): unknown certificate format \(MessageText.quoted(format, limit: 60)) (known: \(verifiers.keys.sorted().joined(separator: ", ")))")
     }
     let json = args.has("json")
     do {

@@ -19,6 +19,7 @@ struct HessRank {
     // hessian (issue 4)
     RankCommand.self,
     HessianCommand.self,
+    InstanceCommand.self,
     // bounds (issue 5)
     BoundsCommand.self,
     CertifyCommand.self,

@@ -94,14 +94,19 @@ enum RankCommand: Subcommand {
       let cert = try HessianCertificate(report: report, config: config)
       try AtomicFile.write(cert.jsonData(), to: certPath)
     }
-    Console.out(json ? jsonReport(report, config: config, seconds: seconds) : textReport(report, config: config, seconds: seconds, certificate: certPath))
+    Console.out(json ? jsonReport(report, config: config, seconds: seconds, instance: instance)
+                : textReport(report, config: config, seconds: seconds, certificate: certPath, instance: instance))
     return 0
   }
 
-  static func textReport(_ r: HessianRankReport, config: NetworkConfig, seconds: Double, certificate: String?) -> String {
+  static func textReport(_ r: HessianRankReport, config: NetworkConfig, seconds: Double, certificate: String?,
+                         instance: NetworkInstance? = nil) -> String {
     var lines = [
       "network   \(config.architecture)",
       "instance  \(NetworkOptions.instanceSummary(config, n: r.n))",
+    ]
+    if let instance, let line = NetworkOptions.kinkSummary(instance) { lines.append("kinks     \(line)") }
+    lines += [
       "sizes     p = \(r.p) parameters, K = \(r.k) outputs, n = \(r.n) samples, r = rank(Σ_xx) = \(r.dataRank)",
       "",
       "Hessian  rank  of matrix          status                     seconds",
@@ -151,7 +156,8 @@ enum RankCommand: Subcommand {
     return String(format: "%.1e", num / den)
   }
 
-  static func jsonReport(_ r: HessianRankReport, config: NetworkConfig, seconds: Double) -> String {
+  static func jsonReport(_ r: HessianRankReport, config: NetworkConfig, seconds: Double,
+                         instance: NetworkInstance? = nil) -> String {
     var pairs: [(String, String)] = [
       ("architecture", JSONText.string(config.architecture.description)),
       ("p", String(r.p)), ("K", String(r.k)), ("n", String(r.n)), ("r", String(r.dataRank)),
@@ -164,9 +170,10 @@ enum RankCommand: Subcommand {
         ("matrix", JSONText.string(x.matrix)), ("proved", x.isProved ? "true" : "false"),
         ("method", JSONText.string(x.method)), ("seconds", JSONText.number(x.seconds)),
         ("prime_failure_bound", x.failureBound.map { String(format: "%.3e", $0) } ?? "null"),
-        ("generic_failure_bound", x.genericFailureBound.map { JSONText.string($0.description) } ?? "null"),
+        ("generic_failure_bound", NetworkOptions.probability(x.genericFailureBound)),
       ])
     })))
+    if let instance { pairs.append(("kink_probability_bound", NetworkOptions.probability(instance.kinkProbabilityBound))) }
     pairs.append(("seconds", JSONText.number(seconds)))
     return JSONText.object(pairs)
   }
