@@ -1,6 +1,7 @@
 import ExactLinearAlgebra
 import Foundation
 import Hessian
+import RankBounds
 
 /// What a certificate verifier proved, for `hessrank check`.
 struct CheckOutcome {
@@ -10,6 +11,8 @@ struct CheckOutcome {
   var rank: Int?
   /// True when the rank is exact, false for a lower bound.
   var exact: Bool?
+  /// For a bound certificate: each bound's id and verdict over the seeds.
+  var verdicts: [(bound: String, verdict: Verdict)] = []
 }
 
 /// Options every verifier receives.
@@ -31,9 +34,9 @@ struct CertificateRejected: Error {
 enum CheckCommand: Subcommand {
   static let name = "check"
   static let abstract = "Re-verify a certificate file from scratch"
-  static let spec = ArgumentSpec(valued: ["seed", "primes", "matrix"], flags: ["json"])
+  static let spec = ArgumentSpec(valued: ["seed", "primes", "matrix", "fail-on"], flags: ["json"])
   static let help = """
-    USAGE: hessrank check <certificate.json> [--matrix FILE] [--seed S] [--primes N] [--json]
+    USAGE: hessrank check <certificate.json> [--matrix FILE] [--seed S] [--primes N] [--fail-on V] [--json]
 
     Re-verifies a certificate file written by hessrank, trusting nothing in it but the
     matrix it names. The file's "format" field selects the verifier:
@@ -50,14 +53,20 @@ enum CheckCommand: Subcommand {
                    scaling rows to integers); a different matrix is a rejection.
       --seed S     fixes the verification primes (default: fresh random primes).
       --primes N   how many primes to try before an exact fallback (default 3).
-      --json       prints one JSON object: holds, format, summary, rank, exact.
+      --fail-on V  for a bound certificate (from 'certify --certificate'): exit 1 when a
+                   re-derived verdict over the seeds is violated (VIOLATED), short (VIOLATED
+                   or SHORT), or none; default short, as for 'certify'.
+      --json       prints one JSON object: holds, format, summary, rank, exact (and for
+                   bound certificates: failing, the bounds whose verdict fails).
 
     EXAMPLES:
       hessrank matrix-rank examples/matrices/lowrank-6x5.txt --certificate cert.json
       hessrank check cert.json
       hessrank check cert.json --matrix examples/matrices/lowrank-6x5.txt --json
 
-    EXIT CODES: 0 the certificate holds; 1 it was rejected; 2 unreadable input.
+    EXIT CODES: 0 the certificate holds; 1 it was rejected, or it holds and records a failing
+    verdict (a bound VIOLATED or a formula SHORT over the seeds; see --fail-on); 2 unreadable
+    input or usage.
     """
 
   /// Verifiers by certificate format. Other modules add their certificate kinds here.
@@ -112,17 +121,23 @@ enum CheckCommand: Subcommand {
       throw CLIError("\(path): unknown certificate format '\(format)' (known: \(verifiers.keys.sorted().joined(separator: ", ")))")
     }
     let json = args.has("json")
+    let policy = try FailOnOption.parse(args, default: .violatedOrShort)
     do {
       let outcome = try verifier(data, options)
+      let failing = outcome.verdicts.filter { policy.failing.contains($0.verdict) }
       if json {
         var o: [String: Any] = ["holds": true, "format": format, "summary": outcome.summary]
         if let r = outcome.rank { o["rank"] = r }
         if let e = outcome.exact { o["exact"] = e }
+        if format == boundCertificateFormat { o["failing"] = failing.map { "\($0.bound) \($0.verdict.rawValue)" } }
         Console.out(jsonText(o))
       } else {
         Console.out("certificate holds: \(outcome.summary)")
+        if !failing.isEmpty {
+          Console.out("failing verdicts (--fail-on \(policy)): " + failing.map { "\($0.bound) \($0.verdict.rawValue)" }.joined(separator: ", "))
+        }
       }
-      return 0
+      return failing.isEmpty ? 0 : 1
     } catch let r as CertificateRejected {
       if json {
         Console.out(jsonText(["holds": false, "format": format, "summary": r.message]))
