@@ -150,8 +150,11 @@ for i in 0 1 2; do
   s=$(scontrol show job "${ARRAY}_$i" | grep -o 'JobState=[A-Z_]*' | cut -d= -f2)
   [ "$s" = COMPLETED ] || { echo "FAIL: task $i ended $s" >&2; cat out/sweep/slurm-*_"$i".log; exit 1; }
 done
-grep -q '"requeue\|Restarts=1' <(scontrol show job "${ARRAY}_1") && say "task 1 restarted once (Restarts=1)"
-[ "$(wc -l < "$ROWS1")" = 4 ] || { echo "FAIL: $ROWS1 should hold 4 rows" >&2; exit 1; }
+scontrol show job "${ARRAY}_1" | grep -q 'Restarts=1' || { echo "FAIL: task 1 was not restarted" >&2; exit 1; }
+say "task 1 ran twice (Restarts=1); its log:"
+cat out/sweep/slurm-"$ARRAY"_1.log
+grep -q "from $ROWS1" out/sweep/slurm-"$ARRAY"_1.log || { echo "FAIL: the requeued task did not resume from its rows file" >&2; exit 1; }
+[ "$(wc -l < "$ROWS1")" = 4 ] || { echo "FAIL: $ROWS1 should hold 4 rows, each once" >&2; exit 1; }
 
 say "single-process run"
 "$HESSRANK" table sweep.json --out single.md --out single.tex --out single.csv
