@@ -276,7 +276,9 @@ public struct BoundCertificate: Sendable {
       }
       allChecks.append(judged.checks)
     }
-    let tally = Verdict.allCases.map { "\(counts[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", ")
+    let tally = Verdict.allCases.compactMap { v -> String? in
+      v == .short && counts[v] == nil ? nil : "\(counts[v] ?? 0) \(v.rawValue)"
+    }.joined(separator: ", ")
     let summary = "\(config.architecture): \(allChecks.map(\.count).reduce(0, +)) verdicts on \(instances.count) seed\(instances.count == 1 ? "" : "s") (\(instances.map { String($0.seed) }.joined(separator: ", "))) re-derived from regenerated matrices: \(tally)"
     return Verification(checks: allChecks, summary: summary)
   }

@@ -207,7 +207,11 @@ enum CertifyCommand: Subcommand {
       }
     }
     let all = o.seeds.flatMap(\.checks)
-    let tally = Verdict.allCases.map { v in "\(all.filter { $0.verdict == v }.count) \(v.rawValue)" }.joined(separator: ", ")
+    // SHORT is listed only when it occurs (claimed formulas not attained are rare).
+    let tally = Verdict.allCases.compactMap { v -> String? in
+      let n = all.filter { $0.verdict == v }.count
+      return v == .short && n == 0 ? nil : "\(n) \(v.rawValue)"
+    }.joined(separator: ", ")
     let unproved = all.filter { !$0.proved }.count
     lines.append("")
     lines.append("summary    \(all.count) verdicts on \(o.seeds.count) seed\(o.seeds.count == 1 ? "" : "s"): \(tally)"
