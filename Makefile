@@ -6,7 +6,7 @@ BIN     := .build/$(CONFIG)/hessrank
 # Debian packages the build links against (GMP for exact arithmetic; LAPACK for float checks).
 DEB_PACKAGES := libgmp-dev liblapacke-dev libopenblas-dev
 
-.PHONY: deps build demo test fuzz bench tables audit clean
+.PHONY: deps build demo test test-slurm fuzz bench tables audit clean
 
 # Install missing system packages with apt-get when root; otherwise print the exact command.
 deps:
@@ -86,3 +86,9 @@ bench: deps
 
 clean:
 	rm -rf .build
+
+# The Slurm workflow (examples/slurm/) on a real one-node Slurm started on this machine:
+# installs Debian's Slurm and munge when missing (root), kills and requeues a task, merges,
+# compares with a single-process table, stops everything it started.
+test-slurm: build
+	examples/slurm/test-local-slurm.sh $(BIN)

@@ -23,8 +23,9 @@ import Foundation
 /// **Other primes** (below 2^10, or in [2^26, 2^63)) use an unblocked elimination on
 /// `UInt64` residues with `PrimeField` arithmetic: the same rank profile, much slower.
 public enum ModularElimination {
-  /// The number of threads used by default: the active processor count.
-  public static var defaultThreads: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+  /// The number of threads used by default: the CPUs this process may use (`AvailableCPUs`:
+  /// affinity mask and cgroup quota).
+  public static var defaultThreads: Int { AvailableCPUs.count }
 
   /// The widest panel (measured: 48 balances the scalar panel factorisation against the
   /// BLAS trailing updates on 500–1000-column Hessians). Primes below 2^24 reach it (delay

@@ -229,16 +229,18 @@ public struct BoundCertificate: Sendable {
       } catch {
         throw BoundCertificateError.rejected("\(w): \(error)")
       }
-      var evidence: [HessianKind: RankEvidence] = [:]
-      for e in record.hessians.entries {
-        guard let v = verification.ranks.first(where: { $0.kind == e.kind }) else { continue }
-        evidence[e.kind] = RankEvidence(kind: e.kind, certificate: e.certificate, exact: v.exact)
-      }
       let instance: NetworkInstance
       do {
         instance = try NetworkInstance(architecture: expected.architecture, settings: expected.instance)
       } catch {
         throw BoundCertificateError.rejected("\(w): the config does not give a valid instance: \(error)")
+      }
+      var evidence: [HessianKind: RankEvidence] = [:]
+      for e in record.hessians.entries {
+        guard let v = verification.ranks.first(where: { $0.kind == e.kind }) else { continue }
+        var x = RankEvidence(kind: e.kind, certificate: e.certificate, exact: v.exact)
+        x.degenerateProbability = HessianRanks.schwartzZippelBound(instance, kind: e.kind)
+        evidence[e.kind] = x
       }
       let variables = NetworkVariables(instance: instance, dataRank: verification.dataRank,
                                        ranks: evidence.mapValues(\.rank), names: plan.variableNames)
@@ -274,7 +276,9 @@ public struct BoundCertificate: Sendable {
       }
       allChecks.append(judged.checks)
     }
-    let tally = Verdict.allCases.map { "\(counts[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", ")
+    let tally = Verdict.allCases.compactMap { v -> String? in
+      v == .short && counts[v] == nil ? nil : "\(counts[v] ?? 0) \(v.rawValue)"
+    }.joined(separator: ", ")
     let summary = "\(config.architecture): \(allChecks.map(\.count).reduce(0, +)) verdicts on \(instances.count) seed\(instances.count == 1 ? "" : "s") (\(instances.map { String($0.seed) }.joined(separator: ", "))) re-derived from regenerated matrices: \(tally)"
     return Verification(checks: allChecks, summary: summary)
   }

@@ -67,6 +67,13 @@ public struct CertifyOutcome: Sendable {
 
   /// True when some bound is violated at some seed.
   public var anyViolated: Bool { seeds.contains { $0.checks.contains { $0.verdict == .violated } } }
+
+  /// Each judged bound's verdict over the seeds (`Verdict.overSeeds`), in request order: a
+  /// claimed formula is SHORT only when no seed attains it.
+  public var verdictsOverSeeds: [(bound: RankBound, verdict: Verdict)] {
+    BoundCertifier.verdictsOverSeeds(seeds.map(\.checks))
+  }
+
 }
 
 /// An error of a certify run that is the user's to fix (a formula that cannot be evaluated here).
@@ -77,6 +84,17 @@ public struct CertifyError: Error, CustomStringConvertible {
 
 /// Checks bounds against exact Hessian ranks at seeded instances.
 public enum BoundCertifier {
+  /// Each bound's verdict over the seeds, from per-seed checks, in first-seen order.
+  public static func verdictsOverSeeds(_ checks: [[BoundCheck]]) -> [(bound: RankBound, verdict: Verdict)] {
+    var order: [String] = []
+    var byID: [String: (bound: RankBound, verdicts: [Verdict])] = [:]
+    for c in checks.joined() {
+      if byID[c.bound.id] == nil { order.append(c.bound.id); byID[c.bound.id] = (c.bound, []) }
+      byID[c.bound.id]!.verdicts.append(c.verdict)
+    }
+    return order.compactMap { id in byID[id].flatMap { e in Verdict.overSeeds(e.verdicts).map { (e.bound, $0) } } }
+  }
+
   /// Runs the request.
   /// - Throws: `CertifyError` (user formula cannot be evaluated), instance and rank errors.
   public static func run(_ request: CertifyRequest, progress: (String) -> Void = { _ in }) throws -> CertifyOutcome {

@@ -8,8 +8,30 @@ public enum Verdict: String, Sendable, Codable, CaseIterable {
   case violated = "VIOLATED"
   /// rank = bound.
   case tight = "TIGHT"
-  /// rank < bound at this point.
+  /// rank < bound at this point, for an upper bound (≤).
   case holds = "HOLDS"
+  /// rank < value at this point, for a claimed formula (=): the formula is not attained here.
+  /// Over several seeds a formula is SHORT when no seed attains it (the largest rank over the
+  /// seeds, a lower bound on the generic rank, is still below the value): the formula is false
+  /// unless every seed is degenerate.
+  case short = "SHORT"
+
+  /// The verdict of `rank` against `value` for a bound that claims `claim`: VIOLATED (>),
+  /// TIGHT (=), and below the value HOLDS for an upper bound, SHORT for a claimed formula.
+  public static func judge(rank: BigInt, value: BigInt, claim: BoundClaim) -> Verdict {
+    if rank > value { return .violated }
+    if rank == value { return .tight }
+    return claim == .equality ? .short : .holds
+  }
+
+  /// The verdict of one bound over several seeds: VIOLATED if some seed violates it, else TIGHT
+  /// if some seed attains it, else HOLDS, else SHORT (no seed attains a claimed formula); nil
+  /// for no verdicts.
+  public static func overSeeds<S: Sequence>(_ verdicts: S) -> Verdict? where S.Element == Verdict {
+    let all = Set(verdicts)
+    for v in [Verdict.violated, .tight, .holds, .short] where all.contains(v) { return v }
+    return nil
+  }
 }
 
 /// What is proved about one Hessian's rank at a point.
@@ -22,11 +44,15 @@ public struct RankEvidence: Sendable, Equatable {
   public var lowerProof: String
   /// How rank ≤ `rank` is proved, when `isExact` ("22 exact kernel vectors").
   public var upperProof: String?
+  /// Schwartz–Zippel: a bound on the probability that this random point's rank is below the
+  /// generic rank (nil when no such bound applies, e.g. ReLU or explicit values).
+  public var degenerateProbability: Rational?
 
   /// Evidence from a rank result of the Hessian pipeline.
   public init(_ result: HessianRankResult) {
     rank = result.rank
     isExact = result.isProved
+    degenerateProbability = result.genericFailureBound
     let matrix = result.kind == .outer ? "J" : "n·\(result.kind.symbol)"
     if let c = result.certificate {
       lowerProof = "a nonzero \(c.rank)×\(c.rank) minor of \(matrix)"
@@ -107,19 +133,31 @@ public struct BoundCheck: Sendable {
         proved = false
         explanation = "\(h) ≥ \(value) (proved, by \(evidence.lowerProof)) and equals the bound's value unless the rank over Q is larger: TIGHT with high probability, not proved (use --certificate for a proof of the upper bound)"
       }
+    } else if bound.claim == .equality {
+      verdict = .short
+      let gap = value - rank
+      proved = evidence.isExact
+      let rankText = evidence.isExact ? "\(h) = \(evidence.rank)" : "\(h) ≥ \(evidence.rank) (a lower bound)"
+      explanation = "\(rankText) < \(value): the claimed formula is NOT attained at this point (\(gap) short); "
+        + "it is false unless this point is degenerate" + BoundCheck.degenerateText(evidence.degenerateProbability)
+        + (evidence.isExact ? "" : ", or the rank over Q is larger (not proved)")
     } else {
       verdict = .holds
       let gap = value - rank
-      let claim = bound.claim == .equality
-        ? "; the claimed formula is NOT attained here (\(gap) short): either this point is degenerate or the formula overstates the generic rank"
-        : ""
       if evidence.isExact {
         proved = true
-        explanation = "\(h) = \(evidence.rank) < \(value): the bound holds at this point with room \(gap)\(claim)"
+        explanation = "\(h) = \(evidence.rank) < \(value): the bound holds at this point with room \(gap)"
       } else {
         proved = false
-        explanation = "\(h) ≥ \(evidence.rank) (a lower bound) and \(evidence.rank) < \(value): the bound holds here unless the rank over Q is larger (not proved)\(claim)"
+        explanation = "\(h) ≥ \(evidence.rank) (a lower bound) and \(evidence.rank) < \(value): the bound holds here unless the rank over Q is larger (not proved)"
       }
     }
+  }
+
+  /// ", probability ≤ 3/1001 (Schwartz–Zippel)", or why no probability is given.
+  static func degenerateText(_ probability: Rational?) -> String {
+    guard let q = probability else { return " (no probability bound applies to this instance: ReLU, fractions or explicit values)" }
+    if q >= Rational(1) { return " (the Schwartz–Zippel bound on that probability is vacuous at this range; use a larger --range)" }
+    return ", probability ≤ \(q) (Schwartz–Zippel)"
   }
 }

@@ -50,7 +50,8 @@ public struct RankBoundAnnotator: RowAnnotator {
     } catch {
       return notApplicable(error.message)
     }
-    var a = Annotation.bound(id, bound.hessian, column: column, value: value, rank: row.ranks[bound.hessian])
+    var a = Annotation.bound(id, bound.hessian, column: column, value: value, rank: row.ranks[bound.hessian],
+                                 claim: bound.claim)
     let unproved = HessianKind.allCases.filter { bound.formula.variableNames.contains("rank_\($0.rawValue)") && row.proved[$0] != true }
     if !unproved.isEmpty {
       a.note = "the value uses \(unproved.map(\.symbol).joined(separator: ", ")) known only as a lower bound"

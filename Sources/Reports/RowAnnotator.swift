@@ -4,7 +4,7 @@ import Hessian
 import RankBounds
 
 extension Verdict {
-  /// The verdict of `rank` against the bound `value`: TIGHT (=), HOLDS (<), VIOLATED (>).
+  /// The verdict of `rank` against the upper bound `value`: TIGHT (=), HOLDS (<), VIOLATED (>).
   public static func compare(rank: BigInt, bound value: BigInt) -> Verdict {
     rank == value ? .tight : rank < value ? .holds : .violated
   }
@@ -38,10 +38,12 @@ public struct Annotation: Equatable, Sendable {
   }
 
   /// A bound value for `hessian` in column `column` (default: the id) with its verdict against
-  /// `rank` (nil rank: not computed).
-  public static func bound(_ id: String, _ hessian: HessianKind, column: String? = nil, value: BigInt, rank: Int?) -> Annotation {
+  /// `rank` (nil rank: not computed); below the value, a claimed formula is SHORT and an upper
+  /// bound HOLDS.
+  public static func bound(_ id: String, _ hessian: HessianKind, column: String? = nil, value: BigInt, rank: Int?,
+                           claim: BoundClaim = .upperBound) -> Annotation {
     Annotation(bound: id, hessian: hessian, column: column ?? id, value: value.description,
-               verdict: rank.map { Verdict.compare(rank: BigInt($0), bound: value) })
+               verdict: rank.map { Verdict.judge(rank: BigInt($0), value: value, claim: claim) })
   }
 
   /// The bound does not apply to this config.

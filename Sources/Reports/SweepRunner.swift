@@ -83,7 +83,7 @@ public struct SweepRunner: Sendable {
       key: row.key, sweep: plan.hash, index: row.index, total: plan.rows.count, configIndex: row.configIndex,
       seedIndex: row.seedIndex, settings: row.settings, config: row.config, p: report.p, n: report.n, k: report.k,
       dataRank: report.dataRank, method: report.method.rawValue, ranks: ranks, annotations: annotations(for: context),
-      seconds: seconds)
+      seconds: seconds, sweepName: spec.name, plotAxis: spec.plotAxis)
   }
 
   /// A row from an earlier run (found by key), placed in this sweep: index, settings and the
@@ -98,6 +98,8 @@ public struct SweepRunner: Sendable {
     r.sweep = plan.hash
     // Rows read back keep only the settings; a point from files needs the values read again.
     if !row.config.instance.files.isEmpty { r.config = row.config }
+    r.sweepName = plan.spec.name
+    r.plotAxis = plan.spec.plotAxis
     if old.sweep != plan.hash { r.annotations = annotations(for: r.context) }
     return (r, r != old)
   }

@@ -167,7 +167,7 @@ public struct TableRenderer: Sendable {
           return Cell(text: "–", missing: true)
         }
         guard let verdict = a.verdict else { return Cell(text: v) }
-        return Cell(text: "\(v) \(verdict.rawValue)", strong: verdict == .violated)
+        return Cell(text: "\(v) \(verdict.rawValue)", strong: verdict == .violated || verdict == .short)
       })
     }
     cols.append(Column(markdown: "time (s)", latex: "time (s)", numeric: true) { Cell(text: String(format: "%.2f", $0.seconds)) })
@@ -180,7 +180,7 @@ public struct TableRenderer: Sendable {
       notes.append("* modular rank: a proved lower bound, equal to the rank over Q with high probability (not certified).")
     }
     if rows.contains(where: { $0.annotations.contains { $0.verdict != nil } }) {
-      notes.append("Verdicts: TIGHT rank = bound, HOLDS rank < bound, VIOLATED rank > bound (at these seeded points).")
+      notes.append("Verdicts: TIGHT rank = bound, HOLDS rank < upper bound, SHORT rank < claimed formula, VIOLATED rank > bound (at these seeded points).")
     }
     return notes
   }

@@ -56,11 +56,16 @@ public struct TableRow: Equatable, Sendable {
   public var annotations: [Annotation]
   /// Wall-clock seconds of the computation.
   public var seconds: Double
+  /// The sweep's `name` (plot title, LaTeX comment), so that `table merge` renders like `table`.
+  public var sweepName: String?
+  /// The sweep's plot axis (`"plot": {"x": …}`), for the same reason.
+  public var plotAxis: String?
 
   /// A row.
   public init(key: String, sweep: String, index: Int, total: Int, configIndex: Int, seedIndex: Int,
               settings: [AxisSetting], config: NetworkConfig, p: Int, n: Int, k: Int, dataRank: Int, method: String,
-              ranks: [RankEntry], annotations: [Annotation], seconds: Double) {
+              ranks: [RankEntry], annotations: [Annotation], seconds: Double, sweepName: String? = nil,
+              plotAxis: String? = nil) {
     self.key = key
     self.sweep = sweep
     self.index = index
@@ -77,6 +82,8 @@ public struct TableRow: Equatable, Sendable {
     self.ranks = ranks
     self.annotations = annotations
     self.seconds = seconds
+    self.sweepName = sweepName
+    self.plotAxis = plotAxis
   }
 
   /// The rank of one Hessian, if computed.
@@ -107,7 +114,7 @@ extension TableRow {
                ("column", .string(a.column)), ("value", a.value.map(JSONValue.string) ?? .null),
                ("verdict", a.verdict.map { .string($0.rawValue) } ?? .null), ("note", a.note.map(JSONValue.string) ?? .null)])
     }
-    return .object([
+    var pairs: [(String, JSONValue)] = [
       ("key", .string(key)), ("sweep", .string(sweep)), ("index", .int(index)), ("total", .int(total)),
       ("config_index", .int(configIndex)), ("seed_index", .int(seedIndex)),
       ("axes", .object(settings.map { ($0.name, scalar($0.value)) })),
@@ -119,7 +126,10 @@ extension TableRow {
       ("proved", .object(ranks.map { ($0.kind.symbol, .bool($0.proved)) })),
       ("bounds", .array(annotationValues)),
       ("seconds", .number(String(format: "%.3f", seconds))),
-    ])
+    ]
+    if let sweepName { pairs.append(("sweep_name", .string(sweepName))) }
+    if let plotAxis { pairs.append(("plot_x", .string(plotAxis))) }
+    return .object(pairs)
   }
 
   /// One line of a JSON Lines file, ending in a newline.
@@ -190,7 +200,7 @@ extension TableRow {
               configIndex: try int("config_index"), seedIndex: try int("seed_index"), settings: settings,
               config: NetworkConfig(architecture: architecture, instance: instance), p: try int("p"), n: try int("n"),
               k: try int("K"), dataRank: try int("r"), method: try string("method"), ranks: ranks,
-              annotations: annotations, seconds: seconds)
+              annotations: annotations, seconds: seconds, sweepName: f["sweep_name"]?.string, plotAxis: f["plot_x"]?.string)
   }
 
   /// Reads a row from one line of a JSON Lines file.

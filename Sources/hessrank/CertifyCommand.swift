@@ -6,13 +6,13 @@ import RankBounds
 /// `hessrank certify CONFIG|ARCH`: checks rank bounds against exact Hessian ranks, with verdicts.
 enum CertifyCommand: Subcommand {
   static let name = "certify"
-  static let abstract = "Check rank bounds against exact ranks: TIGHT, HOLDS or VIOLATED"
+  static let abstract = "Check rank bounds against exact ranks: TIGHT, HOLDS, SHORT or VIOLATED"
   static let spec = ArgumentSpec(
-    valued: NetworkOptions.valued.union(["bound", "formula", "seeds", "certificate", "method", "primes"]), flags: ["json"])
+    valued: NetworkOptions.valued.union(["bound", "formula", "seeds", "certificate", "method", "primes", "fail-on"]), flags: ["json"])
   static let help = """
     USAGE: hessrank certify <CONFIG|ARCH> [--bound ID]... [--formula 'HESSIAN: EXPR']...
                             [--seeds N] [--certificate OUT.json] [--json] [--method M]
-                            [--primes N] [instance options]
+                            [--primes N] [--fail-on V] [instance options]
 
     For every catalog bound whose hypotheses hold for the network (or only those named with
     --bound) and every --formula, at each of N seeded instances: the exact rank of the
@@ -22,7 +22,11 @@ enum CertifyCommand: Subcommand {
       TIGHT     rank = value; proved when the bound is a theorem (paper, trivial, or an
                 upper bound proved in proofs/) or an exact kernel certificate bounds the rank
                 from above — the report says which.
-      HOLDS     rank < value at this point.
+      HOLDS     rank < value at this point, for an upper bound (≤).
+      SHORT     rank < value at this point, for a claimed formula (=): the formula is not
+                attained. Over the seeds, a formula is SHORT when no seed attains it (the
+                largest rank over the seeds is below the value): it is then false unless
+                every seed is degenerate, with the Schwartz–Zippel probability shown.
     Bounds whose hypotheses fail are listed as skipped, with the reason.
 
     ARGUMENTS:
@@ -41,6 +45,7 @@ enum CertifyCommand: Subcommand {
       --method M           auto (default: certified when p ≤ 600 or --certificate), certified,
                            modular, bareiss — as for 'hessrank rank'
       --primes N           primes for the modular method (default 2)
+    \(FailOnOption.help(default: "short"))
     \(NetworkOptions.help)
 
     A verdict is about the exact rank at one seeded rational point. That rank is a lower bound
@@ -54,7 +59,8 @@ enum CertifyCommand: Subcommand {
       hessrank certify "4x6 conv(1,k=5) dense(3)" --samples 10 --certificate c.json
       hessrank certify "8 dense(6) dense(3)" --formula 'outer: q*(r+K-q)' --formula 'functional <= p/2'
 
-    EXIT CODES: 0 no bound violated; 1 some bound VIOLATED; 2 bad input or usage.
+    EXIT CODES: 0 no failing verdict; 1 a bound VIOLATED or a formula SHORT over the seeds
+    (--fail-on violated: only VIOLATED fails; --fail-on none: always 0); 2 bad input or usage.
     """
 
   static func run(_ args: ParsedArguments) throws -> Int32 {
@@ -78,6 +84,7 @@ enum CertifyCommand: Subcommand {
       method = v
     }
     let certPath = args.value("certificate")
+    let policy = try FailOnOption.parse(args, default: .violatedOrShort)
     if certPath != nil && method == .modular {
       throw CLIError("--certificate needs exact rank certificates; drop --method modular (or use certified)")
     }
@@ -111,7 +118,7 @@ enum CertifyCommand: Subcommand {
     let seconds = monotonicSeconds() - start
     Console.out(json ? jsonReport(outcome, config: config, certificate: certPath, seconds: seconds)
                      : textReport(outcome, config: config, certificate: certPath, seconds: seconds))
-    return outcome.anyViolated ? 1 : 0
+    return policy.fails(outcome.verdictsOverSeeds.map(\.verdict)) ? 1 : 0
   }
 
   /// Parses `HESSIAN: EXPR`, `HESSIAN = EXPR` or `HESSIAN <= EXPR`.
@@ -200,14 +207,23 @@ enum CertifyCommand: Subcommand {
       }
     }
     let all = o.seeds.flatMap(\.checks)
-    let tally = Verdict.allCases.map { v in "\(all.filter { $0.verdict == v }.count) \(v.rawValue)" }.joined(separator: ", ")
+    // SHORT is listed only when it occurs (claimed formulas not attained are rare).
+    let tally = Verdict.allCases.compactMap { v -> String? in
+      let n = all.filter { $0.verdict == v }.count
+      return v == .short && n == 0 ? nil : "\(n) \(v.rawValue)"
+    }.joined(separator: ", ")
     let unproved = all.filter { !$0.proved }.count
     lines.append("")
     lines.append("summary    \(all.count) verdicts on \(o.seeds.count) seed\(o.seeds.count == 1 ? "" : "s"): \(tally)"
       + (unproved > 0 ? " (\(unproved) marked ? are likely but not proved)" : "; every verdict proved at its point"))
+    let short = o.verdictsOverSeeds.filter { $0.verdict == .short }.map(\.bound.id)
     lines.append(o.anyViolated
       ? "           SOME BOUND IS VIOLATED: the rank exceeds it at a point, proved by a nonzero minor."
       : "           no bound is violated.")
+    if !short.isEmpty {
+      lines.append("           NOT ATTAINED (SHORT at every seed): \(short.joined(separator: ", ")): the largest rank over the seeds is")
+      lines.append("           below the claimed value, so the formula is false unless every seed is degenerate.")
+    }
     lines.append("           A verdict is about the exact rank at its seeded point; that rank is a lower bound on")
     lines.append("           the generic rank (equal with high probability). See proofs/README.md.")
     if let certificate { lines.append("certificate \(certificate) (re-derive everything: hessrank check \(certificate))") }
@@ -256,6 +272,7 @@ enum CertifyCommand: Subcommand {
       ("skipped", JSONText.array(skipped)),
       ("verdicts", JSONText.object(Verdict.allCases.map { v in (v.rawValue, String(all.filter { $0.verdict == v }.count)) })),
       ("violated", o.anyViolated ? "true" : "false"),
+      ("short", JSONText.array(o.verdictsOverSeeds.filter { $0.verdict == .short }.map { JSONText.string($0.bound.id) })),
     ]
     if let certificate { pairs.append(("certificate", JSONText.string(certificate))) }
     pairs.append(("seconds", JSONText.number(seconds)))

@@ -19,7 +19,8 @@ extension CheckCommand {
     try checkRecordedFiles(cert.config, options)
     do {
       let v = try cert.verify(seed: options.seed, primes: options.primes)
-      return CheckOutcome(summary: v.summary, rank: nil, exact: nil)
+      let verdicts = BoundCertifier.verdictsOverSeeds(v.checks).map { (bound: $0.bound.id, verdict: $0.verdict) }
+      return CheckOutcome(summary: v.summary, rank: nil, exact: nil, verdicts: verdicts)
     } catch let e as BoundCertificateError {
       throw CertificateRejected(message: e.description)
     }

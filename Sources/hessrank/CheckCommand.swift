@@ -2,6 +2,7 @@ import ExactLinearAlgebra
 import Foundation
 import ConvNet
 import Hessian
+import RankBounds
 
 /// What a certificate verifier proved, for `hessrank check`.
 struct CheckOutcome {
@@ -11,6 +12,8 @@ struct CheckOutcome {
   var rank: Int?
   /// True when the rank is exact, false for a lower bound.
   var exact: Bool?
+  /// For a bound certificate: each bound's id and verdict over the seeds.
+  var verdicts: [(bound: String, verdict: Verdict)] = []
 }
 
 /// Options every verifier receives.
@@ -34,9 +37,9 @@ struct CertificateRejected: Error {
 enum CheckCommand: Subcommand {
   static let name = "check"
   static let abstract = "Re-verify a certificate file from scratch"
-  static let spec = ArgumentSpec(valued: ["seed", "primes", "matrix"], flags: ["json", "lower-bound-ok"])
+  static let spec = ArgumentSpec(valued: ["seed", "primes", "matrix", "fail-on"], flags: ["json", "lower-bound-ok"])
   static let help = """
-    USAGE: hessrank check <certificate.json> [--matrix FILE] [--seed S] [--primes N] [--json]
+    USAGE: hessrank check <certificate.json> [--matrix FILE] [--seed S] [--primes N] [--fail-on V] [--json]
                           [--lower-bound-ok]
 
     Re-verifies a certificate file written by hessrank, trusting nothing in it but the
@@ -54,7 +57,11 @@ enum CheckCommand: Subcommand {
                    scaling rows to integers); a different matrix is a rejection.
       --seed S     fixes the verification primes (default: fresh random primes).
       --primes N   how many primes to try before an exact fallback (default 3).
-      --json       prints one JSON object: holds, format, summary, rank, exact.
+      --fail-on V  for a bound certificate (from 'certify --certificate'): exit 1 when a
+                   re-derived verdict over the seeds is violated (VIOLATED), short (VIOLATED
+                   or SHORT), or none; default short, as for 'certify'.
+      --json       prints one JSON object: holds, format, summary, rank, exact (and for
+                   bound certificates: failing, the bounds whose verdict fails).
       --lower-bound-ok
                    accept a certificate that proves only lower bounds (no upper-bound proof)
                    with exit status 0 instead of 3.
@@ -67,9 +74,10 @@ enum CheckCommand: Subcommand {
       hessrank check cert.json
       hessrank check cert.json --matrix examples/matrices/lowrank-6x5.txt --json
 
-    EXIT CODES: 0 the certificate holds (exact ranks); 1 it was rejected; 2 unreadable input;
-    3 it holds, but proves only lower bounds (some rank has no upper-bound proof), unless
-    --lower-bound-ok.
+    EXIT CODES: 0 the certificate holds; 1 it was rejected, or it holds and records a failing
+    verdict (a bound VIOLATED or a formula SHORT over the seeds; see --fail-on); 2 unreadable
+    input or usage; 3 it holds, but proves only lower bounds (some rank has no upper-bound
+    proof), unless --lower-bound-ok.
     """
 
   /// Verifiers by certificate format. Other modules add their certificate kinds here.
@@ -134,16 +142,23 @@ enum CheckCommand: Subcommand {
       throw CLIError("\(path): unknown certificate format \(MessageText.quoted(format, limit: 60)) (known: \(verifiers.keys.sorted().joined(separator: ", ")))")
     }
     let json = args.has("json")
+    let policy = try FailOnOption.parse(args, default: .violatedOrShort)
     do {
       let outcome = try verifier(data, options)
+      let failing = outcome.verdicts.filter { policy.failing.contains($0.verdict) }
       if json {
         var o: [String: Any] = ["holds": true, "format": format, "summary": outcome.summary]
         if let r = outcome.rank { o["rank"] = r }
         if let e = outcome.exact { o["exact"] = e }
+        if format == boundCertificateFormat { o["failing"] = failing.map { "\($0.bound) \($0.verdict.rawValue)" } }
         Console.out(jsonText(o))
       } else {
         Console.out("certificate holds: \(outcome.summary)")
+        if !failing.isEmpty {
+          Console.out("failing verdicts (--fail-on \(policy)): " + failing.map { "\($0.bound) \($0.verdict.rawValue)" }.joined(separator: ", "))
+        }
       }
+      if !failing.isEmpty { return 1 }
       if outcome.exact == false && !args.has("lower-bound-ok") {
         Console.err("hessrank: note: the certificate proves lower bounds only (no upper-bound proof); exit status 3 (pass --lower-bound-ok to accept)")
         return 3

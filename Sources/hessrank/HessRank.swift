@@ -3,8 +3,9 @@ import ResourceLimits
 
 /// The `hessrank` command-line tool: a thin layer of subcommands over the library.
 ///
-/// Exit codes: 0 success (for `certify`/`check`: everything holds), 1 a verdict that failed
-/// (a violated bound, a rejected certificate, a wrong float rank), 2 bad input or usage.
+/// Exit codes: 0 success (for `certify`/`check`: no failing verdict), 1 a verdict that failed
+/// (a VIOLATED bound or SHORT formula per `--fail-on`, a rejected certificate, a wrong float
+/// rank), 2 bad input or usage.
 @main
 struct HessRank {
   static let version = "0.1.0"
@@ -118,8 +119,10 @@ struct HessRank {
       Every subcommand takes --memory SIZE (e.g. 8G; or HESSRANK_MEMORY): the memory budget,
       by default the smallest of 85% of physical memory, the cgroup limit and ulimit -v.
       Runs that would need more are refused, with the estimate, before they allocate.
-      Exit codes: 0 success; 1 a check failed (violated bound, rejected certificate,
-      wrong float rank); 2 bad input or usage.
+      Exit codes: 0 success; 1 a check failed (rejected certificate, wrong float rank,
+      and in certify/check a VIOLATED bound or SHORT formula; in table only with --fail-on);
+      2 bad input or usage (and table merge with missing rows, unless --allow-partial).
+      3 (check) a certificate that holds but proves lower bounds only.
       """
     return s
   }

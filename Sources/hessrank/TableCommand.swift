@@ -12,13 +12,15 @@ enum TableCommand: Subcommand {
     """
     USAGE: hessrank table <SWEEP.json> [--format md|csv|json|tex] [--out FILE]... [--plot FILE.svg]
                           [--jobs N] [--shard i/N] [--resume ROWS.jsonl] [--x AXIS] [--title T] [--list]
+                          [--fail-on V]
            hessrank table merge <ROWS.jsonl>... [--format …] [--out FILE]... [--plot FILE.svg] [--x AXIS]
-                                [--title T]
+                                [--title T] [--allow-partial] [--fail-on V]
 
     Expands the sweep (an architecture template and axes, docs/sweeps.md), checks every config
     before any work, computes the exact ranks of H_o, H_f, H_L of each config at each seed, and
     prints one row per config with p, K, r = rank(X), the ranks, each bound's value and verdict
-    (TIGHT rank = bound, HOLDS rank < bound, VIOLATED rank > bound), the seeds and the time.
+    (TIGHT rank = bound, HOLDS rank < upper bound, SHORT rank < claimed formula, VIOLATED
+    rank > bound), the seeds and the time.
 
     OPTIONS:
       --format F        md (default), csv, json or tex (LaTeX booktabs) for standard output
@@ -29,31 +31,45 @@ enum TableCommand: Subcommand {
       --x AXIS          the axis for the plot's horizontal axis (default: the sweep's "plot",
                         else the first integer axis with several values)
       --title T         title of the plot and the LaTeX comment (default: the sweep's "name")
-      --jobs N          rows computed in parallel (default: the number of cores; each row then
-                        uses cores/N threads)
+      --jobs N          rows computed in parallel (default: the CPUs this process may use —
+                        affinity mask and cgroup quota, e.g. Slurm's --cpus-per-task; each row
+                        then uses CPUs/N threads)
       --resume FILE     the rows file (JSON Lines): every finished row is appended at once, and
                         rows already in it are not computed again. Pass it on the first run too;
                         after a crash or kill -9, rerun the same command.
       --shard i/N       compute only rows whose index ≡ i (mod N), 0 ≤ i < N; join the shards'
                         rows files with 'hessrank table merge'
+      --shard slurm/N   in a Slurm array task: i = SLURM_ARRAY_TASK_ID (must be < N), right for
+                        any array of shard numbers (0-15, stepped 0-6:2, sparse 3,5,9)
+      --shard slurm     i/N from the task's position in an evenly spaced array (0-15, 1-16,
+                        0-6:2); sparse arrays need slurm/N
       --list            print the expanded rows (index and key) and exit, computing nothing
+      --fail-on V       exit 1 when a config's verdict over its seeds is: violated (VIOLATED),
+                        short (VIOLATED or SHORT); default none: computing the rows succeeds
+                        whatever the verdicts (what batch jobs want; check them at the merge)
 
     merge: joins rows files of one sweep (shards, reruns), keeps one row per key, checks that
-    the files come from the same sweep and that duplicate rows agree, warns about missing rows,
-    and renders the table (and plot) like 'table'.
+    the files come from the same sweep and that duplicate rows agree, and renders the table
+    (and plot) like 'table', with the sweep's name and plot axis (kept in the rows). Missing
+    rows are listed and fail the merge (exit 2, nothing written) unless --allow-partial.
+      --allow-partial   render the rows there are (a warning lists the missing ones), exit 0
 
     BOUNDS (ids for the sweep's "bounds"; default: all; 'hessrank bounds ID' explains one):
     \(AnnotatorRegistry.standard.annotators.map { "  " + $0.summary }.joined(separator: "\n"))
 
-    Exit status: 0 done; 1 some bound VIOLATED; 2 bad input or rows that failed.
+    Exit status: 0 done (whatever the verdicts, unless --fail-on); 1 a failing verdict with
+    --fail-on; 2 bad input, rows that failed, or (merge) rows missing without --allow-partial.
     """
   }
-  static let spec = ArgumentSpec(valued: ["format", "out", "plot", "jobs", "shard", "resume", "x", "title"], flags: ["list"])
+  static let spec = ArgumentSpec(valued: ["format", "out", "plot", "jobs", "shard", "resume", "x", "title", "fail-on"],
+                                 flags: ["list", "allow-partial"])
 
   static func run(_ args: ParsedArguments) throws -> Int32 {
     if args.positional.first == "merge" { return try merge(args) }
     let sweepPath = try args.positionals("SWEEP.json")[0]
+    if args.has("allow-partial") { throw CLIError("--allow-partial applies to 'table merge' only") }
     let outputs = try Outputs(args)
+    let policy = try FailOnOption.parse(args, default: .none)
     let spec: SweepSpec
     let annotators: [any RowAnnotator]
     let plan: SweepPlan
@@ -66,8 +82,14 @@ enum TableCommand: Subcommand {
     }
     var shard: Shard?
     if let text = args.value("shard") {
-      do {
-        shard = try Shard(parsing: text)
+      do throws(SweepError) {
+        if text == "slurm" || text.hasPrefix("slurm/") {
+          let count = text == "slurm" ? nil : Int(text.dropFirst(6))
+          if text != "slurm" && (count ?? 0) < 1 { throw SweepError("--shard slurm/N needs a shard count N ≥ 1, got '\(String(text.prefix(30)))'") }
+          shard = try Shard(slurmArray: ProcessInfo.processInfo.environment, count: count)
+        } else {
+          shard = try Shard(parsing: text)
+        }
       } catch {
         throw CLIError(error.message)
       }
@@ -111,10 +133,11 @@ enum TableCommand: Subcommand {
     let elapsed = monotonicSeconds() - progress.start
     var summary = "table: \(outcome.rows.count) of \(outcome.planned) rows"
     if outcome.reused > 0 { summary += " (\(outcome.computed) computed, \(outcome.reused) from \(journal?.path ?? "the rows file"))" }
-    summary += " in \(duration(elapsed))" + verdictSummary(outcome.rows)
+    summary += " in \(duration(elapsed)) (\(jobs) job\(jobs == 1 ? "" : "s") on \(AvailableCPUs.count) CPU\(AvailableCPUs.count == 1 ? "" : "s"))"
+      + verdictSummary(outcome.rows)
     Console.err(summary)
     if !outcome.failures.isEmpty { return 2 }
-    return hasViolation(outcome.rows) ? 1 : 0
+    return failsPolicy(outcome.rows, policy) ? 1 : 0
   }
 
   /// The bound catalog and √p, with `certify`'s formula syntax for the sweep's "formulas".
@@ -142,6 +165,7 @@ enum TableCommand: Subcommand {
     }
     if args.has("list") { throw CLIError("--list does not apply to 'table merge'") }
     let outputs = try Outputs(args)
+    let policy = try FailOnOption.parse(args, default: .none)
     var latest: [String: (row: TableRow, file: String)] = [:]
     var order: [String] = []
     var sweepFiles: [String: [String]] = [:]
@@ -180,12 +204,18 @@ enum TableCommand: Subcommand {
       let missing = (0..<total).filter { byIndex[$0] == nil }
       if !missing.isEmpty {
         let shown = missing.prefix(20).map(String.init).joined(separator: ", ")
-        Console.err("hessrank: warning: \(missing.count) of \(total) rows missing (indices \(shown)\(missing.count > 20 ? ", …" : "")); run the missing shards and merge again")
+        let what = "\(missing.count) of \(total) rows missing (indices \(shown)\(missing.count > 20 ? ", …" : ""))"
+        guard args.has("allow-partial") else {
+          throw CLIError("\(what); nothing written. Run the missing shards (or requeue their tasks) and merge again, or pass --allow-partial for a partial table")
+        }
+        Console.err("hessrank: warning: \(what); a partial table (--allow-partial)")
       }
     }
-    try outputs.write(rows: rows, title: args.value("title"), xAxis: args.value("x"))
+    let title = args.value("title") ?? rows.lazy.compactMap(\.sweepName).first
+    let xAxis = args.value("x") ?? rows.lazy.compactMap(\.plotAxis).first
+    try outputs.write(rows: rows, title: title, xAxis: xAxis)
     Console.err("table merge: \(rows.count) rows from \(files.count) file(s)" + verdictSummary(rows))
-    return hasViolation(rows) ? 1 : 0
+    return failsPolicy(rows, policy) ? 1 : 0
   }
 
   // MARK: Output
@@ -257,8 +287,18 @@ enum TableCommand: Subcommand {
     return "; verdicts: " + Verdict.allCases.compactMap { v in counts[v].map { "\($0) \(v.rawValue)" } }.joined(separator: ", ")
   }
 
-  static func hasViolation(_ rows: [TableRow]) -> Bool {
-    rows.contains { $0.annotations.contains { $0.verdict == .violated } }
+  /// Each config's verdict per column over its seeds (`Verdict.overSeeds`).
+  static func verdictsOverSeeds(_ rows: [TableRow]) -> [Verdict] {
+    var byCell: [String: [Verdict]] = [:]
+    for r in rows {
+      for a in r.annotations { if let v = a.verdict { byCell["\(r.sweep)#\(r.configIndex)#\(a.column)", default: []].append(v) } }
+    }
+    return byCell.values.compactMap { Verdict.overSeeds($0) }
+  }
+
+  /// True when a config's verdict over its seeds fails `policy`.
+  static func failsPolicy(_ rows: [TableRow], _ policy: FailurePolicy) -> Bool {
+    policy.fails(verdictsOverSeeds(rows))
   }
 
   /// "42s", "3m05s", "2h07m".

@@ -50,8 +50,12 @@ import Testing
     #expect(r.status == 1, "\(r.stderr)")
     #expect(r.stdout.contains("VIOLATED  formula-1") && r.stdout.contains("proved by a nonzero 22×22 minor of J"))
     #expect(r.stdout.contains("SOME BOUND IS VIOLATED"))
+    // The certificate holds, and it records VIOLATED verdicts: exit 1 unless --fail-on none.
     let check = runHessrank(["check", cert])
-    #expect(check.status == 0 && check.stdout.contains("2 VIOLATED, 2 TIGHT"), "\(check.stdout) \(check.stderr)")
+    #expect(check.status == 1 && check.stdout.contains("certificate holds") && check.stdout.contains("2 VIOLATED, 2 TIGHT"),
+            "\(check.stdout) \(check.stderr)")
+    #expect(check.stdout.contains("failing verdicts (--fail-on violated, short): formula-1 VIOLATED"), "\(check.stdout)")
+    #expect(runHessrank(["check", cert, "--fail-on", "none"]).status == 0)
     // Tampering with a verdict is caught.
     let text = try String(contentsOfFile: cert, encoding: .utf8)
     let tampered = dir.appendingPathComponent("tampered.json").path
