@@ -124,6 +124,7 @@ enum RankCommand: Subcommand {
     }
     lines.append("")
     lines.append("method    \(r.method.rawValue): \(r.results.first?.method ?? "")")
+    if let why = r.methodReason { lines.append("why       \(why)") }
     lines.append("generic   a rank at one point is a lower bound on the generic rank (the maximum over all points)")
     let bounds = r.results.compactMap { x in x.genericFailureBound.map { (x.kind, $0) } }
     if bounds.isEmpty {
@@ -157,6 +158,7 @@ enum RankCommand: Subcommand {
       ("p", String(r.p)), ("K", String(r.k)), ("n", String(r.n)), ("r", String(r.dataRank)),
       ("seed", String(config.instance.seed)), ("method", JSONText.string(r.method.rawValue)),
     ]
+    if let why = r.methodReason { pairs.append(("method_reason", JSONText.string(why))) }
     for x in r.results { pairs.append(("rank_\(x.kind.rawValue)", String(x.rank))) }
     pairs.append(("results", JSONText.array(r.results.map { x in
       JSONText.object([
