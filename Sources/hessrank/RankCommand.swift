@@ -25,8 +25,10 @@ enum RankCommand: Subcommand {
 
     OPTIONS:
       --hessian LIST       which Hessians, comma-separated (default outer,functional,loss)
-      --method M           auto (default): certified when p ≤ 600 or a certificate is asked
-                           for, modular otherwise;
+      --method M           auto (default): certified when a certificate is asked for, or when
+                           p ≤ 600 and its cost (exact build measured + proofs estimated) is
+                           within 4× the modular ranks' time or under 0.25 s; modular
+                           otherwise (the 'why' line says which and why);
                            modular: build every matrix modulo random primes in [2^24, 2^25);
                              the largest rank is a proved lower bound and equals the rank
                              over Q unless every prime divides a nonzero minor;
