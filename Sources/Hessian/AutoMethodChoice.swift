@@ -1,10 +1,13 @@
 import ConvNet
 import ExactLinearAlgebra
+import Foundation
 
 /// How `auto` chooses between `certified` and `modular` for a small network (p ≤ 600, no
 /// certificate asked for): by cost, measured where it can be.
 ///
-/// The modular ranks are computed first (they are cheap) and timed: t_mod. Building the exact
+/// Times are CPU seconds of the process (all threads), so that the choice does not depend on
+/// what else the machine runs. The modular ranks are computed first (they are cheap) and
+/// timed: t_mod. Building the exact
 /// integer matrices costs at least `exactBuildFactor`·t_mod (5.5–12× on the bench networks:
 /// the same builder on big integers instead of words); when even that is over the limit the
 /// modular ranks stand without building anything. Otherwise the exact matrices are built
@@ -33,6 +36,13 @@ public struct AutoMethodChoice: Sendable {
   /// Seconds spent building them.
   let buildSeconds: Double
 
+  /// CPU seconds used by this process so far (all threads).
+  public static func processCPUSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+  }
+
   /// The estimated seconds of proving `rank` for `matrix`: its rank profile, plus the
   /// output-sensitive upper-bound attempt when the rank is below min(rows, cols).
   public static func estimatedProofSeconds(_ matrix: IntegerMatrix, rank r: Int) -> Double {
@@ -48,12 +58,11 @@ public struct AutoMethodChoice: Sendable {
 
   static func decide(
     _ instance: NetworkInstance, pattern: ActivationPattern, options: HessianRankOptions,
-    modular: [HessianRankResult], progress: (String) -> Void
+    modular: [HessianRankResult], modularCPUSeconds tMod: Double, progress: (String) -> Void
   ) throws -> AutoMethodChoice {
-    let tMod = modular.reduce(0) { $0 + $1.seconds }
     let allowed = max(costFactor * tMod, interactiveSeconds)
     func secs(_ x: Double) -> String { x < 0.01 ? "\(Int((x * 1000).rounded())) ms" : "\((x * 100).rounded() / 100) s" }
-    let limit = "\(Int(costFactor))× the modular ranks' \(secs(tMod)) and \(secs(interactiveSeconds))"
+    let limit = "\(Int(costFactor))× the modular ranks' \(secs(tMod)) and \(secs(interactiveSeconds)) (CPU)"
     let buildAtLeast = exactBuildFactor * tMod
     if buildAtLeast > allowed {
       return AutoMethodChoice(
@@ -62,10 +71,10 @@ public struct AutoMethodChoice: Sendable {
         exactMatrices: nil, buildSeconds: 0)
     }
     progress("auto: estimating the cost of a proof")
-    var clock = Stopwatch()
+    let cpuBefore = processCPUSeconds()
     let matrices = try HessianRanks.exactMatrices(instance, pattern: pattern, kinds: options.kinds,
                                                   threads: options.threads)
-    let tBuild = clock.lap()
+    let tBuild = processCPUSeconds() - cpuBefore
     var proofs = 0.0
     for result in modular {
       guard let m = matrices[result.kind] else { continue }

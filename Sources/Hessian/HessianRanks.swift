@@ -167,10 +167,12 @@ public enum HessianRanks {
     var results: [HessianRankResult]
     switch method {
     case .modular, .auto:
+      let cpuBefore = AutoMethodChoice.processCPUSeconds()
       results = try modularRanks(instance, pattern: pattern, options: options, progress: progress)
       if byCost {
-        let choice = try AutoMethodChoice.decide(instance, pattern: pattern, options: options, modular: results,
-                                                 progress: progress)
+        let choice = try AutoMethodChoice.decide(
+          instance, pattern: pattern, options: options, modular: results,
+          modularCPUSeconds: AutoMethodChoice.processCPUSeconds() - cpuBefore, progress: progress)
         method = choice.method
         reason = choice.reason
         if let exact = choice.exactMatrices {
