@@ -1,4 +1,5 @@
 import CGMP
+import Dispatch
 import Exact
 
 /// The outcome of fraction-free (Bareiss) elimination on an integer matrix.
@@ -24,18 +25,35 @@ extension IntegerMatrix {
   ///
   /// - Complexity: O(m·n·r) operations on integers up to the size of an r×r minor.
   public func bareiss() -> BareissResult {
-    let work = copy()
-    return work.bareissInPlace()
+    bareiss(threads: ModularElimination.defaultThreads)
   }
 
-  /// Bareiss elimination that overwrites this matrix with its fraction-free echelon form.
-  func bareissInPlace() -> BareissResult {
-    let m = rows, n = cols
+  /// `bareiss()` with the row updates of each step split over `threads` threads (the result
+  /// does not depend on the number of threads).
+  public func bareiss(threads: Int) -> BareissResult {
+    let work = copy()
+    return work.bareissInPlace(threads: threads)
+  }
+
+  /// Bareiss elimination that overwrites this matrix with its fraction-free echelon form
+  /// (rows that became zero are moved below the pivot rows and no longer updated).
+  ///
+  /// The update x ← (pivot·x − lead·prow[j]) / prev runs in place on the contiguous buffer
+  /// with one GMP temporary per thread (`mpz_mul`, `mpz_submul`, `mpz_divexact`); the rows
+  /// below the pivot are independent, so they are dealt round-robin to the threads.
+  func bareissInPlace(threads: Int = 1) -> BareissResult {
+    var m = rows
+    let n = cols
     var perm = Array(0..<m)
     var pivotCols: [Int] = []
-    let prev = MPZScratch(2)  // prev pivot, temporary
+    let prev = MPZScratch(1)  // the previous pivot
     __gmpz_set_ui(prev[0], 1)
-    let t = prev[1]
+    let parts = max(1, min(threads, 8))
+    let scratch = MPZScratch(parts)  // one temporary per thread
+    let zeroRow = UnsafeMutablePointer<Bool>.allocate(capacity: max(m, 1))
+    defer { zeroRow.deallocate() }
+    let shared = (_SharedPointer(base: storage), _SharedPointer(base: prev[0]), _SharedPointer(base: scratch.base),
+                  _SharedPointer(base: zeroRow))
     var r = 0
     for c in 0..<n where r < m {
       // Pick the nonzero entry of smallest size in column c as the pivot.
@@ -53,25 +71,56 @@ extension IntegerMatrix {
         for j in c..<n { __gmpz_swap(storage + (piv * n + j), storage + (r * n + j)) }
         perm.swapAt(piv, r)
       }
-      let prow = storage + r * n
-      let pivot = prow + c
       let divide = __gmpz_cmp_ui(prev[0], 1) != 0
-      for i in (r + 1)..<m {
-        let row = storage + i * n
-        let lead = row + c
-        let leadZero = cgmp_mpz_sgn(lead) == 0
-        for j in (c + 1)..<n {
-          let x = row + j
-          // x ← (pivot·x − lead·prow[j]) / prev
-          __gmpz_mul(t, pivot, x)
-          if !leadZero { __gmpz_submul(t, lead, prow + j) }
-          if divide { __gmpz_divexact(x, t, prev[0]) } else { __gmpz_swap(x, t) }
+      let pivotRow = r, first = r + 1, count = m - first
+      let body: @Sendable (Int) -> Void = { part in
+        let storage = shared.0.base, prev = shared.1.base, t = shared.2.base + part
+        let prow = storage + pivotRow * n
+        let pivot = prow + c
+        var i = first + part
+        while i < first + count {
+          let row = storage + i * n
+          let lead = row + c
+          let leadZero = cgmp_mpz_sgn(lead) == 0
+          var nonzero = false
+          for j in (c + 1)..<n {
+            let x = row + j
+            if leadZero && cgmp_mpz_sgn(x) == 0 { continue }  // stays 0
+            // x ← (pivot·x − lead·prow[j]) / prev
+            __gmpz_mul(t, pivot, x)
+            if !leadZero { __gmpz_submul(t, lead, prow + j) }
+            if divide { __gmpz_divexact(x, t, prev) } else { __gmpz_swap(x, t) }
+            if !nonzero && cgmp_mpz_sgn(x) != 0 { nonzero = true }
+          }
+          __gmpz_set_ui(lead, 0)
+          shared.3.base[i] = !nonzero
+          i += parts
         }
-        __gmpz_set_ui(lead, 0)
       }
-      __gmpz_set(prev[0], pivot)
+      let updates = count * (n - c - 1)
+      if parts > 1 && count >= 2 * parts && updates >= 2048 {
+        DispatchQueue.concurrentPerform(iterations: parts, execute: body)
+      } else {
+        for part in 0..<parts { body(part) }
+      }
+      __gmpz_set(prev[0], storage + (r * n + c))
       pivotCols.append(c)
       r += 1
+      // Early exit on zero rows: a row that is zero right of the pivot stays zero; move it
+      // below the active rows.
+      var i = r
+      while i < m {
+        if zeroRow[i] {
+          m -= 1
+          if i != m {
+            for j in (c + 1)..<n { __gmpz_swap(storage + (i * n + j), storage + (m * n + j)) }
+            perm.swapAt(i, m)
+            zeroRow[i] = zeroRow[m]
+            continue
+          }
+        }
+        i += 1
+      }
     }
     return BareissResult(
       rank: r, pivotRows: Array(perm[0..<r]), pivotCols: pivotCols,

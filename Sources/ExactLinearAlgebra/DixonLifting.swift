@@ -14,13 +14,17 @@ import Synchronization
 /// by rational reconstruction, one shared denominator at a time.
 ///
 /// All word-level arithmetic runs in the exact-double kernel of `_CentredArithmetic`: B·X_i
-/// is an exact integer product (the caller's entry sizes are checked so that it stays below
-/// 2^53), and B⁻¹·R_i is a product modulo p with delayed reduction. The result is not
-/// trusted by the callers: kernel vectors built from it are verified exactly (M·v = 0).
+/// is an exact integer product of w-bit slices of B (each slice product stays below 2^53; the
+/// residual is kept in words or, for large entries, in GMP integers), and B⁻¹·R_i is a
+/// product modulo p with delayed reduction. The result is not trusted by the callers: kernel vectors built from it are verified exactly (M·v = 0).
 enum DixonLifting {
-  /// Integers Z and d > 0 with B·Z = d·C (Z = d·B⁻¹C), or nil when B is singular modulo p,
-  /// p is not usable by the double kernel, or the entries are too large for it.
-  static func solve(_ b: IntegerMatrix, _ c: IntegerMatrix, prime: UInt64, threads: Int)
+  /// Integers Z and d > 0 with B·Z = d·C (Z = d·B⁻¹C), or nil when B is singular modulo p or
+  /// p is not usable by the double kernel. Entries of any size are accepted.
+  ///
+  /// - Parameter workBudget: the lifting gives up (nil) once its estimated word operations
+  ///   (`workPerStep` per step) would pass this without an early candidate having been
+  ///   accepted, so that a caller can fall back on a route whose cost it knows.
+  static func solve(_ b: IntegerMatrix, _ c: IntegerMatrix, prime: UInt64, threads: Int, workBudget: Int = .max)
     -> (numerators: IntegerMatrix, denominator: BigInt)?
   {
     let r = b.rows, s = c.cols
@@ -34,7 +38,11 @@ enum DixonLifting {
     let bitsB = b.maxEntryBits, bitsC = c.maxEntryBits
     let digitCeilBits = Int(UInt64.bitWidth - prime.leadingZeroBitCount)  // ⌈log2 p⌉ (p not a power of 2)
     let w = 52 - logR - digitCeilBits
-    guard w >= 1, bitsB + logR + digitCeilBits <= 61, bitsC <= 51, bitsB + logR <= 51 else { return nil }
+    guard w >= 1 else { return nil }
+    // Small entries keep the residual in Int64 words; larger ones (e.g. the 89-bit entries of
+    // n·H_o at --range 1000) keep it in GMP integers, O(r·s·slices) GMP operations per step
+    // beside the O(r²·s) word products, so the lifting stays word-bound either way.
+    let wide = !(bitsB + logR + digitCeilBits <= 61 && bitsC <= 51 && bitsB + logR <= 51)
     let slices = max(1, (bitsB + w - 1) / w)
 
     // B⁻¹ mod p (centred doubles).
@@ -55,15 +63,20 @@ enum DixonLifting {
     let mask = (Int64(1) << w) - 1
     for i in 0..<r {
       for j in 0..<r {
-        let v = Int64(__gmpz_get_si(b.entry(i, j)))
-        let mag = v.magnitude
+        let v = b.entry(i, j)
+        let negative = cgmp_mpz_sgn(v) < 0
         for l in 0..<slices {
-          let part = Double(Int64((mag >> UInt64(l * w)) & UInt64(mask)))
-          sliced[(l * r + i) * r + j] = v < 0 ? part : -part
+          let part = Double(Int64(magnitudeBits(v, from: l * w, count: w) & UInt64(mask)))
+          sliced[(l * r + i) * r + j] = negative ? part : -part
         }
       }
     }
-    for i in 0..<r { for j in 0..<s { residual[i * s + j] = Int64(__gmpz_get_si(c.entry(i, j))) } }
+    // The wide residual (GMP integers) starts as a copy of C; the narrow one as words.
+    let wideResidual = wide ? c.copy() : IntegerMatrix(rows: 0, cols: 0)
+    if !wide {
+      for i in 0..<r { for j in 0..<s { residual[i * s + j] = Int64(__gmpz_get_si(c.entry(i, j))) } }
+    }
+    let shiftScratch = MPZScratch(1)
     let pSigned = Int64(prime)
 
     // Bounds: D ≥ |det B|, N ≥ |det of B with a column replaced by one of C|.
@@ -72,6 +85,9 @@ enum DixonLifting {
     let margin = 40
     let digitBits = Int(UInt64.bitWidth - prime.leadingZeroBitCount) - 1  // ⌊log2 p⌋
     let steps = (logN + logD + 1 + margin) / digitBits + 1
+    let perStep = workPerStep(size: r, columns: s, slices: slices, wide: wide)
+    // The last step the budget pays for (a final early check is made there).
+    let lastStep = workBudget == .max ? steps : min(steps, max(1, workBudget / perStep))
 
     // Lifting; digits are folded into big integers every `group` steps.
     let count = r * s
@@ -98,8 +114,14 @@ enum DixonLifting {
       __gmpz_mul(base[0], base[0], power[0])
       filled = 0
     }
-    for step in 1...steps {
-      for e in 0..<count { reduced[e] = ar.reduce(Double(residual[e])) }
+    for step in 1...lastStep {
+      if wide {
+        for e in 0..<count {
+          reduced[e] = ar.centred(UInt64(__gmpz_fdiv_ui(wideResidual.storage + e, UInt(prime))))
+        }
+      } else {
+        for e in 0..<count { reduced[e] = ar.reduce(Double(residual[e])) }
+      }
       // digit = −B⁻¹·R mod p, so X_i = −digit.
       digit.initialize(repeating: 0, count: count)
       ar.multiplySubtract(
@@ -110,11 +132,24 @@ enum DixonLifting {
         ar.multiplySubtract(
           c: product, ldc: s, l: sliced + l * r * r, u: digit, ldu: s, rows: r, cols: s, k: r, reducing: false,
           threads: threads)
-        let shift = Int64(l * w)
-        for e in 0..<count { residual[e] += Int64(product[e]) << shift }
+        if wide {
+          let t = shiftScratch[0]
+          for e in 0..<count where product[e] != 0 {
+            __gmpz_set_si(t, Int(product[e]))
+            __gmpz_mul_2exp(t, t, UInt(l * w))
+            __gmpz_add(wideResidual.storage + e, wideResidual.storage + e, t)
+          }
+        } else {
+          let shift = Int64(l * w)
+          for e in 0..<count { residual[e] += Int64(product[e]) << shift }
+        }
       }
       for e in 0..<count {
-        residual[e] /= pSigned
+        if wide {
+          __gmpz_divexact_ui(wideResidual.storage + e, wideResidual.storage + e, UInt(prime))
+        } else {
+          residual[e] /= pSigned
+        }
         digits[filled * count + e] = Int32(-digit[e])
       }
       filled += 1
@@ -123,8 +158,8 @@ enum DixonLifting {
         __gmpz_mul(base[0], base[0], base[1])
         filled = 0
       }
-      if step == nextCheck && step < steps {
-        nextCheck *= 2
+      if (step == nextCheck || step == lastStep) && step < steps {
+        if step == nextCheck { nextCheck *= 2 }
         foldPending()
         // Balanced bounds 2^h with 2·2^(2h) < 2^(step·⌊log2 p⌋) ≤ p^step.
         let h = (step * digitBits - 2) / 2
@@ -141,6 +176,7 @@ enum DixonLifting {
         }
       }
     }
+    if lastStep < steps { return nil }  // over budget
     foldPending()
 
     // Rational reconstruction with a common denominator.
@@ -151,6 +187,25 @@ enum DixonLifting {
     __gmpz_setbit(bounds[1], UInt(logD))
     for e in 0..<count { __gmpz_fdiv_r(acc.storage + e, acc.storage + e, modulus[0]) }
     return reconstruct(acc, modulus: modulus[0], numeratorBound: bounds[0], denominatorBound: bounds[1], threads: threads)
+  }
+
+  /// Estimated word operations of one lifting step for an r×r system with s right-hand
+  /// sides: the product modulo p and one exact product per slice (about 8 multiply-adds a
+  /// cycle), plus the GMP operations on a wide residual.
+  static func workPerStep(size r: Int, columns s: Int, slices: Int, wide: Bool) -> Int {
+    max(1, r * r * s * (1 + slices) / 8 + r * s * (wide ? 16 * slices : 2))
+  }
+
+  /// Bits [from, from + count) of |z| (count ≤ 64), read from its limbs.
+  static func magnitudeBits(_ z: UnsafePointer<__mpz_struct>, from: Int, count: Int) -> UInt64 {
+    let size = Int(z.pointee._mp_size.magnitude)
+    let limb = from / 64, offset = from % 64
+    guard limb < size, let limbs = z.pointee._mp_d else { return 0 }
+    var v = UInt64(limbs[limb]) >> UInt64(offset)
+    if offset != 0 && offset + count > 64 && limb + 1 < size {
+      v |= UInt64(limbs[limb + 1]) << UInt64(64 - offset)
+    }
+    return count >= 64 ? v : v & ((UInt64(1) << UInt64(count)) - 1)
   }
 
   /// Freivalds' check of B·Z = d·C modulo a prime: B·(Z·v) ≡ d·(C·v) for one random v. A wrong

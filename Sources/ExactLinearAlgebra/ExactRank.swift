@@ -16,6 +16,10 @@ import Synchronization
 ///   * **primes** (deterministic argument, `PrimeProductProof`): ranks modulo further primes
 ///     until their product passes Hadamard's bound on the (r+1)-minors. Cheap for large
 ///     low-rank matrices, whose kernel vectors have entries as large as r×r minors.
+///   Output-sensitive: when the model prefers primes, the kernel is still lifted first with
+///   early termination, for a quarter of the primes route's estimated work; kernels far
+///   smaller than Hadamard's bound (typical of Hessians) finish within it, large ones give up
+///   and the primes route runs.
 ///   The answer is always proved; only the running time depends on the primes drawn.
 /// * `certifyByBareiss(_:)` — deterministic: Bareiss elimination, then the kernel from the
 ///   fraction-free reduced echelon form.
@@ -37,15 +41,32 @@ public enum ExactRank {
   /// `smallKernelWork`, a few hundredths of a second) take the kernel: its certificate is
   /// cheap to re-check.
   public static func preferredRoute(rows m: Int, cols n: Int, rank r: Int, requiredBits bits: Int) -> UpperBoundRoute {
-    let k = PrimeProductProof.primesNeeded(bits: bits)
-    let nullity = n - r
-    // Eliminations run ~8 multiply-adds per cycle (the blocked double kernel); lifting and the
-    // limb products run ~1. Both are multiplied out in Int: at most ~10^16 for the sizes the
-    // memory budget admits.
-    let primeWork = k * (m * n + m * n * r / 8)
-    let kernelWork = k * r * r * nullity / 8 + (k * 10 / 26 + 1) * m * (r + 1) * nullity
+    let kernelWork = kernelRouteWork(rows: m, cols: n, rank: r, requiredBits: bits)
+    let primeWork = primeRouteWork(rows: m, cols: n, rank: r, requiredBits: bits)
     return kernelWork <= smallKernelWork || kernelWork < primeWork ? .kernel : .primes
   }
+
+  /// The primes route's estimated word operations: k = ⌈bits/23⌉ eliminations of ≈ m·n·r/8
+  /// (blocked double kernel, ~8 multiply-adds a cycle) plus the reductions of the entries.
+  /// Multiplied out in Int: at most ~10^16 for the sizes the memory budget admits.
+  public static func primeRouteWork(rows m: Int, cols n: Int, rank r: Int, requiredBits bits: Int) -> Int {
+    PrimeProductProof.primesNeeded(bits: bits) * (m * n + m * n * r / 8)
+  }
+
+  /// The kernel route's estimated word operations when the solution is as large as Hadamard
+  /// allows: k·r²·(n − r)/8 for the lifting and k/2.6·m·(r+1)·(n − r) limb products for the
+  /// exact check against every row (k = ⌈bits/23⌉).
+  public static func kernelRouteWork(rows m: Int, cols n: Int, rank r: Int, requiredBits bits: Int) -> Int {
+    let k = PrimeProductProof.primesNeeded(bits: bits)
+    let nullity = n - r
+    return k * r * r * nullity / 8 + (k * 10 / 26 + 1) * m * (r + 1) * nullity
+  }
+
+  /// Under `automatic`, when the model prefers primes, the kernel route is still tried first
+  /// with this fraction of the primes route's estimated work: lifting with early termination
+  /// pays for the size the solution really has (structured matrices such as Hessians often
+  /// have kernel vectors far below Hadamard's bound), and gives up at the budget.
+  public static let outputSensitiveBudgetFraction = 4
 
   /// Below this estimated kernel work `preferredRoute` takes the kernel regardless.
   public static let smallKernelWork = 1 << 25
@@ -75,35 +96,51 @@ public enum ExactRank {
       }
       var chosen = route
       if chosen != .kernel && hadamard == nil { hadamard = HadamardBound(matrix) }
+      // The lifting's budget: unlimited when the kernel route is chosen outright.
+      var liftingBudget = Int.max
       if chosen == .automatic, let hadamard {
         let bits = PrimeProductProof.requiredBits(hadamard, rank: profile.rank)
         chosen = preferredRoute(rows: matrix.rows, cols: matrix.cols, rank: profile.rank, requiredBits: bits)
-        // Entries beyond ~50 bits put the kernel outside p-adic lifting (fraction-free
-        // elimination instead, far slower than the model assumes).
-        if matrix.maxEntryBits > 50 && profile.rank >= 8 { chosen = .primes }
-      }
-      if chosen == .primes {
-        return PrimeProductProof.certify(
-          matrix, seed: seed ^ 0x5052_494D_4553, threads: threads, first: (p, profile), hadamard: hadamard
-        ) {
-          done, needed in progress("rank ≤ \(profile.rank): \(done) of \(needed) primes")
+        if chosen == .primes {
+          liftingBudget =
+            primeRouteWork(rows: matrix.rows, cols: matrix.cols, rank: profile.rank, requiredBits: bits)
+            / outputSensitiveBudgetFraction
+          chosen = .kernel
         }
       }
-      progress("rank ≤ \(profile.rank): \(matrix.cols - profile.rank) exact kernel vectors")
-      let kernel = kernelVectors(
-        of: matrix, pivotRows: profile.pivotRows, pivotCols: profile.pivotCols, prime: p, threads: threads)
-      if annihilatesAll(matrix, kernel, threads: threads) {
-        return RankCertificate(
-          rows: matrix.rows, cols: matrix.cols, rank: profile.rank, pivotRows: profile.pivotRows,
-          pivotCols: profile.pivotCols, kernel: kernel, method: method + " + exact kernel")
+      if chosen == .kernel {
+        progress("rank ≤ \(profile.rank): \(matrix.cols - profile.rank) exact kernel vectors")
+        let kernel =
+          liftingBudget == .max
+          ? kernelVectors(
+            of: matrix, pivotRows: profile.pivotRows, pivotCols: profile.pivotCols, prime: p, threads: threads)
+          : liftedKernelVectors(
+            of: matrix, pivotRows: profile.pivotRows, pivotCols: profile.pivotCols, prime: p, threads: threads,
+            workBudget: liftingBudget)
+        if let kernel {
+          if annihilatesAll(matrix, kernel, threads: threads) {
+            return RankCertificate(
+              rows: matrix.rows, cols: matrix.cols, rank: profile.rank, pivotRows: profile.pivotRows,
+              pivotCols: profile.pivotCols, kernel: kernel, method: method + " + exact kernel")
+          }
+          continue  // an unlucky prime (rank_p < rank_Q): draw another
+        }
+        // Over the budget: the kernel vectors are large; prove the bound by primes.
+      }
+      return PrimeProductProof.certify(
+        matrix, seed: seed ^ 0x5052_494D_4553, threads: threads, first: (p, profile), hadamard: hadamard
+      ) {
+        done, needed in progress("rank ≤ \(profile.rank): \(done) of \(needed) primes")
       }
     }
     return certifyByBareiss(matrix)
   }
 
   /// The proved rank by Bareiss elimination, with the exact minor determinant and kernel.
-  public static func certifyByBareiss(_ matrix: IntegerMatrix) -> RankCertificate {
-    let result = matrix.bareiss()
+  public static func certifyByBareiss(
+    _ matrix: IntegerMatrix, threads: Int = ModularElimination.defaultThreads
+  ) -> RankCertificate {
+    let result = matrix.bareiss(threads: threads)
     let full = min(matrix.rows, matrix.cols)
     let kernel =
       result.rank == full
@@ -148,17 +185,11 @@ public enum ExactRank {
     for c in pivotCols { isPivot[c] = true }
     let others = (0..<n).filter { !isPivot[$0] }
     if others.isEmpty { return [] }
-    if let p = prime {
-      let b = matrix.submatrix(rows: pivotRows, cols: pivotCols)
-      let rhs = matrix.submatrix(rows: pivotRows, cols: others)
-      for k in 0..<(rhs.rows * rhs.cols) { __gmpz_neg(rhs.storage + k, rhs.storage + k) }
-      if let (z, d) = DixonLifting.solve(b, rhs, prime: p, threads: threads) {
-        return others.enumerated().map { (k, j) in
-          var pairs: [(Int, BigInt)] = [(j, d)]
-          for t in 0..<pivotCols.count { pairs.append((pivotCols[t], z[t, k])) }
-          return SparseIntegerVector(pairs: pairs).dividedByContent(startingWith: d)
-        }
-      }
+    if let p = prime,
+      let lifted = liftedKernelVectors(
+        of: matrix, pivotRows: pivotRows, pivotCols: pivotCols, prime: p, threads: threads, workBudget: .max)
+    {
+      return lifted
     }
     // Gauss–Jordan on M[R, C ++ others]: the pivots fall on the first |C| columns.
     let sub = matrix.submatrix(rows: pivotRows, cols: pivotCols + others)
@@ -169,6 +200,29 @@ public enum ExactRank {
     return local.enumerated().map { (k, v) in
       SparseIntegerVector(pairs: zip(v.indices, v.values).map { (columnOf[$0], $1) })
         .normalized(positiveAt: others[k])
+    }
+  }
+
+  /// The kernel vectors of `kernelVectors(of:pivotRows:pivotCols:prime:threads:)` by p-adic
+  /// lifting alone: nil when M[R, C] is singular modulo `prime` or the lifting would pass
+  /// `workBudget` estimated word operations (`DixonLifting.solve`).
+  static func liftedKernelVectors(
+    of matrix: IntegerMatrix, pivotRows: [Int], pivotCols: [Int], prime p: UInt64, threads: Int, workBudget: Int
+  ) -> [SparseIntegerVector]? {
+    var isPivot = [Bool](repeating: false, count: matrix.cols)
+    for c in pivotCols { isPivot[c] = true }
+    let others = (0..<matrix.cols).filter { !isPivot[$0] }
+    if others.isEmpty { return [] }
+    let b = matrix.submatrix(rows: pivotRows, cols: pivotCols)
+    let rhs = matrix.submatrix(rows: pivotRows, cols: others)
+    for k in 0..<(rhs.rows * rhs.cols) { __gmpz_neg(rhs.storage + k, rhs.storage + k) }
+    guard let (z, d) = DixonLifting.solve(b, rhs, prime: p, threads: threads, workBudget: workBudget) else {
+      return nil
+    }
+    return others.enumerated().map { (k, j) in
+      var pairs: [(Int, BigInt)] = [(j, d)]
+      for t in 0..<pivotCols.count { pairs.append((pivotCols[t], z[t, k])) }
+      return SparseIntegerVector(pairs: pairs).dividedByContent(startingWith: d)
     }
   }
 }

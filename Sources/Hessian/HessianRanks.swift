@@ -5,7 +5,9 @@ import ExactLinearAlgebra
 
 /// How exact ranks are computed.
 public enum RankMethod: String, CaseIterable, Sendable {
-  /// `certified` for small networks or when a certificate is asked for, `modular` otherwise.
+  /// `certified` when a certificate is asked for, or when p ≤ 600 and its estimated cost is
+  /// within a small factor of `modular`'s (`AutoMethodChoice`); `modular` otherwise. The
+  /// report says why (`HessianRankReport.methodReason`).
   case auto
   /// Build every matrix directly modulo random word-size primes and take the largest rank: a
   /// proved lower bound, equal to the rank over Q unless every prime divides a nonzero minor
@@ -34,7 +36,7 @@ public struct HessianRankOptions: Sendable {
   /// How many threads the eliminations and the BLAS JᵀJ product may use (1 when the caller
   /// runs several computations in parallel, e.g. the rows of a sweep).
   public var threads: Int
-  /// Networks with at most this many parameters use `certified` under `auto`.
+  /// Networks with at most this many parameters may use `certified` under `auto` (by cost).
   public static let autoCertifiedLimit = 600
 
   /// Options with the defaults: all three Hessians, `auto`, two primes.
@@ -93,6 +95,8 @@ public struct HessianRankReport: Sendable {
   public let results: [HessianRankResult]
   /// The method that was used after `auto` was resolved.
   public let method: RankMethod
+  /// Why `auto` resolved to `method` (nil when a method was asked for).
+  public var methodReason: String? = nil
 
   /// The result for one Hessian, if it was requested.
   public func result(_ kind: HessianKind) -> HessianRankResult? { results.first { $0.kind == kind } }
@@ -156,8 +160,21 @@ public enum HessianRanks {
                              progress: (String) -> Void = { _ in }) throws -> HessianRankReport {
     let p = instance.plan.parameterCount
     var method = options.method
+    var reason: String?
+    // `auto` with p ≤ the limit and no certificate asked for is resolved by cost, after the
+    // modular ranks have been measured (`AutoMethodChoice`); the rest is decided here.
+    var byCost = false
     if method == .auto {
-      method = options.wantCertificates || p <= HessianRankOptions.autoCertifiedLimit ? .certified : .modular
+      if options.wantCertificates {
+        method = .certified
+        reason = "auto → certified: a certificate was asked for"
+      } else if p > HessianRankOptions.autoCertifiedLimit {
+        method = .modular
+        reason = "auto → modular: p = \(p) > \(HessianRankOptions.autoCertifiedLimit) (use --method certified for a proof)"
+      } else {
+        method = .modular  // for the memory estimate; the exact matrices of p ≤ 600 are small
+        byCost = true
+      }
     }
     if options.wantCertificates && method == .modular { method = .certified }
     let needed = memoryEstimate(instance, method: method)
@@ -169,10 +186,22 @@ public enum HessianRanks {
     progress("data rank")
     let dataCert = ExactRank.certify(IntegerMatrix(rationalRows: instance.dataMatrix.nestedRows), seed: options.primeSeed,
                                        threads: options.threads)
-    let results: [HessianRankResult]
+    var results: [HessianRankResult]
     switch method {
     case .modular, .auto:
+      let cpuBefore = AutoMethodChoice.processCPUSeconds()
       results = try modularRanks(instance, pattern: pattern, options: options, progress: progress)
+      if byCost {
+        let choice = try AutoMethodChoice.decide(
+          instance, pattern: pattern, options: options, modular: results,
+          modularCPUSeconds: AutoMethodChoice.processCPUSeconds() - cpuBefore, progress: progress)
+        method = choice.method
+        reason = choice.reason
+        if let exact = choice.exactMatrices {
+          results = exactRanks(matrices: exact, buildSeconds: choice.buildSeconds, kinds: options.kinds, bareiss: false,
+                               seed: options.primeSeed, threads: options.threads, progress: progress)
+        }
+      }
     case .certified, .bareiss:
       results = try exactRanks(instance, pattern: pattern, kinds: options.kinds, bareiss: method == .bareiss,
                                seed: options.primeSeed, threads: options.threads, progress: progress)
@@ -183,7 +212,7 @@ public enum HessianRanks {
       return r
     }
     return HessianRankReport(instance: instance, dataRank: dataCert.rank, dataRankCertificate: dataCert,
-                             results: withBounds, method: method)
+                             results: withBounds, method: method, methodReason: reason)
   }
 
   /// The Schwartz–Zippel bound N·deg/(2B+1) on the chance that a random instance's rank is
@@ -375,12 +404,20 @@ public enum HessianRanks {
     var clock = Stopwatch()
     progress("building exact matrices")
     let matrices = try exactMatrices(instance, pattern: pattern, kinds: kinds, threads: threads)
-    let buildSeconds = clock.lap() / Double(max(1, kinds.count))
+    return exactRanks(matrices: matrices, buildSeconds: clock.lap(), kinds: kinds, bareiss: bareiss, seed: seed,
+                      threads: threads, progress: progress)
+  }
+
+  /// Proved ranks of exact matrices already built (in `buildSeconds`, shared out over the kinds).
+  static func exactRanks(matrices: [HessianKind: IntegerMatrix], buildSeconds totalBuild: Double, kinds: [HessianKind],
+                         bareiss: Bool, seed: UInt64, threads: Int, progress: (String) -> Void) -> [HessianRankResult] {
+    var clock = Stopwatch()
+    let buildSeconds = totalBuild / Double(max(1, kinds.count))
     return kinds.map { kind in
       let m = matrices[kind]!
       progress("certifying rank of \(kind.symbol)")
       let cert = bareiss
-        ? ExactRank.certifyByBareiss(m)
+        ? ExactRank.certifyByBareiss(m, threads: threads)
         : ExactRank.certify(m, seed: seed, threads: threads) { progress("certifying rank of \(kind.symbol): \($0)") }
       return HessianRankResult(
         kind: kind, rank: cert.rank,

@@ -16,6 +16,8 @@ struct BenchCase: Codable {
 /// What a child reports.
 struct BenchResult: Codable {
   var seconds: Double
+  /// CPU seconds of the process over the same runs (median), all threads summed.
+  var cpuSeconds: Double? = nil
   var rank: Int
   var maxRSSKiB: Int
   /// Bytes held by the matrix entries (mpz headers + limbs, or 8 per residue).
@@ -27,6 +29,13 @@ enum BenchmarkRunner {
   static func now() -> Double {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+  }
+
+  /// CPU seconds of this process (all threads).
+  static func cpuNow() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
     return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
   }
 
@@ -65,6 +74,7 @@ enum BenchmarkRunner {
 
   static let usage = """
     USAGE: hessrank-bench [--quick] [--no-flint] [--python PYTHON] [--keep DIR] [--markdown FILE]
+                          [--hessians DIR [--hessian-bareiss]]
 
     Times the rank engine on dense random matrices and low-rank products A·B, each method in
     its own child process (peak memory = that child's ru_maxrss), and FLINT (python-flint:
@@ -76,6 +86,11 @@ enum BenchmarkRunner {
       --python P       the Python with python-flint (default: python3)
       --keep DIR       write the matrix files to DIR and keep them
       --markdown FILE  also write the result table to FILE
+      --hessians DIR   also every DIR/*.txt (e.g. written by 'hessrank hessian … --out
+                       DIR/NAME.txt'): auto, kernel and primes against fmpz_mat.rank
+      --hessian-bareiss  and Bareiss against fmpz_mat.fflu on them (slow)
+    Dense and low-rank rows at 10, 50 and 100 bits compare Bareiss (2 threads and
+    bareiss-1t) with FLINT's fmpz_mat.fflu.
     """
 
   // MARK: child
@@ -87,14 +102,18 @@ enum BenchmarkRunner {
     }
     let field = PrimeField(unchecked: c.prime)
     var result = BenchResult(seconds: 0, rank: -1, maxRSSKiB: 0, entryBytes: 0)
-    /// Times `body` once, or three times (median) when a run takes under a second.
+    /// Times `body` once, or three times (median) when a run takes under a second; the
+    /// median CPU seconds go to the result.
     func timed(_ body: () -> Void) -> Double {
       var times: [Double] = []
+      var cpus: [Double] = []
       repeat {
-        let t0 = now()
+        let t0 = now(), c0 = cpuNow()
         body()
         times.append(now() - t0)
+        cpus.append(cpuNow() - c0)
       } while times.count < 3 && times[0] < 1
+      result.cpuSeconds = cpus.sorted()[cpus.count / 2]
       return times.sorted()[times.count / 2]
     }
     switch c.method {
@@ -143,6 +162,8 @@ enum BenchmarkRunner {
           kernel.count, bits, t3 - t2, ok ? "holds" : "FAILS")
       case "bareiss":
         result.seconds = timed { result.rank = m.bareiss().rank }
+      case "bareiss-1t":
+        result.seconds = timed { result.rank = m.bareiss(threads: 1).rank }
       default:
         FileHandle.standardError.write(Data("unknown method \(c.method)\n".utf8))
         exit(2)
@@ -159,9 +180,10 @@ enum BenchmarkRunner {
   struct Row {
     var matrix: BenchMatrix
     var method: String
-    var flint: String?  // "nmod" or "fmpz"
+    var flint: String?  // "nmod", "fmpz" or "fflu"
     var result: BenchResult?
     var flintSeconds: Double?
+    var flintCPUSeconds: Double?
     var flintRank: Int?
   }
 
@@ -202,6 +224,24 @@ enum BenchmarkRunner {
     add(dense10, [("auto", "fmpz"), ("bareiss", "fmpz")])
     let low10 = BenchMatrix(kind: "lowrank", n: quick ? 100 : 200, rank: quick ? 50 : 100, bits: 10, seed: 4)
     add(low10, [("auto", "fmpz"), ("bareiss", "fmpz")])
+    // Every matrix class of issue 16 against fmpz_mat.rank (proved rank) and fmpz_mat.fflu
+    // (fraction-free LU, the algorithm of --method bareiss).
+    let proved: [(String, String?)] = [("auto", "fmpz"), ("kernel", "fmpz"), ("primes", "fmpz")]
+    let ffl: [(String, String?)] = [("bareiss", "fflu"), ("bareiss-1t", "fflu")]
+    for bits in [10, 50, 100] {
+      let d = quick ? 60 : 100
+      add(BenchMatrix(kind: "dense", n: d, rank: d, bits: bits, seed: 10 + UInt64(bits)), [("auto", "fmpz")] + ffl)
+      add(BenchMatrix(kind: "lowrank", n: d, rank: d * 3 / 4, bits: bits / 2, seed: 20 + UInt64(bits)), proved + ffl)
+    }
+    // The project's own matrices (`hessrank hessian … --out DIR/NAME.txt`).
+    if let hessians = option("--hessians"),
+      let names = try? FileManager.default.contentsOfDirectory(atPath: hessians)
+    {
+      for name in names.sorted() where name.hasSuffix(".txt") {
+        let m = BenchMatrix(kind: "file", n: 0, rank: 0, bits: 0, seed: 0, path: hessians + "/" + name)
+        add(m, proved + (args.contains("--hessian-bareiss") ? ffl : []))
+      }
+    }
     if !quick {
       add(BenchMatrix(kind: "dense", n: 1000, rank: 1000, bits: 4, seed: 1), [("multiprime", nil)])
       add(BenchMatrix(kind: "lowrank", n: 1000, rank: 250, bits: 4, seed: 2), [("multiprime", nil)])
@@ -223,11 +263,16 @@ enum BenchmarkRunner {
       }
       let kinds = Set(rows.filter { $0.matrix == matrix }.compactMap(\.flint))
       guard useFlint, !kinds.isEmpty else { continue }
-      let path = dir.appendingPathComponent(matrix.fileName).path
-      guard let spec = try? JSONEncoder().encode(matrix),
-        runProcess(exe.path, ["--write", path, String(decoding: spec, as: UTF8.self)]) != nil
-      else { continue }
-      let job: [[String: Any]] = [["file": path, "prime": prime, "fmpz": kinds.contains("fmpz"), "nmod": kinds.contains("nmod")]]
+      let path = matrix.path ?? dir.appendingPathComponent(matrix.fileName).path
+      if matrix.path == nil {
+        guard let spec = try? JSONEncoder().encode(matrix),
+          runProcess(exe.path, ["--write", path, String(decoding: spec, as: UTF8.self)]) != nil
+        else { continue }
+      }
+      let job: [[String: Any]] = [[
+        "file": path, "prime": prime, "fmpz": kinds.contains("fmpz"), "nmod": kinds.contains("nmod"),
+        "fflu": kinds.contains("fflu"),
+      ]]
       let jobFile = dir.appendingPathComponent("job.json")
       try? JSONSerialization.data(withJSONObject: job).write(to: jobFile)
       FileHandle.standardError.write(Data("… \(matrix.name): FLINT (\(python) \(script))\n".utf8))
@@ -239,9 +284,14 @@ enum BenchmarkRunner {
         if rows[k].flint == "nmod" {
           rows[k].flintSeconds = res["nmod_seconds"] as? Double
           rows[k].flintRank = res["nmod_rank"] as? Int
+          rows[k].flintCPUSeconds = res["nmod_cpu_seconds"] as? Double
         } else if rows[k].flint == "fmpz" {
           rows[k].flintSeconds = res["fmpz_seconds"] as? Double
           rows[k].flintRank = res["fmpz_rank"] as? Int
+          rows[k].flintCPUSeconds = res["fmpz_cpu_seconds"] as? Double
+        } else if rows[k].flint == "fflu" {
+          rows[k].flintSeconds = res["fflu_seconds"] as? Double
+          rows[k].flintCPUSeconds = res["fflu_cpu_seconds"] as? Double
         }
       }
     }
@@ -251,14 +301,22 @@ enum BenchmarkRunner {
       prime p = \(prime) (random in [2^24, 2^25)); \(ProcessInfo.processInfo.activeProcessorCount) cores; \(flintVersion)
       load average (1 min) before / after: \(loadBefore) / \(loadAfter); baseline process RSS: \(baseline.map { String(format: "%.1f MiB", Double($0.maxRSSKiB) / 1024) } ?? "?")
 
-      | matrix | our method | rank | ours (s) | FLINT function | FLINT (s) | FLINT / ours | peak RSS (MiB) | entries (MiB) | note |
-      |---|---|---|---|---|---|---|---|---|---|
+      Times are wall seconds; "CPU" columns are CPU seconds (ours: all threads summed), the fair
+      figures on a loaded machine.
+
+      | matrix | our method | rank | ours (s) | FLINT function | FLINT (s) | FLINT / ours | ours CPU (s) | FLINT CPU (s) | FLINT / ours (CPU) | peak RSS (MiB) | entries (MiB) | note |
+      |---|---|---|---|---|---|---|---|---|---|---|---|---|
 
       """
     for r in rows {
       let res = r.result
       let ours = res.map { fmt($0.seconds) } ?? "failed"
-      let flintName = r.flint == "nmod" ? "nmod_mat.rank" : r.flint == "fmpz" ? "fmpz_mat.rank" : "—"
+      let flintName =
+        r.flint == "nmod" ? "nmod_mat.rank" : r.flint == "fmpz" ? "fmpz_mat.rank" : r.flint == "fflu" ? "fmpz_mat.fflu" : "—"
+      let cpu = res?.cpuSeconds.map { fmt($0) } ?? "—"
+      let fcpu = r.flintCPUSeconds.map { fmt($0) } ?? "—"
+      var cpuRatio = "—"
+      if let a = res?.cpuSeconds, let b = r.flintCPUSeconds, a > 0 { cpuRatio = String(format: "%.2f", b / a) }
       let fs = r.flintSeconds.map { fmt($0) } ?? "—"
       var ratio = "—"
       if let a = res?.seconds, let b = r.flintSeconds, a > 0 { ratio = String(format: "%.2f", b / a) }
@@ -266,7 +324,7 @@ enum BenchmarkRunner {
       if let fr = r.flintRank, let ours = res?.rank, fr != ours { rank += " (FLINT: \(fr)!)" }
       let rss = res.map { String(format: "%.1f", Double($0.maxRSSKiB) / 1024) } ?? "?"
       let entries = res.map { String(format: "%.1f", Double($0.entryBytes) / 1_048_576) } ?? "?"
-      md += "| \(r.matrix.name) | \(r.method) | \(rank) | \(ours) | \(flintName) | \(fs) | \(ratio) | \(rss) | \(entries) | \(res?.note ?? "") |\n"
+      md += "| \(r.matrix.name) | \(r.method) | \(rank) | \(ours) | \(flintName) | \(fs) | \(ratio) | \(cpu) | \(fcpu) | \(cpuRatio) | \(rss) | \(entries) | \(res?.note ?? "") |\n"
     }
     print(md)
     if let out = option("--markdown") { try? Data(md.utf8).write(to: URL(fileURLWithPath: out)) }

@@ -42,8 +42,8 @@ enum CertifyCommand: Subcommand {
       --certificate FILE   write a certificate (config, seeds, rank certificates, bounds,
                            values, verdicts) that 'hessrank check FILE' re-derives from scratch
       --json               print one JSON object with a "results" array
-      --method M           auto (default: certified when p ≤ 600 or --certificate), certified,
-                           modular, bareiss — as for 'hessrank rank'
+      --method M           auto (default: certified when --certificate, or when p ≤ 600 and
+                           affordable, as for 'hessrank rank'), certified, modular, bareiss
       --primes N           primes for the modular method (default 2)
     \(FailOnOption.help(default: "short"))
     \(NetworkOptions.help)

@@ -22,7 +22,9 @@ enum MatrixRankCommand: Subcommand {
     OPTIONS:
       --method auto      (default) rank profile modulo a random prime: a nonsingular r×r
                          minor (rank ≥ r); then rank ≤ r by whichever route is cheaper
-                         (or rank = min(m, n)). Always proved.
+                         (or rank = min(m, n)); when primes look cheaper, the kernel is
+                         still lifted first within a quarter of their cost, so small
+                         kernels (Hessians) cost what they are. Always proved.
       --method kernel    rank ≤ r by m − r exact kernel vectors (a bad prime only costs
                          another attempt). Cheap to re-check; large for big low-rank
                          matrices (their entries are r×r minors).

@@ -25,8 +25,10 @@ enum RankCommand: Subcommand {
 
     OPTIONS:
       --hessian LIST       which Hessians, comma-separated (default outer,functional,loss)
-      --method M           auto (default): certified when p ≤ 600 or a certificate is asked
-                           for, modular otherwise;
+      --method M           auto (default): certified when a certificate is asked for, or when
+                           p ≤ 600 and its cost (exact build measured + proofs estimated) is
+                           within 4× the modular ranks' time or under 0.25 s; modular
+                           otherwise (the 'why' line says which and why);
                            modular: build every matrix modulo random primes in [2^24, 2^25);
                              the largest rank is a proved lower bound and equals the rank
                              over Q unless every prime divides a nonzero minor;
@@ -129,6 +131,7 @@ enum RankCommand: Subcommand {
     }
     lines.append("")
     lines.append("method    \(r.method.rawValue): \(r.results.first?.method ?? "")")
+    if let why = r.methodReason { lines.append("why       \(why)") }
     lines.append("generic   a rank at one point is a lower bound on the generic rank (the maximum over all points)")
     let bounds = r.results.compactMap { x in x.genericFailureBound.map { (x.kind, $0) } }
     if bounds.isEmpty {
@@ -163,6 +166,7 @@ enum RankCommand: Subcommand {
       ("p", String(r.p)), ("K", String(r.k)), ("n", String(r.n)), ("r", String(r.dataRank)),
       ("seed", String(config.instance.seed)), ("method", JSONText.string(r.method.rawValue)),
     ]
+    if let why = r.methodReason { pairs.append(("method_reason", JSONText.string(why))) }
     for x in r.results { pairs.append(("rank_\(x.kind.rawValue)", String(x.rank))) }
     pairs.append(("results", JSONText.array(r.results.map { x in
       JSONText.object([
