@@ -1,6 +1,7 @@
 import ConvNet
 import Exact
 import ExactLinearAlgebra
+import MatrixFreeRank
 
 /// How exact ranks are computed.
 public enum RankMethod: String, CaseIterable, Sendable {
@@ -16,6 +17,10 @@ public enum RankMethod: String, CaseIterable, Sendable {
   case certified
   /// Bareiss fraction-free elimination on the exact integer matrix (slow; for cross-checks).
   case bareiss
+  /// Ranks of random sketches SᵀHS and J·S from batched Hessian- and Jacobian-vector products
+  /// modulo primes, memory O(p·t), never a p × p matrix (`MatrixFreeRanks`): proved lower
+  /// bounds, exact up to a printed failure probability; certificates of the lower bound.
+  case matrixFree = "matrix-free"
 }
 
 /// What to compute and how.
@@ -35,6 +40,9 @@ public struct HessianRankOptions: Sendable {
   public var threads: Int
   /// Networks with at most this many parameters use `certified` under `auto`.
   public static let autoCertifiedLimit = 600
+  /// Networks with at least this many parameters use `matrix-free` under `auto` (measured:
+  /// faster than `modular` from here on; see BENCHMARKS.md).
+  public static let autoMatrixFreeFrom = 3000
 
   /// Options with the defaults: all three Hessians, `auto`, two primes.
   public init(kinds: [HessianKind] = HessianKind.allCases, method: RankMethod = .auto, primes: Int = 2,
@@ -72,6 +80,9 @@ public struct HessianRankResult: Sendable {
   /// that this point's rank is below the generic rank (nil when the bound does not apply:
   /// piecewise-linear activations, or explicit or fractional values).
   public var genericFailureBound: Rational? = nil
+  /// For the matrix-free method: the sketch run whose nonzero minor proves the rank (prime,
+  /// sketch seed, pivots), for its certificate.
+  public var sketch: SketchOutcome? = nil
 }
 
 /// Ranks of H_o, H_f, H_L at one exact instance, with the data rank r and sizes.
@@ -118,6 +129,41 @@ public enum HessianRanks {
   /// The memory the dense matrices may take, in bytes (default 16 GiB of the machine's 24).
   public static let memoryBudget = 16 << 30
 
+  /// The method `compute` runs: `auto` becomes `certified` for p ≤ 600 or when certificates
+  /// are asked for (while its matrices fit in `memoryBudget`), `matrix-free` from
+  /// `HessianRankOptions.autoMatrixFreeFrom` parameters on (or when the dense matrices would
+  /// not fit), `modular` in between; `modular` with certificates becomes `certified`.
+  public static func resolvedMethod(_ instance: NetworkInstance, options: HessianRankOptions) -> RankMethod {
+    let p = instance.plan.parameterCount, rowsJ = instance.sampleCount * instance.plan.outputSize
+    switch options.method {
+    case .auto:
+      if options.wantCertificates || p <= HessianRankOptions.autoCertifiedLimit {
+        return exactMemoryEstimate(p: p, rows: rowsJ) <= memoryBudget ? .certified : .matrixFree
+      }
+      if p >= HessianRankOptions.autoMatrixFreeFrom || modularMemoryEstimate(p: p, rows: rowsJ) > memoryBudget {
+        return .matrixFree
+      }
+      return .modular
+    case .modular:
+      return options.wantCertificates ? .certified : .modular
+    default:
+      return options.method
+    }
+  }
+
+  /// Bytes the path of `method` needs before any rank is known (for matrix-free: its first
+  /// sketch width; each wider sketch is checked again before it is built).
+  public static func memoryEstimate(_ instance: NetworkInstance, method: RankMethod, options: HessianRankOptions) -> Int {
+    let p = instance.plan.parameterCount, rowsJ = instance.sampleCount * instance.plan.outputSize
+    switch method {
+    case .modular, .auto: return modularMemoryEstimate(p: p, rows: rowsJ)
+    case .certified, .bareiss: return exactMemoryEstimate(p: p, rows: rowsJ)
+    case .matrixFree:
+      return MatrixFreeRanks.memoryEstimate(instance, kinds: options.kinds, width: min(p, MatrixFreeRanks.initialWidth),
+                                            threads: options.threads)
+    }
+  }
+
   /// Bytes needed by the modular path: the p × p matrices (two, plus the elimination copy).
   public static func modularMemoryEstimate(p: Int, rows jacobianRows: Int) -> Int {
     8 * (3 * p * p + 2 * jacobianRows * p)
@@ -133,14 +179,10 @@ public enum HessianRanks {
   public static func compute(_ instance: NetworkInstance, options: HessianRankOptions = HessianRankOptions(),
                              progress: (String) -> Void = { _ in }) throws -> HessianRankReport {
     let p = instance.plan.parameterCount, rowsJ = instance.sampleCount * instance.plan.outputSize
-    var method = options.method
-    if method == .auto {
-      method = options.wantCertificates || p <= HessianRankOptions.autoCertifiedLimit ? .certified : .modular
-    }
-    if options.wantCertificates && method == .modular { method = .certified }
-    let needed = method == .modular ? modularMemoryEstimate(p: p, rows: rowsJ) : exactMemoryEstimate(p: p, rows: rowsJ)
+    let method = resolvedMethod(instance, options: options)
+    let needed = memoryEstimate(instance, method: method, options: options)
     guard needed <= memoryBudget else {
-      throw HessianRankError.tooLarge("the \(method.rawValue) method needs about \(needed >> 20) MiB for p = \(p) (budget \(memoryBudget >> 20) MiB); use fewer parameters\(method == .modular ? "" : " or --method modular")")
+      throw HessianRankError.tooLarge("the \(method.rawValue) method needs about \(needed >> 20) MiB for p = \(p) (budget \(memoryBudget >> 20) MiB); use fewer parameters\(method == .certified || method == .bareiss ? " or --method matrix-free" : "")")
     }
     progress("exact forward pass (n = \(instance.sampleCount))")
     let (pattern, _) = try instance.activationPattern()
@@ -151,6 +193,8 @@ public enum HessianRanks {
     switch method {
     case .modular, .auto:
       results = try modularRanks(instance, pattern: pattern, options: options, progress: progress)
+    case .matrixFree:
+      results = try MatrixFreeRanks.ranks(instance, pattern: pattern, options: options, progress: progress)
     case .certified, .bareiss:
       results = try exactRanks(instance, pattern: pattern, kinds: options.kinds, bareiss: method == .bareiss,
                                seed: options.primeSeed, threads: options.threads, progress: progress)
