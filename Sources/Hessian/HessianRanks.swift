@@ -133,11 +133,11 @@ public enum HessianRanks {
   /// are asked for (while its matrices fit in `memoryBudget`), `matrix-free` from
   /// `HessianRankOptions.autoMatrixFreeFrom` parameters on (or when the dense matrices would
   /// not fit), `modular` in between; `modular` with certificates becomes `certified`.
-  public static func resolvedMethod(_ instance: NetworkInstance, options: HessianRankOptions) -> RankMethod {
-    let p = instance.plan.parameterCount, rowsJ = instance.sampleCount * instance.plan.outputSize
-    switch options.method {
+  public static func resolvedMethod(_ method: RankMethod, p: Int, jacobianRows rowsJ: Int,
+                                    wantCertificates: Bool) -> RankMethod {
+    switch method {
     case .auto:
-      if options.wantCertificates || p <= HessianRankOptions.autoCertifiedLimit {
+      if wantCertificates || p <= HessianRankOptions.autoCertifiedLimit {
         return exactMemoryEstimate(p: p, rows: rowsJ) <= memoryBudget ? .certified : .matrixFree
       }
       if p >= HessianRankOptions.autoMatrixFreeFrom || modularMemoryEstimate(p: p, rows: rowsJ) > memoryBudget {
@@ -145,23 +145,38 @@ public enum HessianRanks {
       }
       return .modular
     case .modular:
-      return options.wantCertificates ? .certified : .modular
+      return wantCertificates ? .certified : .modular
     default:
-      return options.method
+      return method
     }
   }
 
-  /// Bytes the path of `method` needs before any rank is known (for matrix-free: its first
-  /// sketch width; each wider sketch is checked again before it is built).
-  public static func memoryEstimate(_ instance: NetworkInstance, method: RankMethod, options: HessianRankOptions) -> Int {
-    let p = instance.plan.parameterCount, rowsJ = instance.sampleCount * instance.plan.outputSize
+  /// `resolvedMethod` for an instance and options.
+  public static func resolvedMethod(_ instance: NetworkInstance, options: HessianRankOptions) -> RankMethod {
+    resolvedMethod(options.method, p: instance.plan.parameterCount,
+                   jacobianRows: instance.sampleCount * instance.plan.outputSize, wantCertificates: options.wantCertificates)
+  }
+
+  /// Bytes the path of `method` needs before any rank is known: the dense matrices, or for
+  /// matrix-free its first sketch (each wider sketch is checked again before it is built).
+  /// `workspaceRows`: Σ of the stage input sizes plus K (`NetworkPlan.tangentRows`).
+  public static func memoryEstimate(method: RankMethod, p: Int, jacobianRows rowsJ: Int, workspaceRows: Int,
+                                    kinds: [HessianKind], threads: Int) -> Int {
     switch method {
     case .modular, .auto: return modularMemoryEstimate(p: p, rows: rowsJ)
     case .certified, .bareiss: return exactMemoryEstimate(p: p, rows: rowsJ)
     case .matrixFree:
-      return MatrixFreeRanks.memoryEstimate(instance, kinds: options.kinds, width: min(p, MatrixFreeRanks.initialWidth),
-                                            threads: options.threads)
+      return MatrixFreeRanks.memoryEstimate(p: p, jacobianRows: rowsJ, workspaceRows: workspaceRows, kinds: kinds,
+                                            width: min(p, MatrixFreeRanks.initialWidth), threads: threads)
     }
+  }
+
+  /// `memoryEstimate` for an instance.
+  public static func memoryEstimate(_ instance: NetworkInstance, method: RankMethod, options: HessianRankOptions) -> Int {
+    memoryEstimate(method: method, p: instance.plan.parameterCount,
+                   jacobianRows: instance.sampleCount * instance.plan.outputSize,
+                   workspaceRows: MatrixFreeRanks.workspaceRows(instance.plan.architecture), kinds: options.kinds,
+                   threads: options.threads)
   }
 
   /// Bytes needed by the modular path: the p × p matrices (two, plus the elimination copy).
@@ -178,7 +193,7 @@ public enum HessianRanks {
   /// - Parameter progress: called with a short message before each phase.
   public static func compute(_ instance: NetworkInstance, options: HessianRankOptions = HessianRankOptions(),
                              progress: (String) -> Void = { _ in }) throws -> HessianRankReport {
-    let p = instance.plan.parameterCount, rowsJ = instance.sampleCount * instance.plan.outputSize
+    let p = instance.plan.parameterCount
     let method = resolvedMethod(instance, options: options)
     let needed = memoryEstimate(instance, method: method, options: options)
     guard needed <= memoryBudget else {

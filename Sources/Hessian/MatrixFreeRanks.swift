@@ -12,7 +12,7 @@ import MatrixFreeRank
 /// nonzero minor, recorded in `SketchCertificate`); it is the exact rank unless, in every run,
 /// the prime divides all maximal minors (Hadamard's bound over the ≥ 500,000 primes of the range)
 /// or the sketch fell short (Schwartz–Zippel over its entries).
-enum MatrixFreeRanks {
+public enum MatrixFreeRanks {
   static func target(_ kind: HessianKind) -> SketchTarget {
     switch kind {
     case .outer: return .outer
@@ -21,20 +21,18 @@ enum MatrixFreeRanks {
     }
   }
 
-  /// Bytes a run of sketch width t takes on this instance (checked before the work).
-  static func memoryEstimate(_ instance: NetworkInstance, kinds: [HessianKind], width t: Int, threads: Int) -> Int {
-    let plan = instance.plan
-    let workspace = plan.stages.reduce(0) { acc, s in
-      switch s {
-      case .parametric(let t, _, _): return acc + t.cols
-      case .fixed(let m, _): return acc + m.cols
-      case .activation(_, let size, _): return acc + size
-      }
-    } + plan.outputSize
+  /// Bytes a run of sketch width t takes (checked before the work).
+  static func memoryEstimate(p: Int, jacobianRows: Int, workspaceRows: Int, kinds: [HessianKind], width t: Int,
+                             threads: Int) -> Int {
     let hessian = kinds.contains(.functional) || kinds.contains(.loss)
-    return SketchedRank.memoryEstimate(p: plan.parameterCount, jacobianRows: instance.sampleCount * plan.outputSize,
-                                       workspaceRows: workspace, width: t, block: max(1, t / 3), threads: threads,
-                                       hessian: hessian)
+    return SketchedRank.memoryEstimate(p: p, jacobianRows: jacobianRows, workspaceRows: workspaceRows, width: t,
+                                       block: t, threads: threads, hessian: hessian)
+  }
+
+  /// Σ of the stage input sizes plus K: the rows of one thread's tangent workspace per direction.
+  public static func workspaceRows(_ architecture: Architecture) -> Int {
+    guard let infos = try? architecture.layerInfos() else { return 0 }
+    return infos.reduce(0) { $0 + $1.input.count } + architecture.outputCount
   }
 
   /// The first sketch width of the first run.
@@ -75,9 +73,11 @@ enum MatrixFreeRanks {
       for (kind, o) in zip(options.kinds, outcomes) {
         seconds[kind, default: 0] += lap
         if o.rank > best[kind]?.rank ?? -1 { best[kind] = o }
-        // This run fails only if its prime or its sketch does; runs are independent.
+        // This run fails only if its prime divides a nonzero maximal-rank minor (at most
+        // bits/23 of the primes ≥ 2^23 do, bits from Hadamard's bound on the full matrix) or its
+        // sketch falls short (Schwartz–Zippel); runs draw prime and sketch independently.
         let bits = MatrixFreeMagnitudes.RowBounds.bits(kind == .outer ? rowBounds.outer : kind == .functional ? rowBounds.functional : rowBounds.loss,
-                                                        minor: min(o.rank + 1, kind == .outer ? min(rowsJ, p) : p))
+                                                        minor: kind == .outer ? min(rowsJ, p) : p)
         let primePart = bits.map { min(1, Double($0 / 23) / Double(CentredResidues.primeCountLowerBound)) } ?? 1
         let run = o.isFull ? 0 : min(1, primePart + o.sketchFailureBound)
         failure[kind] = (failure[kind] ?? 1) * run
@@ -93,7 +93,7 @@ enum MatrixFreeRanks {
         kind: kind, rank: o.rank,
         matrix: kind == .outer ? "J·S (\(rowsJ)×\(o.widths.last ?? 0))" : "SᵀnHS (\(o.widths.last ?? 0)²)",
         isProved: o.isFull, failureBound: bound,
-        method: "matrix-free: random sketches modulo \(used) prime(s) in [2^23, 2^24), widths \(o.widths.map(String.init).joined(separator: "→"))",
+        method: "sketches SᵀHS, J·S from batched Hessian/Jacobian-vector products modulo \(used) prime(s) in [2^23, 2^24), widths \(o.widths.map(String.init).joined(separator: "→"))",
         certificate: nil, seconds: seconds[kind] ?? 0)
       r.sketch = o
       return r

@@ -90,14 +90,16 @@ public enum SketchError: Error, CustomStringConvertible {
 /// `SketchOutcome.sketchFailureBound` occurred. New columns only cost their own products: the
 /// Gram blocks of earlier columns are kept. Memory O((p + nK)·t + t²), never O(p²).
 public enum SketchedRank {
-  /// Bytes a run of final width t needs (the stored S, H_f·S and J·S, the Gram matrices, the
-  /// per-thread workspaces of the last block and the elimination copy).
+  /// Bytes a run of final width t needs: J·S, the Gram matrices and their elimination copies,
+  /// and for the newest block of `block` columns S, H_f·S and the per-thread workspaces.
   public static func memoryEstimate(p: Int, jacobianRows: Int, workspaceRows: Int, width t: Int, block: Int,
                                     threads: Int, hessian: Bool) -> Int {
-    let stored = (hessian ? 2 : 1) * p * t + jacobianRows * t
-    let grams = (hessian ? 3 : 0) * t * t + jacobianRows * t
-    let work = threads * ((hessian ? p : 0) + workspaceRows) * block + 2 * p * block
-    return 8 * (stored + grams + work) + 8 * jacobianRows * t
+    let stored = 2 * jacobianRows * t  // J·S and its residue copy for the elimination
+    let grams = (hessian ? 4 : 0) * t * t  // two Gram matrices, the grown copy, the elimination copy
+    // The new block of S, an old one regenerated, H_f·S of the block, and per thread its
+    // accumulator and the tangent workspace.
+    let work = (hessian ? 3 : 1) * p * block + threads * ((hessian ? p : 0) + workspaceRows) * block
+    return 8 * (stored + grams + work)
   }
 
   /// Runs the sketch for `products` (one prime) with sketch seed `seed`.
@@ -109,8 +111,9 @@ public enum SketchedRank {
     let p = products.parameterCount, rowsJ = products.sampleCount * products.outputCount
     let wanted = Set(options.targets)
     let hessian = wanted.contains(.functional) || wanted.contains(.loss)
-    // Columns of S, H_f·S and J·S, kept as blocks (row-major p × b, p × b, nK × b).
-    var sBlocks: [[Double]] = [], hBlocks: [[Double]] = [], jBlocks: [[Double]] = [], widthsOfBlocks: [Int] = []
+    // J·S is kept as blocks (nK × b); S is regenerated from its seed when an older block meets a
+    // new one, and H_f·S is only needed for the newest block (Sᵀ(H_f S_new) covers all pairs).
+    var jBlocks: [[Double]] = [], widthsOfBlocks: [Int] = [], blockStarts: [Int] = []
     var gramF: [Double] = [], gramO: [Double] = []  // t × t, centred
     var t = 0
     var widths: [Int] = []
@@ -127,19 +130,18 @@ public enum SketchedRank {
       progress("sketch width \(target) (mod \(field.prime)): products for \(b) new direction(s)")
       let s = SketchGram.block(Array(t..<target), seed: seed, rows: p, field: field)
       let (jv, hv) = products.apply(s, width: b, hessian: hessian, threads: options.threads)
-      sBlocks.append(s)
       jBlocks.append(jv)
-      if hessian { hBlocks.append(hv) }
       widthsOfBlocks.append(b)
+      blockStarts.append(t)
       // Extend the Gram matrices by the new rows and columns.
       progress("sketch width \(target): Gram blocks")
-      func grow(_ old: [Double], left: [[Double]], right: [[Double]], rows: Int) -> [Double] {
+      func grow(_ old: [Double], left: (Int) -> [Double], right: [Double], rows: Int) -> [Double] {
         var m = [Double](repeating: 0, count: target * target)
         for r in 0..<t { for c in 0..<t { m[r * target + c] = old[r * t + c] } }
         var offset = 0
         for (k, bk) in widthsOfBlocks.enumerated() {
           // Block (k, new) and, by symmetry, (new, k).
-          let blk = SketchGram.transposeProduct(left[k], right[right.count - 1], rows: rows, ca: bk, cb: b,
+          let blk = SketchGram.transposeProduct(left(k), right, rows: rows, ca: bk, cb: b,
                                                 field: field, threads: options.threads)
           for r in 0..<bk { for c in 0..<b { m[(offset + r) * target + t + c] = blk[r * b + c] } }
           if k < widthsOfBlocks.count - 1 {
@@ -150,8 +152,11 @@ public enum SketchedRank {
         return m
       }
       if hessian {
-        gramF = grow(gramF, left: sBlocks, right: hBlocks, rows: p)
-        if wanted.contains(.loss) { gramO = grow(gramO, left: jBlocks, right: jBlocks, rows: rowsJ) }
+        let last = widthsOfBlocks.count - 1
+        gramF = grow(gramF, left: { k in
+          k == last ? s : SketchGram.block(Array(blockStarts[k]..<(blockStarts[k] + widthsOfBlocks[k])), seed: seed, rows: p, field: field)
+        }, right: hv, rows: p)
+        if wanted.contains(.loss) { gramO = grow(gramO, left: { jBlocks[$0] }, right: jv, rows: rowsJ) }
       }
       t = target
       widths.append(t)
@@ -202,5 +207,45 @@ public enum SketchedRank {
       for i in 0..<(t * t) { buf[i] = field.residue(b.map { a[i] + $0[i] } ?? a[i]) }
     }
     return m
+  }
+}
+
+extension SketchedRank {
+  /// The determinant modulo P of the minor M[rows, cols] of the sketch matrix of `target`
+  /// (J·S for H_o, Sᵀ(n·H)S otherwise), recomputed from the sketch seed: only the sketch
+  /// columns the minor touches are regenerated and multiplied. Nonzero proves
+  /// rank(H over Q) ≥ rows.count. Indices must be in range (rows: 0..<nK for H_o).
+  public static func minorDeterminant(_ products: BatchedProducts, seed: UInt64, target: SketchTarget,
+                                      rows: [Int], cols: [Int], threads: Int = 2) -> UInt64 {
+    let field = products.field
+    let pf = PrimeField(unchecked: field.prime)
+    let p = products.parameterCount, rowsJ = products.sampleCount * products.outputCount
+    let r = rows.count
+    precondition(cols.count == r)
+    var minor = ModularMatrix(rows: r, cols: r, field: pf)
+    if target == .outer {
+      let s = SketchGram.block(cols, seed: seed, rows: p, field: field)
+      let (jv, _) = products.apply(s, width: r, hessian: false, threads: threads)
+      minor.withUnsafeMutableBufferPointer { buf in
+        for (a, row) in rows.enumerated() { for c in 0..<r { buf[a * r + c] = field.residue(jv[row * r + c]) } }
+      }
+    } else {
+      let used = Array(Set(rows).union(cols)).sorted()
+      let position = Dictionary(uniqueKeysWithValues: used.enumerated().map { ($1, $0) })
+      let u = used.count
+      let s = SketchGram.block(used, seed: seed, rows: p, field: field)
+      let (jv, hv) = products.apply(s, width: u, hessian: true, threads: threads)
+      let mf = SketchGram.transposeProduct(s, hv, rows: p, ca: u, cb: u, field: field, threads: threads)
+      let mo = target == .loss ? SketchGram.transposeProduct(jv, jv, rows: rowsJ, ca: u, cb: u, field: field, threads: threads) : nil
+      minor.withUnsafeMutableBufferPointer { buf in
+        for (a, row) in rows.enumerated() {
+          for (c, col) in cols.enumerated() {
+            let k = position[row]! * u + position[col]!
+            buf[a * r + c] = field.residue(mf[k] + (mo?[k] ?? 0))
+          }
+        }
+      }
+    }
+    return minor.determinant(threads: threads)
   }
 }

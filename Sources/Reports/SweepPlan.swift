@@ -141,13 +141,12 @@ extension SweepSpec {
         throw SweepError("\(label): invalid architecture: \(error)")
       }
       let rowsJ = instance.samples.multipliedReportingOverflow(by: architecture.outputCount)
-      var resolved = method
-      if resolved == .auto { resolved = p <= HessianRankOptions.autoCertifiedLimit ? .certified : .modular }
+      let resolved = HessianRanks.resolvedMethod(method, p: p, jacobianRows: rowsJ.partialValue, wantCertificates: false)
       let needed = rowsJ.overflow ? Int.max
-        : resolved == .modular ? HessianRanks.modularMemoryEstimate(p: p, rows: rowsJ.partialValue)
-        : HessianRanks.exactMemoryEstimate(p: p, rows: rowsJ.partialValue)
+        : HessianRanks.memoryEstimate(method: resolved, p: p, jacobianRows: rowsJ.partialValue,
+                                      workspaceRows: MatrixFreeRanks.workspaceRows(architecture), kinds: kinds, threads: 1)
       guard needed <= HessianRanks.memoryBudget else {
-        throw SweepError("\(label): \(architecture) with n = \(instance.samples) needs about \(needed >> 20) MiB with the \(resolved.rawValue) method (budget \(HessianRanks.memoryBudget >> 20) MiB); use smaller sizes\(resolved == .modular ? "" : " or \"method\": \"modular\"")")
+        throw SweepError("\(label): \(architecture) with n = \(instance.samples) needs about \(needed >> 20) MiB with the \(resolved.rawValue) method (budget \(HessianRanks.memoryBudget >> 20) MiB); use smaller sizes\(resolved == .matrixFree ? "" : " or \"method\": \"matrix-free\"")")
       }
       for (si, seed) in seeds.seeds(base: instance.seed).enumerated() {
         var settingsWithSeed = instance
