@@ -26,7 +26,7 @@ public enum MatrixFreeRanks {
                              threads: Int) -> Int {
     let hessian = kinds.contains(.functional) || kinds.contains(.loss)
     return SketchedRank.memoryEstimate(p: p, jacobianRows: jacobianRows, workspaceRows: workspaceRows, width: t,
-                                       block: t, threads: threads, hessian: hessian)
+                                       block: min(t, SketchOptions().maxBlock), threads: threads, hessian: hessian)
   }
 
   /// Σ of the stage input sizes plus K: the rows of one thread's tangent workspace per direction.

@@ -55,6 +55,8 @@ public struct SketchOptions: Sendable {
   public var threads: Int
   /// Bytes the run may take; a step that would need more stops the run with `SketchError.memory`.
   public var memoryBudget: Int
+  /// The most directions multiplied at once (the workspaces are O((p + Σ stage sizes)·maxBlock)).
+  public var maxBlock: Int = 256
 
   /// Defaults: all three, first width 64, growth 1.5.
   public init(targets: [SketchTarget] = SketchTarget.allCases, initialWidth: Int = 64, growth: Double = 1.5,
@@ -118,10 +120,13 @@ public enum SketchedRank {
     var t = 0
     var widths: [Int] = []
     var results: [SketchTarget: (rank: Int, rows: [Int], cols: [Int])] = [:]
-    var target = min(p, max(1, startWidth ?? options.initialWidth))
+    var planned = min(p, max(1, startWidth ?? options.initialWidth))
     while true {
+      // Columns are multiplied in blocks of at most `maxBlock` (bounded workspace); ranks are
+      // taken once the planned width is reached.
+      let target = min(planned, t + options.maxBlock)
       let b = target - t
-      let needed = memoryEstimate(p: p, jacobianRows: rowsJ, workspaceRows: products.workspaceRows, width: target,
+      let needed = memoryEstimate(p: p, jacobianRows: rowsJ, workspaceRows: products.workspaceRows, width: planned,
                                   block: b, threads: options.threads, hessian: hessian)
       guard needed <= options.memoryBudget else {
         let so = options.targets.map { "\($0.rawValue) ≥ \(results[$0]?.rank ?? 0)" }.joined(separator: ", ")
@@ -159,6 +164,7 @@ public enum SketchedRank {
         if wanted.contains(.loss) { gramO = grow(gramO, left: { jBlocks[$0] }, right: jv, rows: rowsJ) }
       }
       t = target
+      if t < planned { continue }
       widths.append(t)
       progress("sketch width \(t): ranks")
       var allDeficient = true
@@ -186,7 +192,7 @@ public enum SketchedRank {
       }
       for kind in options.targets where results[kind]!.rank >= t { allDeficient = false }
       if allDeficient || t >= p { break }
-      target = min(p, t + max(1, Int((Double(t) * (options.growth - 1)).rounded(.up))))
+      planned = min(p, t + max(1, Int((Double(t) * (options.growth - 1)).rounded(.up))))
     }
     return options.targets.map { kind in
       let r = results[kind]!

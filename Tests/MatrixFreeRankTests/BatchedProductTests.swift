@@ -72,7 +72,9 @@ func denseRank(_ m: ScalarMatrix<UInt64>, prime: UInt64) -> Int {
       let hl = pf.sum(dense.outerScaled(jacobian: jac), hf)
       let expected = [denseRank(jac, prime: prime), denseRank(hf, prime: prime), denseRank(hl, prime: prime)]
       let products = try BatchedProducts(instance: inst, pattern: pattern, prime: prime)
-      let outcomes = try SketchedRank.run(products, seed: sketchSeed, options: SketchOptions(initialWidth: 4, threads: 2))
+      var sketchOptions = SketchOptions(initialWidth: 4, threads: 2)
+      sketchOptions.maxBlock = Int(seed) + 2  // several blocks per width: 3 or 4 columns at a time
+      let outcomes = try SketchedRank.run(products, seed: sketchSeed, options: sketchOptions)
       #expect(outcomes.map(\.rank) == expected, "\(arch) seed \(seed)")
       let p = inst.plan.parameterCount
       for o in outcomes {
