@@ -197,7 +197,7 @@ public enum HessianRanks {
     let method = resolvedMethod(instance, options: options)
     let needed = memoryEstimate(instance, method: method, options: options)
     guard needed <= memoryBudget else {
-      throw HessianRankError.tooLarge("the \(method.rawValue) method needs about \(needed >> 20) MiB for p = \(p) (budget \(memoryBudget >> 20) MiB); use fewer parameters\(method == .certified || method == .bareiss ? " or --method matrix-free" : "")")
+      throw HessianRankError.tooLarge("the \(method.rawValue) method needs about \(needed >> 20) MiB for p = \(p) (budget \(memoryBudget >> 20) MiB); use fewer parameters\(method == .matrixFree ? "" : " or --method matrix-free")")
     }
     progress("exact forward pass (n = \(instance.sampleCount))")
     let (pattern, _) = try instance.activationPattern()

@@ -39,7 +39,7 @@ enum CertifyCommand: Subcommand {
                            values, verdicts) that 'hessrank check FILE' re-derives from scratch
       --json               print one JSON object with a "results" array
       --method M           auto (default: certified when p ≤ 600 or --certificate), certified,
-                           modular, bareiss — as for 'hessrank rank'
+                           modular, bareiss, matrix-free — as for 'hessrank rank'
       --primes N           primes for the modular method (default 2)
     \(NetworkOptions.help)
 
@@ -78,8 +78,8 @@ enum CertifyCommand: Subcommand {
       method = v
     }
     let certPath = args.value("certificate")
-    if certPath != nil && method == .modular {
-      throw CLIError("--certificate needs exact rank certificates; drop --method modular (or use certified)")
+    if certPath != nil && (method == .modular || method == .matrixFree) {
+      throw CLIError("--certificate needs exact rank certificates; drop --method \(method.rawValue) (or use certified)")
     }
     let request = CertifyRequest(config: config, bounds: bounds, seedCount: seedCount, method: method,
                                  primes: try args.int("primes", default: 2, range: 1...64), wantCertificates: certPath != nil)
@@ -221,6 +221,8 @@ enum CertifyCommand: Subcommand {
       return "modular: rank modulo random primes, a proved lower bound (exact unless every prime divides a minor)"
     case .bareiss:
       return "Bareiss elimination on the exact integer matrices (every rank proved)"
+    case .matrixFree:
+      return "matrix-free: ranks of random sketches SᵀHS, J·S modulo primes, proved lower bounds (exact with the printed probability)"
     default:
       return "certified: exact integer matrices, rank profile mod a prime + an exact upper bound (kernel vectors or ranks modulo primes past the Hadamard bound; every rank proved)"
     }
