@@ -31,7 +31,10 @@ let package = Package(
     // Test-support library: an independent reference (direct loops, hyper-dual numbers) that
     // keeps the fast Toeplitz path honest. Used by tests only; not a product.
     .target(name: "HessianReference", dependencies: ["Exact", "ConvNet"]),
-    .target(name: "Hessian", dependencies: ["ResourceLimits", "Exact", "ConvNet", "ExactLinearAlgebra", "CLapack"]),
+    // Matrix-free ranks: batched Jacobian/Hessian-vector products modulo word-size primes and
+    // random sketches SᵀHS, memory O(p·t) (exact integer-valued doubles through BLAS).
+    .target(name: "MatrixFreeRank", dependencies: ["Exact", "ConvNet", "ExactLinearAlgebra", "CLapack"]),
+    .target(name: "Hessian", dependencies: ["ResourceLimits", "Exact", "ConvNet", "ExactLinearAlgebra", "CLapack", "MatrixFreeRank"]),
     // Bound catalog, formula language, config variables, verdicts and bound certificates.
     .target(name: "RankBounds", dependencies: ["Exact", "ExactLinearAlgebra", "ConvNet", "Hessian"]),
     // Float-vs-exact verification of a network's Hessian at float weights and data
@@ -51,6 +54,7 @@ let package = Package(
                 exclude: ["Regressions"]),
     .testTarget(name: "ExactLinearAlgebraTests", dependencies: ["Exact", "ExactLinearAlgebra"]),
     .testTarget(name: "ConvNetTests", dependencies: ["Exact", "ConvNet", "HessianReference"], exclude: ["Fixtures"]),
+    .testTarget(name: "MatrixFreeRankTests", dependencies: ["MatrixFreeRank", "Hessian", "ConvNet", "Exact", "ExactLinearAlgebra"]),
     .testTarget(name: "HessianTests", dependencies: ["Exact", "ConvNet", "Hessian", "HessianReference", "ExactLinearAlgebra"]),
     // Runs the built `hessrank` binary; shared helpers in CLITestSupport.swift.
     .testTarget(name: "HessRankCLITests", dependencies: ["hessrank", "Exact", "ExactLinearAlgebra", "FloatCheck"]),

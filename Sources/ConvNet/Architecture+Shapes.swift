@@ -68,8 +68,10 @@ public struct LayerInfo: Equatable, Hashable, Sendable {
 }
 
 extension Architecture {
-  /// The largest parameter count accepted: the p × p Hessian must fit in memory.
-  public static let maxParameters = 200_000
+  /// The largest parameter count accepted: the exact instance (θ as exact rationals, the
+  /// stage values of every sample) must fit in memory. The rank paths check their own memory
+  /// estimates (dense p × p matrices, or the matrix-free sketches) before any work.
+  public static let maxParameters = 20_000_000
 
   /// Checks the architecture and computes every layer's shapes and parameter placement.
   /// - Throws: `ArchitectureError` naming the layer and the fix.
@@ -163,7 +165,7 @@ extension Architecture {
       }
       if let params { offset += params.count }
       guard offset <= Architecture.maxParameters else {
-        throw ArchitectureError(layer: i, "the network has more than \(Architecture.maxParameters) parameters (\(offset) so far); its p × p Hessian would not fit in memory — use fewer channels or a smaller dense layer")
+        throw ArchitectureError(layer: i, "the network has more than \(Architecture.maxParameters) parameters (\(offset) so far); the exact instance would not fit in memory — use fewer channels or a smaller dense layer")
       }
       infos.append(LayerInfo(index: i, layer: layer, input: inShape, output: shape, parameters: params,
                              receptiveField: rf, jump: jump))
@@ -219,7 +221,7 @@ extension Architecture {
     for x in xs {
       let (v, o) = r.multipliedReportingOverflow(by: x)
       guard !o, v <= Architecture.maxParameters else {
-        throw ArchitectureError(layer: layer, "the layer has more than \(Architecture.maxParameters) parameters; its Hessian would not fit in memory — use fewer channels or outputs")
+        throw ArchitectureError(layer: layer, "the layer has more than \(Architecture.maxParameters) parameters; the exact instance would not fit in memory — use fewer channels or outputs")
       }
       r = v
     }

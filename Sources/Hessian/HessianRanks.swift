@@ -2,6 +2,7 @@ import ConvNet
 import ResourceLimits
 import Exact
 import ExactLinearAlgebra
+import MatrixFreeRank
 
 /// How exact ranks are computed.
 public enum RankMethod: String, CaseIterable, Sendable {
@@ -19,6 +20,10 @@ public enum RankMethod: String, CaseIterable, Sendable {
   case certified
   /// Bareiss fraction-free elimination on the exact integer matrix (slow; for cross-checks).
   case bareiss
+  /// Ranks of random sketches SᵀHS and J·S from batched Hessian- and Jacobian-vector products
+  /// modulo primes, memory O(p·t), never a p × p matrix (`MatrixFreeRanks`): proved lower
+  /// bounds, exact up to a printed failure probability; certificates of the lower bound.
+  case matrixFree = "matrix-free"
 }
 
 /// What to compute and how.
@@ -38,6 +43,9 @@ public struct HessianRankOptions: Sendable {
   public var threads: Int
   /// Networks with at most this many parameters may use `certified` under `auto` (by cost).
   public static let autoCertifiedLimit = 600
+  /// Networks with at least this many parameters use `matrix-free` under `auto` (measured:
+  /// faster than `modular` from here on; see BENCHMARKS.md).
+  public static let autoMatrixFreeFrom = 3000
 
   /// Options with the defaults: all three Hessians, `auto`, two primes.
   public init(kinds: [HessianKind] = HessianKind.allCases, method: RankMethod = .auto, primes: Int = 2,
@@ -75,6 +83,9 @@ public struct HessianRankResult: Sendable {
   /// that this point's rank is below the generic rank (nil when the bound does not apply:
   /// piecewise-linear activations, or explicit or fractional values).
   public var genericFailureBound: Rational? = nil
+  /// For the matrix-free method: the sketch run whose nonzero minor proves the rank (prime,
+  /// sketch seed, pivots), for its certificate.
+  public var sketch: SketchOutcome? = nil
 }
 
 /// Ranks of H_o, H_f, H_L at one exact instance, with the data rank r and sizes.
@@ -127,6 +138,56 @@ public enum HessianRanks {
   /// The process's own footprint before any matrix (runtime, libraries, thread stacks).
   public static let baselineMemory = 64 << 20
 
+  /// The method `compute` runs: `auto` becomes `certified` for p ≤ 600 or when certificates
+  /// are asked for (while its matrices fit in `memoryBudget`), `matrix-free` from
+  /// `HessianRankOptions.autoMatrixFreeFrom` parameters on (or when the dense matrices would
+  /// not fit), `modular` in between; `modular` with certificates becomes `certified`.
+  public static func resolvedMethod(_ method: RankMethod, p: Int, jacobianRows rowsJ: Int,
+                                    wantCertificates: Bool) -> RankMethod {
+    switch method {
+    case .auto:
+      if wantCertificates || p <= HessianRankOptions.autoCertifiedLimit {
+        return exactMemoryEstimate(p: p, rows: rowsJ) <= memoryBudget ? .certified : .matrixFree
+      }
+      if p >= HessianRankOptions.autoMatrixFreeFrom || modularMemoryEstimate(p: p, rows: rowsJ) > memoryBudget {
+        return .matrixFree
+      }
+      return .modular
+    case .modular:
+      return wantCertificates ? .certified : .modular
+    default:
+      return method
+    }
+  }
+
+  /// `resolvedMethod` for an instance and options.
+  public static func resolvedMethod(_ instance: NetworkInstance, options: HessianRankOptions) -> RankMethod {
+    resolvedMethod(options.method, p: instance.plan.parameterCount,
+                   jacobianRows: instance.sampleCount * instance.plan.outputSize, wantCertificates: options.wantCertificates)
+  }
+
+  /// Bytes the path of `method` needs before any rank is known: the dense matrices, or for
+  /// matrix-free its first sketch (each wider sketch is checked again before it is built).
+  /// `workspaceRows`: Σ of the stage input sizes plus K (`NetworkPlan.tangentRows`).
+  public static func memoryEstimate(method: RankMethod, p: Int, jacobianRows rowsJ: Int, workspaceRows: Int,
+                                    kinds: [HessianKind], threads: Int) -> Int {
+    switch method {
+    case .modular, .auto: return modularMemoryEstimate(p: p, rows: rowsJ)
+    case .certified, .bareiss: return exactMemoryEstimate(p: p, rows: rowsJ)
+    case .matrixFree:
+      return MatrixFreeRanks.memoryEstimate(p: p, jacobianRows: rowsJ, workspaceRows: workspaceRows, kinds: kinds,
+                                            width: min(p, MatrixFreeRanks.initialWidth), threads: threads)
+    }
+  }
+
+  /// `memoryEstimate` for an instance.
+  public static func memoryEstimate(_ instance: NetworkInstance, method: RankMethod, options: HessianRankOptions) -> Int {
+    memoryEstimate(method: method, p: instance.plan.parameterCount,
+                   jacobianRows: instance.sampleCount * instance.plan.outputSize,
+                   workspaceRows: MatrixFreeRanks.workspaceRows(instance.plan.architecture), kinds: options.kinds,
+                   threads: options.threads)
+  }
+
   /// Bytes needed by the modular path: the p × p matrices (n·H_f, n·H_L, the elimination copy
   /// and the Gram product's workspace) and the Jacobian with its reduced copies. Calibrated on
   /// measured peaks (BENCHMARKS.md, "Memory: estimate and peak").
@@ -147,13 +208,6 @@ public enum HessianRanks {
     return abc.overflow || abc.partialValue > Int.max / 4 ? Int.max / 4 : abc.partialValue
   }
 
-  /// Bytes the whole run takes with `method`: the instance and forward pass, and the matrices.
-  public static func memoryEstimate(_ instance: NetworkInstance, method: RankMethod) -> Int {
-    let p = instance.plan.parameterCount, rowsJ = instance.sampleCount * instance.plan.outputSize
-    let matrices = method == .modular ? modularMemoryEstimate(p: p, rows: rowsJ) : exactMemoryEstimate(p: p, rows: rowsJ)
-    return min(matrices &+ NetworkInstance.memoryEstimate(plan: instance.plan, samples: instance.sampleCount), Int.max / 2)
-  }
-
   /// Exact ranks of the requested Hessians at `instance`.
   /// - Parameter progress: called with a short message before each phase.
   public static func compute(_ instance: NetworkInstance, options: HessianRankOptions = HessianRankOptions(),
@@ -165,9 +219,16 @@ public enum HessianRanks {
     // modular ranks have been measured (`AutoMethodChoice`); the rest is decided here.
     var byCost = false
     if method == .auto {
+      let rowsJ = instance.sampleCount * instance.plan.outputSize
+      let resolved = resolvedMethod(instance, options: options)
       if options.wantCertificates {
-        method = .certified
-        reason = "auto → certified: a certificate was asked for"
+        method = resolved
+        reason = "auto → \(resolved.rawValue): a certificate was asked for"
+      } else if resolved == .matrixFree {
+        method = .matrixFree
+        reason = p >= HessianRankOptions.autoMatrixFreeFrom
+          ? "auto → matrix-free: p = \(p) ≥ \(HessianRankOptions.autoMatrixFreeFrom), where batched products beat dense p × p matrices"
+          : "auto → matrix-free: the dense matrices would need \(MemoryBudget.describe(modularMemoryEstimate(p: p, rows: rowsJ))), over the memory budget"
       } else if p > HessianRankOptions.autoCertifiedLimit {
         method = .modular
         reason = "auto → modular: p = \(p) > \(HessianRankOptions.autoCertifiedLimit) (use --method certified for a proof)"
@@ -177,9 +238,10 @@ public enum HessianRanks {
       }
     }
     if options.wantCertificates && method == .modular { method = .certified }
-    let needed = memoryEstimate(instance, method: method)
+    let needed = min(memoryEstimate(instance, method: method, options: options)
+      &+ NetworkInstance.memoryEstimate(plan: instance.plan, samples: instance.sampleCount), Int.max / 2)
     guard needed <= memoryBudget else {
-      throw HessianRankError.tooLarge("the \(method.rawValue) method needs about \(MemoryBudget.describe(needed)) for p = \(p), n = \(instance.sampleCount); the memory budget is \(MemoryBudget.describe(memoryBudget)) (\(MemoryBudget.source)); use fewer parameters or samples\(method == .modular ? "" : ", or --method modular"), or set --memory")
+      throw HessianRankError.tooLarge("the \(method.rawValue) method needs about \(MemoryBudget.describe(needed)) for p = \(p), n = \(instance.sampleCount); the memory budget is \(MemoryBudget.describe(memoryBudget)) (\(MemoryBudget.source)); use fewer parameters or samples\(method == .matrixFree ? "" : ", or --method matrix-free"), or set --memory")
     }
     progress("exact forward pass (n = \(instance.sampleCount))")
     let (pattern, _) = try instance.activationPattern()
@@ -202,6 +264,8 @@ public enum HessianRanks {
                                seed: options.primeSeed, threads: options.threads, progress: progress)
         }
       }
+    case .matrixFree:
+      results = try MatrixFreeRanks.ranks(instance, pattern: pattern, options: options, progress: progress)
     case .certified, .bareiss:
       results = try exactRanks(instance, pattern: pattern, kinds: options.kinds, bareiss: method == .bareiss,
                                seed: options.primeSeed, threads: options.threads, progress: progress)

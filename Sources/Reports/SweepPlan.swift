@@ -146,16 +146,15 @@ extension SweepSpec {
       }
       if rangeFollowsArchitecture { instance.range = InstanceSettings.defaultRange(for: architecture) }
       let rowsJ = instance.samples.multipliedReportingOverflow(by: architecture.outputCount)
-      var resolved = method
-      if resolved == .auto { resolved = p <= HessianRankOptions.autoCertifiedLimit ? .certified : .modular }
+      let resolved = HessianRanks.resolvedMethod(method, p: p, jacobianRows: rowsJ.partialValue, wantCertificates: false)
       var needed = rowsJ.overflow ? Int.max
-        : resolved == .modular ? HessianRanks.modularMemoryEstimate(p: p, rows: rowsJ.partialValue)
-        : HessianRanks.exactMemoryEstimate(p: p, rows: rowsJ.partialValue)
+        : HessianRanks.memoryEstimate(method: resolved, p: p, jacobianRows: rowsJ.partialValue,
+                                      workspaceRows: MatrixFreeRanks.workspaceRows(architecture), kinds: kinds, threads: 1)
       if let plan = try? NetworkPlan(architecture) {
         needed = min(needed &+ NetworkInstance.memoryEstimate(plan: plan, samples: instance.samples), Int.max / 2)
       }
       guard needed <= HessianRanks.memoryBudget else {
-        throw SweepError("\(label): \(architecture) with n = \(instance.samples) needs about \(MemoryBudget.describe(needed)) with the \(resolved.rawValue) method; the memory budget is \(MemoryBudget.describe(HessianRanks.memoryBudget)) (\(MemoryBudget.source)); use smaller sizes\(resolved == .modular ? "" : " or \"method\": \"modular\""), or set --memory")
+        throw SweepError("\(label): \(architecture) with n = \(instance.samples) needs about \(MemoryBudget.describe(needed)) with the \(resolved.rawValue) method; the memory budget is \(MemoryBudget.describe(HessianRanks.memoryBudget)) (\(MemoryBudget.source)); use smaller sizes\(resolved == .matrixFree ? "" : " or \"method\": \"matrix-free\""), or set --memory")
       }
       for (si, seed) in seeds.seeds(base: instance.seed).enumerated() {
         var settingsWithSeed = instance

@@ -43,7 +43,8 @@ enum CertifyCommand: Subcommand {
                            values, verdicts) that 'hessrank check FILE' re-derives from scratch
       --json               print one JSON object with a "results" array
       --method M           auto (default: certified when --certificate, or when p ≤ 600 and
-                           affordable, as for 'hessrank rank'), certified, modular, bareiss
+                           affordable; matrix-free from p ≥ 3000; as for 'hessrank rank'),
+                           certified, modular, bareiss, matrix-free
       --primes N           primes for the modular method (default 2)
     \(FailOnOption.help(default: "short"))
     \(NetworkOptions.help)
@@ -85,8 +86,8 @@ enum CertifyCommand: Subcommand {
     }
     let certPath = args.value("certificate")
     let policy = try FailOnOption.parse(args, default: .violatedOrShort)
-    if certPath != nil && method == .modular {
-      throw CLIError("--certificate needs exact rank certificates; drop --method modular (or use certified)")
+    if certPath != nil && (method == .modular || method == .matrixFree) {
+      throw CLIError("--certificate needs exact rank certificates; drop --method \(method.rawValue) (or use certified)")
     }
     let request = CertifyRequest(config: config, bounds: bounds, seedCount: seedCount, method: method,
                                  primes: try args.int("primes", default: 2, range: 1...64), wantCertificates: certPath != nil)
@@ -237,6 +238,8 @@ enum CertifyCommand: Subcommand {
       return "modular: rank modulo random primes, a proved lower bound (exact unless every prime divides a minor)"
     case .bareiss:
       return "Bareiss elimination on the exact integer matrices (every rank proved)"
+    case .matrixFree:
+      return "matrix-free: ranks of random sketches SᵀHS, J·S modulo primes, proved lower bounds (exact with the printed probability)"
     default:
       return "certified: exact integer matrices, rank profile mod a prime + an exact upper bound (kernel vectors or ranks modulo primes past the Hadamard bound; every rank proved)"
     }

@@ -84,6 +84,7 @@ enum CheckCommand: Subcommand {
   static let verifiers: [String: @Sendable (Data, CheckOptions) throws -> CheckOutcome] = [
     MatrixRankCertificateFile.currentFormat: verifyMatrixRankCertificate,
     HessianCertificate.currentFormat: verifyHessianCertificate,
+    SketchCertificate.currentFormat: verifySketchCertificate,
     boundCertificateFormat: verifyBoundCertificate,
   ]
 

@@ -27,7 +27,8 @@ enum RankCommand: Subcommand {
       --hessian LIST       which Hessians, comma-separated (default outer,functional,loss)
       --method M           auto (default): certified when a certificate is asked for, or when
                            p ≤ 600 and its cost (exact build measured + proofs estimated) is
-                           within 4× the modular ranks' time or under 0.25 s; modular
+                           within 4× the modular ranks' time or under 0.25 s; matrix-free from
+                           p ≥ 3000 (or when the dense matrices would not fit); modular
                            otherwise (the 'why' line says which and why);
                            modular: build every matrix modulo random primes in [2^24, 2^25);
                              the largest rank is a proved lower bound and equals the rank
@@ -36,8 +37,15 @@ enum RankCommand: Subcommand {
                              (rank ≥ r) and an exact upper bound: kernel vectors, or ranks
                              modulo primes whose product passes Hadamard's bound on the
                              (r+1)-minors, whichever is cheaper: the rank is proved;
-                           bareiss: fraction-free elimination on the exact matrices (slow)
-      --primes N           primes for the modular method (default 2)
+                           bareiss: fraction-free elimination on the exact matrices (slow);
+                           matrix-free: ranks of random sketches SᵀHS (J·S for H_o) from
+                             batched Hessian/Jacobian-vector products modulo primes in
+                             [2^23, 2^24), memory O(p·t) for sketch width t ≈ the rank,
+                             never a p × p matrix; proved lower bounds, exact with the
+                             printed probability; auto picks it from p ≥ 3000 (faster
+                             there) or when the dense matrices would not fit in memory
+      --primes N           primes for the modular method, independent (prime, sketch) runs
+                           for matrix-free (default 2)
       --certificate FILE   write a certificate that 'hessrank check FILE' re-verifies
       --json               print one JSON object (p, r, n, K, seed, rank_outer, …, results)
     \(NetworkOptions.help)
@@ -93,8 +101,12 @@ enum RankCommand: Subcommand {
     progress.clear()
     let seconds = monotonicSeconds() - start
     if let certPath {
-      let cert = try HessianCertificate(report: report, config: config)
-      try AtomicFile.write(cert.jsonData(), to: certPath)
+      if report.method == .matrixFree {
+        try AtomicFile.write(try SketchCertificate(report: report, config: config).jsonData(), to: certPath)
+      } else {
+        let cert = try HessianCertificate(report: report, config: config)
+        try AtomicFile.write(cert.jsonData(), to: certPath)
+      }
     }
     Console.out(json ? jsonReport(report, config: config, seconds: seconds, instance: instance)
                 : textReport(report, config: config, seconds: seconds, certificate: certPath, instance: instance))
@@ -147,6 +159,12 @@ enum RankCommand: Subcommand {
       lines.append("          (rank modulo a prime ≤ rank over Q, so each rank is a proved lower bound; it is")
       lines.append("           the exact rank unless every prime divides a nonzero maximal minor, which by")
       lines.append("           Hadamard's bound on the minors has the probability shown; --method certified proves it)")
+    }
+    if r.method == .matrixFree {
+      lines.append("          (matrix-free: each rank is that of a random sketch SᵀHS, or J·S for H_o, modulo a prime:")
+      lines.append("           a proved lower bound — a nonzero minor of a product of integer matrices with H —")
+      lines.append("           and the exact rank unless the prime divides every maximal minor (Hadamard) or the")
+      lines.append("           sketch fell short (Schwartz–Zippel); the probability shown bounds both, over all runs)")
     }
     if let certificate { lines.append("certificate written to \(certificate) (verify: hessrank check \(certificate))") }
     lines.append(String(format: "time      %.3f s", seconds))

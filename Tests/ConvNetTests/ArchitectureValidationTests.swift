@@ -62,10 +62,10 @@ import Testing
     Case(text: "16 dense(2) relu", layer: 1, marked: "relu", phrases: ["layer 1 relu", "last layer must be the output dense(K)"]),
     Case(text: "1x16", layer: nil, marked: "1x16", phrases: ["no layers", "dense(K)"]),
     Case(text: "   ", layer: nil, marked: " ", phrases: ["empty architecture", "1x16 conv(4,k=3) dense(2)"]),
-    // too many parameters: the p × p Hessian would not fit in memory
-    Case(text: "1x1000 dense(1000)", layer: 0, marked: "dense(1000)", phrases: ["layer 0 dense(1000)", "200000", "memory", "fewer"]),
-    Case(text: "1x64x64 conv(16,k=3) dense(20)", layer: 1, marked: "dense(20)", phrases: ["layer 1 dense(20)", "memory", "fewer"]),
-    Case(text: "1x16 conv(300,k=3) conv(300,k=3) dense(1)", layer: 1, marked: "conv(300,k=3)", phrases: ["layer 1", "memory"]),
+    // too many parameters for the exact instance itself (rank paths check their own memory)
+    Case(text: "1x5000 dense(5000)", layer: 0, marked: "dense(5000)", phrases: ["layer 0 dense(5000)", "20000000", "memory", "fewer"]),
+    Case(text: "1x512x512 conv(16,k=3) dense(20)", layer: 1, marked: "dense(20)", phrases: ["layer 1 dense(20)", "memory", "fewer"]),
+    Case(text: "1x16 conv(5000,k=3) conv(5000,k=3) dense(1)", layer: 1, marked: "conv(5000,k=3)", phrases: ["layer 1", "memory"]),
     // 1-D vs 2-D sizes
     Case(text: "1x16 conv(2,k=3x2) dense(1)", layer: 0, marked: "3x2", phrases: ["layer 0", "2-D size but this layer's input is 1-D", "write k=3"]),
     Case(text: "1x16 avgpool(k=2x2) dense(1)", layer: 0, marked: "2x2", phrases: ["2-D size", "1-D"]),

@@ -1,0 +1,107 @@
+import ConvNet
+import Exact
+
+/// Hadamard bounds for the matrix-free path without any p × p matrix: row 1-norms of |J| and
+/// of |n·H_f|, |n·H_L| from one magnitude Hessian-vector product with the all-ones vector.
+///
+/// Over the magnitude ring (|a + b| ≤ |a| + |b|, saturating), the forward-over-reverse product
+/// of `BatchedProducts` with v = 1 bounds Σ_k |(n·H_f)_jk| for every row j; |J| 1 bounds the
+/// row 1-norms of J, and |J|ᵀ(|J| 1) those of JᵀJ. A row's 2-norm is at most its 1-norm, so
+/// the product of the r largest bounds any r × r minor (Hadamard).
+enum MatrixFreeMagnitudes {
+  /// log2 bounds on |det| of r × r minors of J (nK × p), n·H_f and n·H_L, as functions of r;
+  /// nil when the instance is not integer or a bound saturates.
+  struct RowBounds {
+    var outer: [Int]?
+    var functional: [Int]?
+    var loss: [Int]?
+
+    /// Σ of the r largest row bits (descending order stored).
+    static func bits(_ rows: [Int]?, minor r: Int) -> Int? {
+      guard let rows else { return nil }
+      return rows.prefix(r).reduce(0, +)
+    }
+  }
+
+  static func rowBounds(_ instance: NetworkInstance, pattern: ActivationPattern) -> RowBounds {
+    let ring = MagnitudeRing()
+    guard let net = try? RingNetwork(instance: instance, pattern: pattern, ring: ring) else { return RowBounds() }
+    let plan = instance.plan
+    let p = plan.parameterCount, k = plan.outputSize
+    var jRows: [UInt64] = []
+    var hf = [UInt64](repeating: 0, count: p)
+    var jtj = [UInt64](repeating: 0, count: p)
+    let stages = plan.stages
+    for i in 0..<instance.sampleCount {
+      let trace = net.forward(sample: i)
+      // Forward tangent along v = 1.
+      var tangents: [[UInt64]] = []
+      var x = [UInt64](repeating: 0, count: trace.stageInputs[0].count)
+      var act = 0
+      for (si, s) in stages.enumerated() {
+        tangents.append(x)
+        let h = trace.stageInputs[si]
+        switch s {
+        case .parametric(let t, let off, _):
+          let th = net.theta[off..<(off + t.parameterCount)]
+          var out = t.apply(theta: th, to: x, in: ring)
+          for a in 0..<t.rows {
+            var z: UInt64 = t.biasOfRow[a] >= 0 ? 1 : 0
+            for e in t.rowStart[a]..<t.rowStart[a + 1] { z = ring.add(z, h[t.column[e]]) }
+            out[a] = ring.add(out[a], z)
+          }
+          x = out
+        case .fixed(let m, _):
+          x = m.apply(net.fixedCoefficients(stage: si), to: x, in: ring)
+        case .activation:
+          x = x.indices.map { ring.multiply(x[$0], net.mask(act, $0, sample: i)) }
+          act += 1
+        }
+      }
+      jRows.append(contentsOf: x)
+      // |J_i|ᵀ (|J_i| 1) and the H_f row sums.
+      let delta = zip(trace.output, net.targets[i]).map { ring.add($0, $1) }
+      var gAt = [[UInt64]](repeating: [], count: stages.count)
+      net.backward(sample: i, from: [delta, x]) { si, rows in gAt[si] = rows[0] + rows[1] }
+      var y = [UInt64](repeating: 0, count: k)
+      act = stages.reduce(0) { if case .activation = $1 { return $0 + 1 } else { return $0 } }
+      for si in stages.indices.reversed() {
+        let h = trace.stageInputs[si], xin = tangents[si]
+        switch stages[si] {
+        case .parametric(let t, let off, _):
+          let gd = Array(gAt[si][0..<t.rows]), gj = Array(gAt[si][t.rows...])
+          for a in 0..<t.rows {
+            for e in t.rowStart[a]..<t.rowStart[a + 1] {
+              let j = off + t.parameter[e], c = t.column[e]
+              hf[j] = ring.add(hf[j], ring.add(ring.multiply(gd[a], xin[c]), ring.multiply(h[c], y[a])))
+              jtj[j] = ring.add(jtj[j], ring.multiply(gj[a], h[c]))
+            }
+            if t.biasOfRow[a] >= 0 {
+              let j = off + t.biasOfRow[a]
+              hf[j] = ring.add(hf[j], y[a])
+              jtj[j] = ring.add(jtj[j], gj[a])
+            }
+          }
+          let th = net.theta[off..<(off + t.parameterCount)]
+          var ny = t.applyTransposed(theta: th, to: y, in: ring)
+          for a in 0..<t.rows where gd[a] != 0 {
+            for e in t.rowStart[a]..<t.rowStart[a + 1] { ny[t.column[e]] = ring.add(ny[t.column[e]], gd[a]) }
+          }
+          y = ny
+        case .fixed(let m, _):
+          y = m.applyTransposed(net.fixedCoefficients(stage: si), to: y, in: ring)
+        case .activation:
+          act -= 1
+          let a = act
+          y = y.indices.map { ring.multiply(y[$0], net.mask(a, $0, sample: i)) }
+        }
+      }
+    }
+    func bits(_ v: [UInt64]) -> [Int]? {
+      if v.contains(.max) { return nil }
+      return v.map { $0 == 0 ? 0 : UInt64.bitWidth - $0.leadingZeroBitCount }.sorted(by: >)
+    }
+    let loss = zip(hf, jtj).map { ring.add($0, $1) }
+    return RowBounds(outer: bits(jRows), functional: bits(hf), loss: bits(loss))
+  }
+}

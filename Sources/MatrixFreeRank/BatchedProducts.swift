@@ -1,0 +1,317 @@
+import ConvNet
+import Dispatch
+import Exact
+
+/// Batched Jacobian- and Hessian-vector products of a network instance modulo a prime P < 2^24,
+/// for many directions at once, never forming a p × p (or nK × p) matrix.
+///
+/// For a block V of b directions (p × b) it returns J·V (nK × b, rows i·K + c) and n·H_f·V
+/// (p × b), forward-over-reverse through the layers' Toeplitz structures with the activation
+/// branches fixed at the point. With ḣ the tangent of a stage input along V and ġ the tangent of
+/// the residual-weighted gradient g = G_lᵀδ (δ held fixed, which is what makes it H_f):
+///
+/// * forward, layer l: ḣ_l = T_l(θ) ḣ_{l−1} + Z_l(h_{l−1}) V_l (J_i V is ḣ at the output);
+/// * backward, layer l: (n·H_f V)_l += Z_l(ḣ_{l−1})ᵀ g_l + Z_l(h_{l−1})ᵀ ġ_l and
+///   ġ_{l−1} = T_l(θ)ᵀ ġ_l + T_l(V_l)ᵀ g_l, with ġ = 0 at the output.
+///
+/// n·H_o V = Jᵀ(JV) needs no pass of its own: the sketches use (JV)ᵀ(JV). Every row of b values
+/// is carried as centred residues in `Double`s (`CentredResidues`), reduced at least every
+/// `delay` products, so every operation is exact integer arithmetic. Samples are split over
+/// threads; memory is O((p + Σ stage sizes)·b) per thread.
+public struct BatchedProducts: Sendable {
+  /// The arithmetic.
+  public let field: CentredResidues
+  /// p.
+  public let parameterCount: Int
+  /// K.
+  public let outputCount: Int
+  /// n.
+  public let sampleCount: Int
+  /// Σ of the stage input sizes (workspace rows per thread).
+  public let workspaceRows: Int
+  let stages: [ProductStage]
+  /// Input size of every stage, and the output size last.
+  let sizes: [Int]
+  /// θ, centred.
+  let theta: [Double]
+  /// values[i][s]: the input of stage s for sample i (centred); the output last.
+  let values: [[[Double]]]
+  /// gradients[i][s]: G_sᵀ δ_i on the output of parametric stage s (empty for other stages).
+  let gradients: [[[Double]]]
+  /// masks[i][k][q]: the multiplier of activation stage k at position q for sample i.
+  let masks: [[[Double]]]
+  let firstParametric: Int
+
+  /// Maps the instance into F_P with its activation pattern (from the exact forward pass).
+  /// - Throws: `NoImageError` when P divides a denominator of the instance.
+  public init(instance: NetworkInstance, pattern: ActivationPattern, prime: UInt64) throws {
+    let field = CentredResidues(prime: prime)
+    self.field = field
+    let pf = PrimeField(unchecked: prime)
+    let net = try RingNetwork(instance: instance, pattern: pattern, ring: pf)
+    let plan = instance.plan
+    parameterCount = plan.parameterCount
+    outputCount = plan.outputSize
+    sampleCount = instance.sampleCount
+    theta = net.theta.map { field.centred($0) }
+    var stages: [ProductStage] = []
+    var sizes: [Int] = []
+    var act = 0
+    for (si, s) in plan.stages.enumerated() {
+      switch s {
+      case .parametric(let t, let off, _):
+        stages.append(.parametric(ParametricGathers(t, offset: off)))
+        sizes.append(t.cols)
+      case .fixed(let m, _):
+        stages.append(.fixed(FixedGathers(m, residues: net.fixedCoefficients(stage: si), field: field)))
+        sizes.append(m.cols)
+      case .activation(_, let size, _):
+        stages.append(.activation(index: act, size: size))
+        sizes.append(size)
+        act += 1
+      }
+    }
+    sizes.append(plan.outputSize)
+    self.stages = stages
+    self.sizes = sizes
+    workspaceRows = sizes.reduce(0, +)
+    firstParametric = plan.parametricStageIndices.first ?? 0
+    var values: [[[Double]]] = [], gradients: [[[Double]]] = [], masks: [[[Double]]] = []
+    for i in 0..<instance.sampleCount {
+      let trace = net.forward(sample: i)
+      values.append(trace.stageInputs.map { $0.map { field.centred($0) } })
+      let delta = zip(trace.output, net.targets[i]).map { pf.subtract($0, $1) }
+      var g = [[Double]](repeating: [], count: stages.count)
+      net.backward(sample: i, from: [delta]) { si, rows in g[si] = rows[0].map { field.centred($0) } }
+      gradients.append(g)
+      masks.append((0..<act).map { k in
+        let size = pattern.positive[i][k].count
+        return (0..<size).map { q in field.centred(net.mask(k, q, sample: i)) }
+      })
+    }
+    self.values = values
+    self.gradients = gradients
+    self.masks = masks
+  }
+
+  /// J·V and, when `hessian`, n·H_f·V for a block V of `width` directions (p × width,
+  /// row-major, centred residues). Returns (nK × width, p × width or empty), centred.
+  public func apply(_ v: [Double], width b: Int, hessian: Bool, threads: Int) -> (jv: [Double], hv: [Double]) {
+    precondition(v.count == parameterCount * b)
+    let n = sampleCount, k = outputCount, p = parameterCount
+    var jv = [Double](repeating: 0, count: n * k * b)
+    let parts = max(1, min(threads, n))
+    let hvCount = hessian ? p * b : 0
+    let hvParts = UnsafeMutablePointer<Double>.allocate(capacity: max(1, parts * hvCount))
+    hvParts.initialize(repeating: 0, count: max(1, parts * hvCount))
+    defer { hvParts.deallocate() }
+    let shared = SendablePointer(base: hvParts)
+    v.withUnsafeBufferPointer { vb in
+      jv.withUnsafeMutableBufferPointer { jb in
+        let vp = SendableConstPointer(base: vb.baseAddress!), jp = SendablePointer(base: jb.baseAddress!)
+        let body: @Sendable (Int) -> Void = { part in
+          let lo = part * n / parts, hi = (part + 1) * n / parts
+          var work = Workspace(sizes: self.sizes, width: b)
+          for i in lo..<hi {
+            self.sample(i, v: vp.base, width: b, jv: jp.base + i * k * b,
+                        hv: hessian ? shared.base + part * hvCount : nil, work: &work)
+          }
+          work.release()
+        }
+        if parts == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: body) }
+      }
+    }
+    guard hessian else { return (jv, []) }
+    var hv = [Double](repeating: 0, count: hvCount)
+    hv.withUnsafeMutableBufferPointer { hb in
+      for part in 0..<parts { field.add(hb.baseAddress!, hvParts + part * hvCount, hvCount) }
+      field.reduce(hb.baseAddress!, hvCount)
+    }
+    return (jv, hv)
+  }
+
+  /// Per-thread buffers: the tangent of every stage input, and two backward buffers.
+  struct Workspace {
+    var x: [UnsafeMutablePointer<Double>]
+    var y0: UnsafeMutablePointer<Double>
+    var y1: UnsafeMutablePointer<Double>
+    var zero: [Bool]
+
+    init(sizes: [Int], width b: Int) {
+      x = sizes.map { UnsafeMutablePointer<Double>.allocate(capacity: max(1, $0 * b)) }
+      let m = max(1, (sizes.max() ?? 1) * b)
+      y0 = .allocate(capacity: m)
+      y1 = .allocate(capacity: m)
+      zero = [Bool](repeating: true, count: sizes.count)
+    }
+
+    func release() {
+      for p in x { p.deallocate() }
+      y0.deallocate()
+      y1.deallocate()
+    }
+  }
+
+  /// One sample: forward tangents, J_i V into `jv`, and (with `hv`) n·H_f V accumulated there.
+  func sample(_ i: Int, v: UnsafePointer<Double>, width b: Int, jv: UnsafeMutablePointer<Double>,
+              hv: UnsafeMutablePointer<Double>?, work: inout Workspace) {
+    let f = field, delay = field.delay
+    let vals = values[i]
+    var zero = true
+    // Forward: the tangent of every stage input.
+    for (s, stage) in stages.enumerated() {
+      work.zero[s] = zero
+      let xin = work.x[s], xout = work.x[s + 1]
+      switch stage {
+      case .parametric(let g):
+        let t = g.structure, off = g.offset, h = vals[s]
+        for a in 0..<t.rows {
+          let acc = xout + a * b
+          acc.update(repeating: 0, count: b)
+          var pending = 0
+          if t.biasOfRow[a] >= 0 {
+            f.add(acc, v + (off + t.biasOfRow[a]) * b, b)
+            pending += 1
+          }
+          for e in t.rowStart[a]..<t.rowStart[a + 1] {
+            let j = off + t.parameter[e], c = t.column[e]
+            if !zero {
+              let w = theta[j]
+              if w != 0 { f.axpy(acc, w, xin + c * b, b); pending += 1 }
+            }
+            let hc = h[c]
+            if hc != 0 { f.axpy(acc, hc, v + j * b, b); pending += 1 }
+            if pending >= delay - 1 { f.reduce(acc, b); pending = 0 }
+          }
+          if pending > 0 { f.reduce(acc, b) }
+        }
+        zero = false
+      case .fixed(let m):
+        if zero { continue }
+        for a in 0..<m.rows {
+          let acc = xout + a * b
+          acc.update(repeating: 0, count: b)
+          var pending = 0
+          for e in m.rowStart[a]..<m.rowStart[a + 1] {
+            f.axpy(acc, m.coefficient[e], xin + m.column[e] * b, b)
+            pending += 1
+            if pending >= delay - 1 { f.reduce(acc, b); pending = 0 }
+          }
+          if pending > 0 { f.reduce(acc, b) }
+        }
+      case .activation(let k, let size):
+        if zero { continue }
+        let mk = masks[i][k]
+        for q in 0..<size {
+          let c = mk[q]
+          if c == 1 {
+            (xout + q * b).update(from: xin + q * b, count: b)
+          } else if c == 0 {
+            (xout + q * b).update(repeating: 0, count: b)
+          } else {
+            f.scaled(xout + q * b, c, xin + q * b, b)
+          }
+        }
+      }
+    }
+    jv.update(from: work.x[stages.count], count: outputCount * b)
+    guard let hv else { return }
+    // Backward: ġ from the output (0 there: δ is held fixed for H_f) towards the first layer.
+    var y = work.y0, spare = work.y1
+    var yZero = true
+    for s in stages.indices.reversed() {
+      switch stages[s] {
+      case .parametric(let g):
+        let t = g.structure, off = g.offset, h = vals[s], gout = gradients[i][s]
+        let xin = work.x[s], xZero = work.zero[s]
+        // (n·H_f V)_l += Z_l(ḣ_{l−1})ᵀ g_l + Z_l(h_{l−1})ᵀ ġ_l, by parameter.
+        if !(xZero && yZero) {
+          for j in 0..<t.weightCount {
+            let acc = hv + (off + j) * b
+            var pending = 0
+            for e in g.parStart[j]..<g.parStart[j + 1] {
+              let a = g.parRow[e], c = g.parColumn[e]
+              if !xZero {
+                let ga = gout[a]
+                if ga != 0 { f.axpy(acc, ga, xin + c * b, b); pending += 1 }
+              }
+              if !yZero {
+                let hc = h[c]
+                if hc != 0 { f.axpy(acc, hc, y + a * b, b); pending += 1 }
+              }
+              if pending >= delay - 1 { f.reduce(acc, b); pending = 0 }
+            }
+            if pending > 0 { f.reduce(acc, b) }
+          }
+          if !yZero {
+            for bias in 0..<t.biasCount {
+              let acc = hv + (off + t.weightCount + bias) * b
+              var pending = 0
+              for e in g.biasStart[bias]..<g.biasStart[bias + 1] {
+                f.add(acc, y + g.biasRow[e] * b, b)
+                pending += 1
+                if pending >= delay - 1 { f.reduce(acc, b); pending = 0 }
+              }
+              if pending > 0 { f.reduce(acc, b) }
+            }
+          }
+        }
+        if s == firstParametric { return }
+        // ġ_{l−1} = T_l(θ)ᵀ ġ_l + T_l(V_l)ᵀ g_l, by input column.
+        for c in 0..<t.cols {
+          let acc = spare + c * b
+          acc.update(repeating: 0, count: b)
+          var pending = 0
+          for e in g.colStart[c]..<g.colStart[c + 1] {
+            let a = g.colRow[e], j = off + g.colParameter[e]
+            if !yZero {
+              let w = theta[j]
+              if w != 0 { f.axpy(acc, w, y + a * b, b); pending += 1 }
+            }
+            let ga = gout[a]
+            if ga != 0 { f.axpy(acc, ga, v + j * b, b); pending += 1 }
+            if pending >= delay - 1 { f.reduce(acc, b); pending = 0 }
+          }
+          if pending > 0 { f.reduce(acc, b) }
+        }
+        swap(&y, &spare)
+        yZero = false
+      case .fixed(let m):
+        if yZero { continue }
+        for c in 0..<m.cols {
+          let acc = spare + c * b
+          acc.update(repeating: 0, count: b)
+          var pending = 0
+          for e in m.colStart[c]..<m.colStart[c + 1] {
+            f.axpy(acc, m.colCoefficient[e], y + m.colRow[e] * b, b)
+            pending += 1
+            if pending >= delay - 1 { f.reduce(acc, b); pending = 0 }
+          }
+          if pending > 0 { f.reduce(acc, b) }
+        }
+        swap(&y, &spare)
+      case .activation(let k, let size):
+        if yZero { continue }
+        let mk = masks[i][k]
+        for q in 0..<size {
+          let c = mk[q]
+          if c == 0 {
+            (y + q * b).update(repeating: 0, count: b)
+          } else if c != 1 {
+            f.scaled(y + q * b, c, y + q * b, b)
+          }
+        }
+      }
+    }
+  }
+}
+
+/// Pointers that cross into `concurrentPerform`; each thread writes disjoint rows.
+struct SendablePointer: @unchecked Sendable {
+  let base: UnsafeMutablePointer<Double>
+}
+
+/// A read-only pointer shared by the threads.
+struct SendableConstPointer: @unchecked Sendable {
+  let base: UnsafePointer<Double>
+}

@@ -1,0 +1,51 @@
+import CLapack
+import Exact
+
+/// Sketch columns and exact Gram products AᵀB modulo P through BLAS.
+enum SketchGram {
+  /// Column `index` of the random sketch S (p entries uniform in F_P, centred), a function of
+  /// (seed, index) alone so that any subset of columns can be regenerated.
+  static func column(_ index: Int, seed: UInt64, rows p: Int, field: CentredResidues) -> [Double] {
+    var rng = SeededRandom(seed: seed ^ (UInt64(index) &* 0x9E37_79B9_7F4A_7C15) ^ 0x5343_4F4C)  // "SCOL"
+    let top = field.prime - 1
+    return (0..<p).map { _ in field.centred(rng.next(in: 0...top)) }
+  }
+
+  /// The p × b block (row-major) of sketch columns `indices`.
+  static func block(_ indices: [Int], seed: UInt64, rows p: Int, field: CentredResidues) -> [Double] {
+    let b = indices.count
+    var out = [Double](repeating: 0, count: p * b)
+    for (k, index) in indices.enumerated() {
+      let col = column(index, seed: seed, rows: p, field: field)
+      for r in 0..<p { out[r * b + k] = col[r] }
+    }
+    return out
+  }
+
+  /// AᵀB mod P (ca × cb, centred) for A (rows × ca) and B (rows × cb), both row-major and
+  /// centred: `dgemm` over slabs of `delay` rows, reduced after each slab, so every partial sum
+  /// is an integer below 2^53 (exact whatever BLAS's summation order).
+  static func transposeProduct(_ a: [Double], _ b: [Double], rows: Int, ca: Int, cb: Int,
+                               field: CentredResidues, threads: Int) -> [Double] {
+    var c = [Double](repeating: 0, count: ca * cb)
+    guard rows > 0, ca > 0, cb > 0 else { return c }
+    let slab = max(1, field.delay - 1)
+    openblas_set_num_threads(Int32(max(1, threads)))
+    a.withUnsafeBufferPointer { ab in
+      b.withUnsafeBufferPointer { bb in
+        c.withUnsafeMutableBufferPointer { cbuf in
+          var row = 0
+          while row < rows {
+            let k = min(slab, rows - row)
+            cblas_dgemm(101, 112, 111, Int32(ca), Int32(cb), Int32(k), 1, ab.baseAddress! + row * ca, Int32(ca),
+                        bb.baseAddress! + row * cb, Int32(cb), 1, cbuf.baseAddress!, Int32(cb))
+            field.reduce(cbuf.baseAddress!, ca * cb)
+            row += k
+          }
+        }
+      }
+    }
+    openblas_set_num_threads(1)
+    return c
+  }
+}

@@ -1,0 +1,257 @@
+import Exact
+import ExactLinearAlgebra
+
+/// The three Hessians as the matrix-free path names them (scaled by n; the scale does not
+/// change ranks).
+public enum SketchTarget: String, CaseIterable, Sendable, Codable {
+  /// n·H_o = JᵀJ: its rank is rank(J), taken on J·S.
+  case outer
+  /// n·H_f, taken on Sᵀ(n·H_f)S.
+  case functional
+  /// n·H_L = JᵀJ + n·H_f, taken on (JS)ᵀ(JS) + Sᵀ(n·H_f)S.
+  case loss
+}
+
+/// The rank of one Hessian found by one sketch run, with the minor that proves it is a lower bound.
+public struct SketchOutcome: Sendable, Equatable {
+  /// Which Hessian.
+  public let target: SketchTarget
+  /// rank of the sketch modulo `prime`: a proved lower bound on the Hessian's rank over Q.
+  public let rank: Int
+  /// The prime.
+  public let prime: UInt64
+  /// The seed of the sketch S.
+  public let sketchSeed: UInt64
+  /// The sketch widths t tried, in order (the last one is final).
+  public let widths: [Int]
+  /// Rows of the nonzero minor: indices i·K + c of J·S for H_o, sketch columns otherwise.
+  public let pivotRows: [Int]
+  /// Columns of the nonzero minor: sketch columns.
+  public let pivotCols: [Int]
+  /// Whether the rank reached the size of the matrix (then it is the exact rank, proved).
+  public let isFull: Bool
+
+  /// Schwartz–Zippel over the sketch's entries: an upper bound on the probability that the
+  /// sketch's rank is below the rank of the Hessian modulo P. A nonzero s × s minor of SᵀHS
+  /// (degree 2s in S; s for J·S) exists for s = min(t, rank) because a symmetric matrix over
+  /// F_P (P odd) is congruent to a diagonal one; summed over the widths tried.
+  public var sketchFailureBound: Double {
+    if isFull { return 0 }
+    let degree = target == .outer ? 1.0 : 2.0
+    let p = Double(prime)
+    return min(1, widths.reduce(0.0) { $0 + degree * Double(min($1, rank + 1)) / p })
+  }
+}
+
+/// Options of a sketch run.
+public struct SketchOptions: Sendable {
+  /// Which Hessians.
+  public var targets: [SketchTarget]
+  /// The sketch's first width.
+  public var initialWidth: Int
+  /// Each step adds max(⌈width·(growth − 1)⌉, 1) columns.
+  public var growth: Double
+  /// Threads for the products and BLAS.
+  public var threads: Int
+  /// Bytes the run may take; a step that would need more stops the run with `SketchError.memory`.
+  public var memoryBudget: Int
+  /// The most directions multiplied at once (the workspaces are O((p + Σ stage sizes)·maxBlock)).
+  public var maxBlock: Int = 256
+
+  /// Defaults: all three, first width 64, growth 1.5.
+  public init(targets: [SketchTarget] = SketchTarget.allCases, initialWidth: Int = 64, growth: Double = 1.5,
+              threads: Int = 2, memoryBudget: Int = 16 << 30) {
+    self.targets = targets
+    self.initialWidth = max(1, initialWidth)
+    self.growth = max(1.05, growth)
+    self.threads = max(1, threads)
+    self.memoryBudget = memoryBudget
+  }
+}
+
+/// Errors of a sketch run.
+public enum SketchError: Error, CustomStringConvertible {
+  /// The next width would need more memory than allowed.
+  case memory(needed: Int, budget: Int, width: Int, ranksSoFar: String)
+
+  /// One line for the user.
+  public var description: String {
+    switch self {
+    case .memory(let needed, let budget, let width, let ranks):
+      return "the matrix-free method needs about \(needed >> 20) MiB at sketch width \(width) (budget \(budget >> 20) MiB); ranks so far (proved lower bounds): \(ranks)"
+    }
+  }
+}
+
+/// Matrix-free ranks of n·H_o, n·H_f and n·H_L modulo one prime: rank(SᵀHS) for a random
+/// p × t sketch S over F_P, t grown until every sketch is rank-deficient.
+///
+/// rank(SᵀHS) ≤ rank(H mod P) ≤ rank(H over Q) always (a nonzero minor of SᵀHS is one of the
+/// product of integer matrices with H), and once t > rank(H mod P) the sketch is rank-deficient;
+/// it equals rank(H mod P) unless a Schwartz–Zippel event of probability ≤
+/// `SketchOutcome.sketchFailureBound` occurred. New columns only cost their own products: the
+/// Gram blocks of earlier columns are kept. Memory O((p + nK)·t + t²), never O(p²).
+public enum SketchedRank {
+  /// Bytes a run of final width t needs: J·S, the Gram matrices and their elimination copies,
+  /// and for the newest block of `block` columns S, H_f·S and the per-thread workspaces.
+  public static func memoryEstimate(p: Int, jacobianRows: Int, workspaceRows: Int, width t: Int, block: Int,
+                                    threads: Int, hessian: Bool) -> Int {
+    let stored = 2 * jacobianRows * t  // J·S and its residue copy for the elimination
+    let grams = (hessian ? 4 : 0) * t * t  // two Gram matrices, the grown copy, the elimination copy
+    // The new block of S, an old one regenerated, H_f·S of the block, and per thread its
+    // accumulator and the tangent workspace.
+    let work = (hessian ? 3 : 1) * p * block + threads * ((hessian ? p : 0) + workspaceRows) * block
+    return 8 * (stored + grams + work)
+  }
+
+  /// Runs the sketch for `products` (one prime) with sketch seed `seed`.
+  /// - Parameter startWidth: the first width (e.g. one more than a rank already found).
+  public static func run(_ products: BatchedProducts, seed: UInt64, options: SketchOptions, startWidth: Int? = nil,
+                         progress: (String) -> Void = { _ in }) throws -> [SketchOutcome] {
+    let field = products.field
+    let pf = PrimeField(unchecked: field.prime)
+    let p = products.parameterCount, rowsJ = products.sampleCount * products.outputCount
+    let wanted = Set(options.targets)
+    let hessian = wanted.contains(.functional) || wanted.contains(.loss)
+    // J·S is kept as blocks (nK × b); S is regenerated from its seed when an older block meets a
+    // new one, and H_f·S is only needed for the newest block (Sᵀ(H_f S_new) covers all pairs).
+    var jBlocks: [[Double]] = [], widthsOfBlocks: [Int] = [], blockStarts: [Int] = []
+    var gramF: [Double] = [], gramO: [Double] = []  // t × t, centred
+    var t = 0
+    var widths: [Int] = []
+    var results: [SketchTarget: (rank: Int, rows: [Int], cols: [Int])] = [:]
+    var planned = min(p, max(1, startWidth ?? options.initialWidth))
+    while true {
+      // Columns are multiplied in blocks of at most `maxBlock` (bounded workspace); ranks are
+      // taken once the planned width is reached.
+      let target = min(planned, t + options.maxBlock)
+      let b = target - t
+      let needed = memoryEstimate(p: p, jacobianRows: rowsJ, workspaceRows: products.workspaceRows, width: planned,
+                                  block: b, threads: options.threads, hessian: hessian)
+      guard needed <= options.memoryBudget else {
+        let so = options.targets.map { "\($0.rawValue) ≥ \(results[$0]?.rank ?? 0)" }.joined(separator: ", ")
+        throw SketchError.memory(needed: needed, budget: options.memoryBudget, width: target, ranksSoFar: so)
+      }
+      progress("sketch width \(target) (mod \(field.prime)): products for \(b) new direction(s)")
+      let s = SketchGram.block(Array(t..<target), seed: seed, rows: p, field: field)
+      let (jv, hv) = products.apply(s, width: b, hessian: hessian, threads: options.threads)
+      jBlocks.append(jv)
+      widthsOfBlocks.append(b)
+      blockStarts.append(t)
+      // Extend the Gram matrices by the new rows and columns.
+      progress("sketch width \(target): Gram blocks")
+      func grow(_ old: [Double], left: (Int) -> [Double], right: [Double], rows: Int) -> [Double] {
+        var m = [Double](repeating: 0, count: target * target)
+        for r in 0..<t { for c in 0..<t { m[r * target + c] = old[r * t + c] } }
+        var offset = 0
+        for (k, bk) in widthsOfBlocks.enumerated() {
+          // Block (k, new) and, by symmetry, (new, k).
+          let blk = SketchGram.transposeProduct(left(k), right, rows: rows, ca: bk, cb: b,
+                                                field: field, threads: options.threads)
+          for r in 0..<bk { for c in 0..<b { m[(offset + r) * target + t + c] = blk[r * b + c] } }
+          if k < widthsOfBlocks.count - 1 {
+            for r in 0..<bk { for c in 0..<b { m[(t + c) * target + offset + r] = blk[r * b + c] } }
+          }
+          offset += bk
+        }
+        return m
+      }
+      if hessian {
+        let last = widthsOfBlocks.count - 1
+        gramF = grow(gramF, left: { k in
+          k == last ? s : SketchGram.block(Array(blockStarts[k]..<(blockStarts[k] + widthsOfBlocks[k])), seed: seed, rows: p, field: field)
+        }, right: hv, rows: p)
+        if wanted.contains(.loss) { gramO = grow(gramO, left: { jBlocks[$0] }, right: jv, rows: rowsJ) }
+      }
+      t = target
+      if t < planned { continue }
+      widths.append(t)
+      progress("sketch width \(t): ranks")
+      var allDeficient = true
+      for kind in options.targets {
+        let m: ModularMatrix
+        switch kind {
+        case .outer:
+          var mm = ModularMatrix(rows: rowsJ, cols: t, field: pf)
+          mm.withUnsafeMutableBufferPointer { buf in
+            var col = 0
+            for (k, bk) in widthsOfBlocks.enumerated() {
+              let blk = jBlocks[k]
+              for r in 0..<rowsJ { for c in 0..<bk { buf[r * t + col + c] = field.residue(blk[r * bk + c]) } }
+              col += bk
+            }
+          }
+          results[kind] = profile(mm, threads: options.threads)
+          continue
+        case .functional:
+          m = residues(gramF, size: t, field: field, plus: nil)
+        case .loss:
+          m = residues(gramF, size: t, field: field, plus: gramO)
+        }
+        results[kind] = profile(m, threads: options.threads)
+      }
+      for kind in options.targets where results[kind]!.rank >= t { allDeficient = false }
+      if allDeficient || t >= p { break }
+      planned = min(p, t + max(1, Int((Double(t) * (options.growth - 1)).rounded(.up))))
+    }
+    return options.targets.map { kind in
+      let r = results[kind]!
+      let full = kind == .outer ? min(rowsJ, p) : p
+      return SketchOutcome(target: kind, rank: r.rank, prime: field.prime, sketchSeed: seed, widths: widths,
+                           pivotRows: r.rows, pivotCols: r.cols, isFull: r.rank == full)
+    }
+  }
+
+  static func profile(_ m: ModularMatrix, threads: Int) -> (rank: Int, rows: [Int], cols: [Int]) {
+    let r = m.rankProfile(threads: threads)
+    return (r.rank, r.pivotRows, r.pivotCols)
+  }
+
+  static func residues(_ a: [Double], size t: Int, field: CentredResidues, plus b: [Double]?) -> ModularMatrix {
+    var m = ModularMatrix(rows: t, cols: t, field: PrimeField(unchecked: field.prime))
+    m.withUnsafeMutableBufferPointer { buf in
+      for i in 0..<(t * t) { buf[i] = field.residue(b.map { a[i] + $0[i] } ?? a[i]) }
+    }
+    return m
+  }
+}
+
+extension SketchedRank {
+  /// The determinant modulo P of the minor M[rows, cols] of the sketch matrix of `target`
+  /// (J·S for H_o, Sᵀ(n·H)S otherwise), recomputed from the sketch seed: only the sketch
+  /// columns the minor touches are regenerated and multiplied. Nonzero proves
+  /// rank(H over Q) ≥ rows.count. Indices must be in range (rows: 0..<nK for H_o).
+  public static func minorDeterminant(_ products: BatchedProducts, seed: UInt64, target: SketchTarget,
+                                      rows: [Int], cols: [Int], threads: Int = 2) -> UInt64 {
+    let field = products.field
+    let pf = PrimeField(unchecked: field.prime)
+    let p = products.parameterCount, rowsJ = products.sampleCount * products.outputCount
+    let r = rows.count
+    precondition(cols.count == r)
+    var minor = ModularMatrix(rows: r, cols: r, field: pf)
+    if target == .outer {
+      let s = SketchGram.block(cols, seed: seed, rows: p, field: field)
+      let (jv, _) = products.apply(s, width: r, hessian: false, threads: threads)
+      minor.withUnsafeMutableBufferPointer { buf in
+        for (a, row) in rows.enumerated() { for c in 0..<r { buf[a * r + c] = field.residue(jv[row * r + c]) } }
+      }
+    } else {
+      let used = Array(Set(rows).union(cols)).sorted()
+      let position = Dictionary(uniqueKeysWithValues: used.enumerated().map { ($1, $0) })
+      let u = used.count
+      let s = SketchGram.block(used, seed: seed, rows: p, field: field)
+      let (jv, hv) = products.apply(s, width: u, hessian: true, threads: threads)
+      let mf = SketchGram.transposeProduct(s, hv, rows: p, ca: u, cb: u, field: field, threads: threads)
+      let mo = target == .loss ? SketchGram.transposeProduct(jv, jv, rows: rowsJ, ca: u, cb: u, field: field, threads: threads) : nil
+      minor.withUnsafeMutableBufferPointer { buf in
+        for (a, row) in rows.enumerated() {
+          for (c, col) in cols.enumerated() {
+            let k = position[row]! * u + position[col]!
+            buf[a * r + c] = field.residue(mf[k] + (mo?[k] ?? 0))
+          }
+        }
+      }
+    }
+    return minor.determinant(threads: threads)
+  }
+}

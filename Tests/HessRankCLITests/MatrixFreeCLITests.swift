@@ -1,0 +1,37 @@
+import Foundation
+import Testing
+
+/// `rank --method matrix-free`: the ranks of the modular method, and a sketch certificate that
+/// `check` accepts, while an overclaimed one is rejected (exit 1).
+@Suite struct MatrixFreeCLITests {
+  @Test func rankCertificateAndCheck() throws {
+    let dir = try CLITestSupport.temporaryDirectory()
+    let cert = dir.appendingPathComponent("mf.json").path
+    let arch = "1x12 conv(2,k=3) relu dense(2)"
+    let common = ["--samples", "30", "--range", "1000", "--json"]
+    let r = runHessrank(["rank", arch, "--method", "matrix-free", "--certificate", cert] + common)
+    #expect(r.status == 0, "\(r.stderr)")
+    let m = runHessrank(["rank", arch, "--method", "modular"] + common)
+    let free = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+    let modular = try #require(try JSONSerialization.jsonObject(with: Data(m.stdout.utf8)) as? [String: Any])
+    #expect(free["method"] as? String == "matrix-free")
+    for key in ["rank_outer", "rank_functional", "rank_loss"] { #expect(free[key] as? Int == modular[key] as? Int, "\(key)") }
+    let ok = runHessrank(["check", cert])
+    #expect(ok.status == 0 && ok.stdout.hasPrefix("certificate holds:"), "\(ok.stdout) \(ok.stderr)")
+    // Claim one more than the proved rank of H_f (an extra pivot): the (r+1)-minor is zero.
+    var o = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: cert))) as? [String: Any])
+    var hessians = try #require(o["hessians"] as? [[String: Any]])
+    let i = try #require(hessians.firstIndex { $0["hessian"] as? String == "functional" })
+    var rows = try #require(hessians[i]["pivot_rows"] as? [Int]), cols = try #require(hessians[i]["pivot_cols"] as? [Int])
+    rows.append((0..<46).first { !rows.contains($0) }!)
+    cols.append((0..<46).first { !cols.contains($0) }!)
+    hessians[i]["pivot_rows"] = rows
+    hessians[i]["pivot_cols"] = cols
+    hessians[i]["rank_at_least"] = rows.count
+    o["hessians"] = hessians
+    let bad = dir.appendingPathComponent("mf-bad.json")
+    try JSONSerialization.data(withJSONObject: o).write(to: bad)
+    let rejected = runHessrank(["check", bad.path])
+    #expect(rejected.status == 1 && (rejected.stdout + rejected.stderr).contains("REJECTED"), "\(rejected.stdout) \(rejected.stderr)")
+  }
+}
