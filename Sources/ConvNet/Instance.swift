@@ -10,6 +10,9 @@ public enum InstanceError: Error, Equatable, CustomStringConvertible {
   case shapeMismatch(String)
   /// A ReLU / leaky ReLU pre-activation exactly 0: the Hessian does not exist there.
   case nonDifferentiable(layer: Int, sample: Int, position: Int, seed: UInt64)
+  /// A max-pooling window whose largest entries tie while being different functions of θ near
+  /// the point: the Hessian does not exist there.
+  case maxPoolTie(layer: Int, sample: Int, position: Int, inputs: [Int], seed: UInt64)
 
   /// One line for the user.
   public var description: String {
@@ -19,6 +22,8 @@ public enum InstanceError: Error, Equatable, CustomStringConvertible {
     case .shapeMismatch(let s): return s
     case .nonDifferentiable(let layer, let sample, let position, let seed):
       return "non-differentiable point: the pre-activation of layer \(layer) (sample \(sample), position \(position)) is exactly 0, where the activation has a kink and the Hessian does not exist; resample with another seed (e.g. --seed \(seed &+ 1)) or draw from a wider range (e.g. --range 1000), where exact zeros are rare"
+    case .maxPoolTie(let layer, let sample, let position, let inputs, let seed):
+      return "non-differentiable point: max pooling layer \(layer) (sample \(sample), output position \(position)) has a tie between its input positions \(inputs.map(String.init).joined(separator: " and ")), which are different functions of the parameters near the point, so the maximum has a kink and the Hessian does not exist; resample with another seed (e.g. --seed \(seed &+ 1)) or draw from a wider range"
     }
   }
 }

@@ -99,12 +99,17 @@ public struct HessianBuilder<R: ScalarRing>: Sendable {
       let delta = zip(trace.output, network.targets[i]).map { ring.subtract($0, $1) }
       var gAt = [[R.Element]](repeating: [], count: stages.count)
       network.backward(sample: i, from: [delta]) { si, rows in gAt[si] = rows[0] }
-      var act = 0
+      var act = 0, pool = 0
       var activationIndexOfStage = [Int](repeating: -1, count: stages.count)
+      var selectionIndexOfStage = [Int](repeating: -1, count: stages.count)
       for (si, s) in stages.enumerated() {
         if case .activation = s {
           activationIndexOfStage[si] = act
           act += 1
+        }
+        if case .selection = s {
+          selectionIndexOfStage[si] = pool
+          pool += 1
         }
       }
       // For each layer l, push B = Z_l(h_{l-1}) forward; at each later layer m add Y_m(g_m) B.
@@ -158,6 +163,13 @@ public struct HessianBuilder<R: ScalarRing>: Sendable {
               let f = network.mask(s, q, sample: i)
               for j in 0..<pl { b.storage[q * pl + j] = ring.multiply(b.storage[q * pl + j], f) }
             }
+          case .selection(let w, _):
+            let chosen = network.pattern.selected[i][selectionIndexOfStage[sm]]
+            var nb = ring.zeroMatrix(rows: w.rows, cols: pl)
+            for (a, q) in chosen.enumerated() {
+              for j in 0..<pl { nb.storage[a * pl + j] = b.storage[q * pl + j] }
+            }
+            b = nb
           }
           if sm == paramStages.last { break }
         }

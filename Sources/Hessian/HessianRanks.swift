@@ -176,7 +176,10 @@ public enum HessianRanks {
   public static func schwartzZippelBound(_ instance: NetworkInstance, kind: HessianKind) -> Rational? {
     let s = instance.settings
     guard s.maxDenominator == 1, s.weights == nil, s.inputs == nil, s.targetValues == nil, s.targets == .random else { return nil }
-    for stage in instance.plan.stages { if case .activation = stage { return nil } }
+    for stage in instance.plan.stages {
+      if case .activation = stage { return nil }
+      if case .selection = stage { return nil }
+    }
     let layers = instance.plan.parametricStageIndices.count
     let p = instance.plan.parameterCount
     let rows = kind == .outer ? instance.sampleCount * instance.plan.outputSize : p
