@@ -87,8 +87,11 @@ public struct HessianBuilder<R: ScalarRing>: Sendable {
   }
 
   /// n·H_f: the functional Hessian scaled by n (p × p, symmetric).
+  ///
+  /// - Parameter residuals: the per-sample output gradients n·∂ℓ/∂f(x_i) of the loss; nil for
+  ///   MSE's δ_i = f(x_i) − y_i (cross-entropy passes π_i − y_i, see `LossFunction`).
   @inlinable
-  public func functionalScaled() -> ScalarMatrix<R.Element> {
+  public func functionalScaled(residuals: [[R.Element]]? = nil) -> ScalarMatrix<R.Element> {
     let p = plan.parameterCount
     var hf = ring.zeroMatrix(rows: p, cols: p)
     let stages = plan.stages
@@ -96,7 +99,7 @@ public struct HessianBuilder<R: ScalarRing>: Sendable {
     guard paramStages.count >= 2 else { return hf }
     for i in network.inputs.indices {
       let trace = network.forward(sample: i)
-      let delta = zip(trace.output, network.targets[i]).map { ring.subtract($0, $1) }
+      let delta = residuals?[i] ?? zip(trace.output, network.targets[i]).map { ring.subtract($0, $1) }
       var gAt = [[R.Element]](repeating: [], count: stages.count)
       network.backward(sample: i, from: [delta]) { si, rows in gAt[si] = rows[0] }
       var act = 0, pool = 0

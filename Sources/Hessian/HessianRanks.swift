@@ -33,6 +33,9 @@ public struct HessianRankOptions: Sendable {
   /// How many threads the eliminations and the BLAS JᵀJ product may use (1 when the caller
   /// runs several computations in parallel, e.g. the rows of a sweep).
   public var threads: Int
+  /// The loss (MSE by default; cross-entropy ranks H_o exactly through C·J and H_f, H_L at
+  /// random t = e^{1/D} modulo word-size primes, see `CrossEntropyRanks`).
+  public var loss: LossFunction = .mse
   /// Networks with at most this many parameters use `certified` under `auto`.
   public static let autoCertifiedLimit = 600
 
@@ -142,22 +145,35 @@ public enum HessianRanks {
     guard needed <= memoryBudget else {
       throw HessianRankError.tooLarge("the \(method.rawValue) method needs about \(needed >> 20) MiB for p = \(p) (budget \(memoryBudget >> 20) MiB); use fewer parameters\(method == .modular ? "" : " or --method modular")")
     }
+    if options.loss == .crossEntropy {
+      guard instance.plan.outputSize >= 2 else { throw LossError("cross-entropy needs at least 2 outputs (the last layer dense(K) with K ≥ 2)") }
+      guard !options.wantCertificates else { throw LossError("rank certificates are written for the MSE loss only; drop the certificate or use --loss mse") }
+    }
     progress("exact forward pass (n = \(instance.sampleCount))")
-    let (pattern, _) = try instance.activationPattern()
+    let (pattern, logits) = try instance.activationPattern()
     progress("data rank")
     let dataCert = ExactRank.certify(IntegerMatrix(rationalRows: instance.dataMatrix.nestedRows), seed: options.primeSeed,
                                        threads: options.threads)
-    let results: [HessianRankResult]
+    var results: [HessianRankResult]
+    var shared = options
+    if options.loss == .crossEntropy { shared.kinds = options.kinds.filter { $0 == .outer } }
     switch method {
+    case _ where shared.kinds.isEmpty:
+      results = []
     case .modular, .auto:
-      results = try modularRanks(instance, pattern: pattern, options: options, progress: progress)
+      results = try modularRanks(instance, pattern: pattern, options: shared, progress: progress)
     case .certified, .bareiss:
-      results = try exactRanks(instance, pattern: pattern, kinds: options.kinds, bareiss: method == .bareiss,
-                               seed: options.primeSeed, threads: options.threads, progress: progress)
+      results = try exactRanks(instance, pattern: pattern, kinds: shared.kinds, bareiss: method == .bareiss,
+                               seed: options.primeSeed, threads: options.threads, loss: options.loss, progress: progress)
+    }
+    if options.loss == .crossEntropy {
+      let ce = try CrossEntropyRanks.ranks(instance, pattern: pattern, outputs: logits, kinds: options.kinds,
+                                           options: options, progress: progress)
+      results = options.kinds.compactMap { kind in (results + ce).first { $0.kind == kind } }
     }
     let withBounds = results.map { r -> HessianRankResult in
       var r = r
-      r.genericFailureBound = schwartzZippelBound(instance, kind: r.kind)
+      r.genericFailureBound = options.loss == .mse ? schwartzZippelBound(instance, kind: r.kind) : nil
       return r
     }
     return HessianRankReport(instance: instance, dataRank: dataCert.rank, dataRankCertificate: dataCert,
@@ -217,7 +233,9 @@ public enum HessianRanks {
         seconds[kind, default: 0] += clock.lap() + extra
         full[kind] = min(m.rows, m.cols)
       }
-      if wanted.contains(.outer) { record(.outer, jac, extra: jacSeconds) }
+      if wanted.contains(.outer) {
+        record(.outer, options.loss.outerFactor(jac, outputs: instance.plan.outputSize, ring: field), extra: jacSeconds)
+      }
       var hf: ScalarMatrix<UInt64>?
       if wanted.contains(.functional) || wanted.contains(.loss) {
         progress("  building n·H_f")
@@ -236,10 +254,11 @@ public enum HessianRanks {
     return options.kinds.map { kind in
       let b = best[kind] ?? (0, 0)
       let isFull = b.rank == full[kind]
-      let bound: Double? = isFull ? 0 : bits[kind].map { ModularRank.failureBound(hadamardBits: $0, primes: usedPrimes) }
+      // C·J's entries are differences of J's: its Hadamard bound is not the one computed for J.
+      let bound: Double? = isFull ? 0 : (options.loss == .mse ? bits[kind].map { ModularRank.failureBound(hadamardBits: $0, primes: usedPrimes) } : nil)
       return HessianRankResult(
         kind: kind, rank: b.rank,
-        matrix: kind == .outer ? "J (\(instance.sampleCount * instance.plan.outputSize)×\(instance.plan.parameterCount))" : "n·H (\(instance.plan.parameterCount)×\(instance.plan.parameterCount))",
+        matrix: kind == .outer ? options.loss.outerMatrixName(samples: instance.sampleCount, outputs: instance.plan.outputSize, parameters: instance.plan.parameterCount) : "n·H (\(instance.plan.parameterCount)×\(instance.plan.parameterCount))",
         isProved: isFull || bound == 0, failureBound: bound,
         method: "max rank modulo \(usedPrimes) random prime(s) in [2^24, 2^25)",
         certificate: nil, seconds: seconds[kind] ?? 0)
@@ -277,10 +296,17 @@ public enum HessianRanks {
   /// Integer instances are built over Z (no fractions to normalise) and n·H_L = JᵀJ + n·H_f
   /// takes the Gram product in machine words when it fits (`IntegerMatrix.gram`); other
   /// instances are built over Q and their rows scaled by the lcm of their denominators.
+  /// With `loss` = cross-entropy only `.outer` is built, as the stacked C·J_i (`LossFunction.outerFactor`).
   public static func exactMatrices(_ instance: NetworkInstance, pattern: ActivationPattern,
-                                   kinds: [HessianKind], threads: Int = ModularElimination.defaultThreads)
+                                   kinds: [HessianKind], threads: Int = ModularElimination.defaultThreads,
+                                   loss: LossFunction = .mse)
     throws -> [HessianKind: IntegerMatrix]
   {
+    if loss == .crossEntropy {
+      let builder = try HessianBuilder(instance: instance, pattern: pattern, ring: RationalRing())
+      let cj = loss.outerFactor(builder.jacobian(), outputs: instance.plan.outputSize, ring: RationalRing())
+      return kinds.contains(.outer) ? [.outer: IntegerMatrix(rationalRows: cj.nestedRows)] : [:]
+    }
     let wanted = Set(kinds)
     if let builder = try? HessianBuilder(instance: instance, pattern: pattern, ring: IntegerRing()) {
       var out: [HessianKind: IntegerMatrix] = [:]
@@ -351,11 +377,11 @@ public enum HessianRanks {
   }
 
   static func exactRanks(_ instance: NetworkInstance, pattern: ActivationPattern, kinds: [HessianKind], bareiss: Bool,
-                         seed: UInt64, threads: Int = ModularElimination.defaultThreads,
+                         seed: UInt64, threads: Int = ModularElimination.defaultThreads, loss: LossFunction = .mse,
                          progress: (String) -> Void) throws -> [HessianRankResult] {
     var clock = Stopwatch()
     progress("building exact matrices")
-    let matrices = try exactMatrices(instance, pattern: pattern, kinds: kinds, threads: threads)
+    let matrices = try exactMatrices(instance, pattern: pattern, kinds: kinds, threads: threads, loss: loss)
     let buildSeconds = clock.lap() / Double(max(1, kinds.count))
     return kinds.map { kind in
       let m = matrices[kind]!
@@ -365,7 +391,7 @@ public enum HessianRanks {
         : ExactRank.certify(m, seed: seed, threads: threads) { progress("certifying rank of \(kind.symbol): \($0)") }
       return HessianRankResult(
         kind: kind, rank: cert.rank,
-        matrix: kind == .outer ? "J (\(m.rows)×\(m.cols))" : "n·H (\(m.rows)×\(m.cols))",
+        matrix: kind == .outer ? (loss == .mse ? "J" : "C·J") + " (\(m.rows)×\(m.cols))" : "n·H (\(m.rows)×\(m.cols))",
         isProved: cert.provesExactRank, failureBound: 0,
         method: bareiss ? "Bareiss on the exact integer matrix" : (cert.method ?? "modular profile + exact upper bound"),
         certificate: cert, seconds: clock.lap() + buildSeconds)

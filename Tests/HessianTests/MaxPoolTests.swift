@@ -83,7 +83,7 @@ import Testing
       _ = try ReferenceHessians(architecture: arch, theta: theta, inputs: x, targets: [[0]])
     }
     // Without the tie the same network is differentiable.
-    let moved = InstanceSettings(samples: 1, weights: theta, inputs: [[1, 3, 1, 7]], targetValues: [[0]])
+    let moved = InstanceSettings(samples: 1, weights: theta, inputs: [[1, 3, 2, 7]], targetValues: [[0]])
     #expect(throws: Never.self) { _ = try NetworkInstance(architecture: arch, settings: moved).activationPattern() }
   }
 
