@@ -52,7 +52,7 @@ public struct SoftmaxExponents: Sendable {
 /// n·H_L = Σ_i J_iᵀ(diag π_i − π_i π_iᵀ)J_i + n·H_f are built modulo q with π_i evaluated at a
 /// uniformly random t ∈ [1, q). Every such rank is a proved lower bound on the rank at the
 /// point; it is the rank at the point unless a maximal nonzero minor vanishes there: by
-/// Schwartz–Zippel in t, probability ≤ rΔ/(q − 1) per prime (Δ = Σ d_i for H_f, 2Σ d_i for H_L),
+/// Schwartz–Zippel in t, probability ≤ rΔ/(q − 1 − Σd_i) per prime (Δ = Σ d_i for H_f, 2Σ d_i for H_L),
 /// once q does not divide the minor's content (not bounded here).
 public enum CrossEntropyRanks {
   /// Ranks of `.functional` / `.loss` (the kinds asked for) at `instance` under cross-entropy.
@@ -127,13 +127,14 @@ public enum CrossEntropyRanks {
       let degree = kind == .functional ? softmax.degreeSum : softmax.degreeSum + softmax.degreeSum
       // Schwartz–Zippel in t: (rΔ/(q − 1)) per prime, all primes independent.
       var bound: Double?
-      let perPrime = (Double(r) * Double(degree.description)!) / Double(smallest - 1)
-      if perPrime < 1 { bound = r == 0 ? 0 : pow(perPrime, Double(usedPrimes.count)) }
+      // t is drawn uniformly from the q − 1 − (≤ Σd_i roots of Π S_i) usable values.
+      let perPrime = (Double(r) * Double(degree.description)!) / (Double(smallest - 1) - Double(softmax.degreeSum.description)!)
+      if perPrime >= 0 && perPrime < 1 { bound = r == 0 ? 0 : pow(perPrime, Double(usedPrimes.count)) }
       let full = r == p
       return HessianRankResult(
-        kind: kind, rank: r, matrix: "n·H (\(p)×\(p)), cross-entropy at t = e^(1/\(softmax.denominator))",
+        kind: kind, rank: r, matrix: "n·H (\(p)×\(p))",
         isProved: full, failureBound: full ? 0 : bound,
-        method: "cross-entropy: max rank modulo \(usedPrimes.count) prime(s) in [2^61, 2^62) at random t (a proved lower bound; "
+        method: "cross-entropy: max rank modulo \(usedPrimes.count) prime(s) in [2^61, 2^62) at a random t for t = e^(1/\(softmax.denominator)) (a proved lower bound; "
           + (full ? "full rank, so exact)" : bound.map { "exact unless a minor vanishes at t: probability ≤ \(formatProbability($0)), Schwartz–Zippel in t with degree ≤ \(r)·\(degree))" }
              ?? "the Schwartz–Zippel bound r·Δ/q with Δ = \(degree) is vacuous here)"),
         certificate: nil, seconds: seconds[kind] ?? 0)

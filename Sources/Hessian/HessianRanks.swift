@@ -95,6 +95,8 @@ public struct HessianRankReport: Sendable {
   public let results: [HessianRankResult]
   /// The method that was used after `auto` was resolved.
   public let method: RankMethod
+  /// The loss whose Hessians were ranked.
+  public var loss: LossFunction = .mse
 
   /// The result for one Hessian, if it was requested.
   public func result(_ kind: HessianKind) -> HessianRankResult? { results.first { $0.kind == kind } }
@@ -176,8 +178,10 @@ public enum HessianRanks {
       r.genericFailureBound = options.loss == .mse ? schwartzZippelBound(instance, kind: r.kind) : nil
       return r
     }
-    return HessianRankReport(instance: instance, dataRank: dataCert.rank, dataRankCertificate: dataCert,
-                             results: withBounds, method: method)
+    var report = HessianRankReport(instance: instance, dataRank: dataCert.rank, dataRankCertificate: dataCert,
+                                   results: withBounds, method: method)
+    report.loss = options.loss
+    return report
   }
 
   /// The Schwartz–Zippel bound N·deg/(2B+1) on the chance that a random instance's rank is
