@@ -52,6 +52,15 @@ extension AvgPoolLayer: CustomStringConvertible {
   }
 }
 
+extension MaxPoolLayer: CustomStringConvertible {
+  /// `maxpool(k=K)` or `maxpool(k=K,s=S)` when the stride differs from the window.
+  public var description: String {
+    var s = "maxpool(k=" + Layer.sizeText(kernel)
+    if stride != kernel { s += ",s=" + Layer.sizeText(stride) }
+    return s + ")"
+  }
+}
+
 extension Layer: CustomStringConvertible {
   /// The layer as written in an architecture string.
   public var description: String {
@@ -60,6 +69,7 @@ extension Layer: CustomStringConvertible {
     case .dense(let d): return d.description
     case .activation(let a): return a.description
     case .avgPool(let p): return p.description
+    case .maxPool(let p): return p.description
     }
   }
 

@@ -61,7 +61,7 @@ public struct LayerInfo: Equatable, Hashable, Sendable {
   /// The linear map's matrix size (rows = outputs, columns = inputs), for linear layers.
   public var matrixSize: (rows: Int, cols: Int)? {
     switch layer {
-    case .conv, .dense, .avgPool: return (output.count, input.count)
+    case .conv, .dense, .avgPool, .maxPool: return (output.count, input.count)
     case .activation: return nil
     }
   }
@@ -142,26 +142,11 @@ extension Architecture {
           throw ArchitectureError(layer: i, "leaky slope 0 is relu; write relu")
         }
       case .avgPool(let pl):
-        let dims = shape.spatial.count
-        guard dims > 0 else { throw ArchitectureError(layer: i, "avgpool after a dense layer: the signal is already flattened") }
-        guard pl.kernel.count == dims, pl.stride.count == dims else {
-          throw ArchitectureError(layer: i, "avgpool has \(pl.kernel.count)-D sizes but its input \(shape) is \(dims)-D")
-        }
-        guard pl.kernel.allSatisfy({ $0 >= 1 }), pl.stride.allSatisfy({ $0 >= 1 }) else {
-          throw ArchitectureError(layer: i, "avgpool window and stride must be positive")
-        }
-        guard (pl.kernel + pl.stride).allSatisfy({ $0 <= Architecture.maxTensorSize }) else {
-          throw ArchitectureError(layer: i, "avgpool sizes must be at most 10,000,000")
-        }
-        var out: [Int] = []
-        for d in 0..<dims {
-          guard pl.kernel[d] <= shape.spatial[d] else {
-            throw ArchitectureError(layer: i, "avgpool window \(pl.kernel[d]) is larger than the input \(shape)")
-          }
-          out.append((shape.spatial[d] - pl.kernel[d]) / pl.stride[d] + 1)
-          try Architecture.grow(&rf[d], &jump[d], span: pl.kernel[d], stride: pl.stride[d], layer: i)
-        }
-        shape = TensorShape(channels: shape.channels, spatial: out)
+        shape = try Architecture.poolOutput(name: "avgpool", kernel: pl.kernel, stride: pl.stride, input: shape,
+                                            rf: &rf, jump: &jump, layer: i)
+      case .maxPool(let pl):
+        shape = try Architecture.poolOutput(name: "maxpool", kernel: pl.kernel, stride: pl.stride, input: shape,
+                                            rf: &rf, jump: &jump, layer: i)
       }
       if let params { offset += params.count }
       guard offset <= Architecture.maxParameters else {
@@ -202,6 +187,31 @@ extension Architecture {
     guard let n = checkedCount(shape), n <= maxTensorSize else {
       throw ArchitectureError(layer: layer, "the output \(shape) has more than 10,000,000 entries; use less padding or fewer channels")
     }
+  }
+
+  /// The output shape of a pooling layer (no padding, floor mode), growing the receptive field.
+  static func poolOutput(name: String, kernel: [Int], stride: [Int], input shape: TensorShape,
+                         rf: inout [Int], jump: inout [Int], layer i: Int) throws -> TensorShape {
+    let dims = shape.spatial.count
+    guard dims > 0 else { throw ArchitectureError(layer: i, "\(name) after a dense layer: the signal is already flattened") }
+    guard kernel.count == dims, stride.count == dims else {
+      throw ArchitectureError(layer: i, "\(name) has \(kernel.count)-D sizes but its input \(shape) is \(dims)-D")
+    }
+    guard kernel.allSatisfy({ $0 >= 1 }), stride.allSatisfy({ $0 >= 1 }) else {
+      throw ArchitectureError(layer: i, "\(name) window and stride must be positive")
+    }
+    guard (kernel + stride).allSatisfy({ $0 <= Architecture.maxTensorSize }) else {
+      throw ArchitectureError(layer: i, "\(name) sizes must be at most 10,000,000")
+    }
+    var out: [Int] = []
+    for d in 0..<dims {
+      guard kernel[d] <= shape.spatial[d] else {
+        throw ArchitectureError(layer: i, "\(name) window \(kernel[d]) is larger than the input \(shape)")
+      }
+      out.append((shape.spatial[d] - kernel[d]) / stride[d] + 1)
+      try Architecture.grow(&rf[d], &jump[d], span: kernel[d], stride: stride[d], layer: i)
+    }
+    return TensorShape(channels: shape.channels, spatial: out)
   }
 
   /// rf += (span − 1) · jump; jump *= stride, without overflow.

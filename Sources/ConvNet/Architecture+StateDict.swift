@@ -45,7 +45,7 @@ extension LayerInfo {
     case .dense(let d):
       weightShape = [d.outputs, input.count]
       outputs = d.outputs
-    case .activation, .avgPool:
+    case .activation, .avgPool, .maxPool:
       return []
     }
     var tensors = [ParameterTensor(name: "\(index).weight", layer: index, isBias: false, shape: weightShape,

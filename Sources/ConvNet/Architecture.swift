@@ -124,6 +124,23 @@ public struct AvgPoolLayer: Equatable, Hashable, Sendable {
   }
 }
 
+/// Max pooling per channel (PyTorch's `MaxPool1d`/`MaxPool2d`, no padding, floor mode).
+///
+/// At a point where every window has one largest entry (or tied entries that are the same
+/// function of θ nearby) it is a fixed 0/1 selection, like a ReLU mask.
+public struct MaxPoolLayer: Equatable, Hashable, Sendable {
+  /// Window size per spatial dimension.
+  public var kernel: [Int]
+  /// Stride per spatial dimension (PyTorch's default: the window size).
+  public var stride: [Int]
+
+  /// A max-pooling layer; the stride defaults to the window.
+  public init(kernel: [Int], stride: [Int]? = nil) {
+    self.kernel = kernel
+    self.stride = stride ?? kernel
+  }
+}
+
 /// One layer of an architecture.
 public enum Layer: Equatable, Hashable, Sendable {
   /// A convolution.
@@ -134,6 +151,8 @@ public enum Layer: Equatable, Hashable, Sendable {
   case activation(Activation)
   /// Average pooling.
   case avgPool(AvgPoolLayer)
+  /// Max pooling.
+  case maxPool(MaxPoolLayer)
 }
 
 /// A network: an input followed by layers; the last layer is the output `dense(K)`.

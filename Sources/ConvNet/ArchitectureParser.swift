@@ -41,7 +41,7 @@ extension Architecture {
   ///
   /// Grammar: the input `D`, `CxD` or `CxHxW`, then layers separated by spaces:
   /// `conv(M,k=K[,s=S][,p=P][,dil=D][,bias])`, `dense(N[,bias])`, `relu`, `leaky(a/b)`,
-  /// `identity` (alias `linear`), `avgpool(k=K[,s=S])`. In 2-D a size is `3` (3×3) or `3x2`
+  /// `identity` (alias `linear`), `avgpool(k=K[,s=S])`, `maxpool(k=K[,s=S])`. In 2-D a size is `3` (3×3) or `3x2`
   /// (3 rows × 2 columns). The last layer is the output `dense(K)`.
   /// - Throws: `ArchitectureParseError` pointing at the offending part and saying the fix.
   public init(parsing text: String) throws(ArchitectureParseError) {
@@ -169,7 +169,7 @@ struct ArchitectureParser {
     }
     let name = source(start..<position)
     guard !name.isEmpty else {
-      throw fail("expected a layer (conv, dense, relu, leaky, avgpool, identity), found '\(chars[start])'",
+      throw fail("expected a layer (conv, dense, relu, leaky, avgpool, maxpool, identity), found '\(chars[start])'",
                  at: start..<(start + 1), layer: index)
     }
     var arguments: [ArchitectureArgument] = []
@@ -195,7 +195,10 @@ struct ArchitectureParser {
     case "leaky":
       return .activation(.leaky(slope: try makeLeakySlope(arguments, span: span, index: index)))
     case "avgpool":
-      return .avgPool(try makeAvgPool(arguments, span: span, index: index, dims: dims))
+      return .avgPool(try makeAvgPool(arguments, span: span, index: index, dims: dims, name: name))
+    case "maxpool":
+      let window = try makeAvgPool(arguments, span: span, index: index, dims: dims, name: name)
+      return .maxPool(MaxPoolLayer(kernel: window.kernel, stride: window.stride))
     default:
       throw fail(unknownLayerMessage(name, hasParentheses: hasParentheses, arguments: arguments), at: span, layer: index)
     }
@@ -353,16 +356,18 @@ struct ArchitectureParser {
     }
   }
 
-  func makeAvgPool(_ arguments: [ArchitectureArgument], span: Range<Int>, index: Int, dims: Int) throws(ArchitectureParseError) -> AvgPoolLayer {
+  /// The window and stride of `avgpool(k=…,s=…)` or `maxpool(k=…,s=…)` (`name`).
+  func makeAvgPool(_ arguments: [ArchitectureArgument], span: Range<Int>, index: Int, dims: Int,
+                   name: String = "avgpool") throws(ArchitectureParseError) -> AvgPoolLayer {
     if let first = arguments.first, first.value == nil, Int(first.key) != nil {
-      throw fail("write the window as avgpool(k=\(first.key))", at: first.span, layer: index)
+      throw fail("write the window as \(name)(k=\(first.key))", at: first.span, layer: index)
     }
-    let opts = try options(arguments[...], allowed: ["k", "s"], flags: [], layerName: "avgpool", index: index)
-    guard let k = opts["k"] else { throw fail("avgpool needs a window, e.g. avgpool(k=2)", at: span, layer: index) }
-    let kernel = try sizes(k, layerName: "avgpool", dims: dims, minimum: 1, what: "window", index: index)
+    let opts = try options(arguments[...], allowed: ["k", "s"], flags: [], layerName: name, index: index)
+    guard let k = opts["k"] else { throw fail("\(name) needs a window, e.g. \(name)(k=2)", at: span, layer: index) }
+    let kernel = try sizes(k, layerName: name, dims: dims, minimum: 1, what: "window", index: index)
     var stride: [Int]?
     if let s = opts["s"] {
-      let v = try sizes(s, layerName: "avgpool", dims: dims, minimum: 1, what: "stride", index: index)
+      let v = try sizes(s, layerName: name, dims: dims, minimum: 1, what: "stride", index: index)
       guard v.count == kernel.count else {
         throw fail("s=\(s.value ?? "") has \(v.count) sizes but k=\(k.value ?? "") has \(kernel.count)", at: s.valueSpan, layer: index)
       }
@@ -374,14 +379,16 @@ struct ArchitectureParser {
   func unknownLayerMessage(_ name: String, hasParentheses: Bool, arguments: [ArchitectureArgument]) -> String {
     let lowered = name.lowercased()
     let first = arguments.first.map { $0.value == nil ? $0.key : "" } ?? ""
-    let known = "conv, dense, relu, leaky, avgpool, identity"
+    let known = "conv, dense, relu, leaky, avgpool, maxpool, identity"
     switch lowered {
     case "conv1d", "conv2d", "convolution":
       return "unknown layer '\(name)'; write conv(M,k=K) (1-D or 2-D follows the input)"
     case "fc", "linear", "full", "fullyconnected", "lin", "affine":
       return "unknown layer '\(name)\(hasParentheses ? "(…)" : "")'; a fully connected layer is dense(\(first.isEmpty ? "N" : first))"
-    case "maxpool", "maxpool1d", "maxpool2d", "pool", "avgpool1d", "avgpool2d", "avg_pool":
-      return "unknown layer '\(name)'; the only pooling is average pooling, avgpool(k=2)"
+    case "maxpool1d", "maxpool2d", "max_pool", "max_pool1d", "max_pool2d":
+      return "unknown layer '\(name)'; write maxpool(k=2) (1-D or 2-D follows the input)"
+    case "pool", "avgpool1d", "avgpool2d", "avg_pool":
+      return "unknown layer '\(name)'; pooling is avgpool(k=2) or maxpool(k=2)"
     case "flatten":
       return "flatten is implicit: dense layers read the channel-major flattened input; remove it"
     case "leakyrelu", "leaky_relu":
@@ -393,10 +400,10 @@ struct ArchitectureParser {
     default:
       break
     }
-    if lowered != name, ["conv", "dense", "relu", "leaky", "avgpool", "identity", "linear"].contains(lowered) {
+    if lowered != name, ["conv", "dense", "relu", "leaky", "avgpool", "maxpool", "identity", "linear"].contains(lowered) {
       return "unknown layer '\(name)'; layer names are lowercase: \(lowered)"
     }
-    if let guess = ["conv", "dense", "relu", "leaky", "avgpool", "identity"].first(where: { editDistance($0, lowered) <= 2 }) {
+    if let guess = ["conv", "dense", "relu", "leaky", "avgpool", "maxpool", "identity"].first(where: { editDistance($0, lowered) <= 2 }) {
       return "unknown layer '\(name)'; did you mean \(guess)? Layers are \(known)"
     }
     if name.first?.isASCIIDigit == true {

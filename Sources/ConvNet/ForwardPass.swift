@@ -5,12 +5,20 @@ import Exact
 /// `positive[i][s][q]` is true when the pre-activation of activation stage `s` (counted among
 /// the activation stages only) at position q is > 0 for sample i. With the branches fixed the
 /// network is a product of linear maps, so its derivatives follow from the Toeplitz structures.
+///
+/// `selected[i][s][a]` is the input position that output a of max-pooling stage `s` (counted
+/// among the selection stages only) copies for sample i: the largest entry of its window.
 public struct ActivationPattern: Sendable, Equatable {
   /// positive[sample][activation stage][position].
   public let positive: [[[Bool]]]
+  /// selected[sample][selection stage][output position] = chosen input position.
+  public let selected: [[[Int]]]
 
-  /// A pattern from its branches (positive[sample][activation stage][position]).
-  public init(positive: [[[Bool]]]) { self.positive = positive }
+  /// A pattern from activation branches and max-pooling selections (empty when none).
+  public init(positive: [[[Bool]]], selected: [[[Int]]] = []) {
+    self.positive = positive
+    self.selected = selected.isEmpty ? positive.map { _ in [] } : selected
+  }
 }
 
 /// The values a forward pass records for one sample.
@@ -82,7 +90,7 @@ public struct RingNetwork<R: ScalarRing>: Sendable {
     var h = inputs[i]
     var record: [[R.Element]] = []
     record.reserveCapacity(plan.stages.count + 1)
-    var act = 0
+    var act = 0, pool = 0
     for (si, stage) in plan.stages.enumerated() {
       record.append(h)
       switch stage {
@@ -93,6 +101,10 @@ public struct RingNetwork<R: ScalarRing>: Sendable {
       case .activation:
         for q in h.indices { h[q] = ring.multiply(h[q], mask(act, q, sample: i)) }
         act += 1
+      case .selection:
+        let chosen = pattern.selected[i][pool]
+        h = chosen.map { h[$0] }
+        pool += 1
       }
     }
     record.append(h)
@@ -109,6 +121,7 @@ public struct RingNetwork<R: ScalarRing>: Sendable {
                        visit: (_ stage: Int, _ rows: [[R.Element]]) -> Void) {
     var g = vectors
     var act = plan.stages.reduce(0) { if case .activation = $1 { return $0 + 1 } else { return $0 } }
+    var pool = plan.stages.reduce(0) { if case .selection = $1 { return $0 + 1 } else { return $0 } }
     for si in plan.stages.indices.reversed() {
       switch plan.stages[si] {
       case .parametric(let t, let off, _):
@@ -122,6 +135,14 @@ public struct RingNetwork<R: ScalarRing>: Sendable {
         act -= 1
         let a = act
         g = g.map { v in v.indices.map { q in ring.multiply(v[q], mask(a, q, sample: i)) } }
+      case .selection(let w, _):
+        pool -= 1
+        let chosen = pattern.selected[i][pool]
+        g = g.map { v in
+          var out = [R.Element](repeating: ring.zero, count: w.cols)
+          for (a, q) in chosen.enumerated() { out[q] = ring.add(out[q], v[a]) }
+          return out
+        }
       }
     }
   }
@@ -133,7 +154,8 @@ extension NetworkInstance {
   /// - Parameter allowKinks: accept pre-activations exactly 0 (the outputs are still defined;
   ///   the branch recorded is the non-positive one). Hessian builders must not set this.
   /// - Throws: `InstanceError.nonDifferentiable` when a ReLU/leaky pre-activation is exactly 0
-  ///   and `allowKinks` is false.
+  ///   and `allowKinks` is false; `InstanceError.maxPoolTie` when a max-pooling window has two
+  ///   largest entries that are different functions of θ near the point (see `StructuralForms`).
   public func activationPattern(allowKinks: Bool = false) throws -> (pattern: ActivationPattern, outputs: [[Rational]]) {
     let ring = RationalRing()
     var all: [[[Bool]]] = []
@@ -142,10 +164,12 @@ extension NetworkInstance {
     for stage in plan.stages {
       if case .fixed(let m, _) = stage { fixed.append(m.coefficient) } else { fixed.append([]) }
     }
+    var allSelected: [[[Int]]] = []
     for (i, x) in inputs.enumerated() {
       var h = x
       var masks: [[Bool]] = []
       var identicallyZero: [[Bool]]?
+      var selections: [[Int]] = []
       for (si, stage) in plan.stages.enumerated() {
         let activationIndex = masks.count
         switch stage {
@@ -175,12 +199,40 @@ extension NetworkInstance {
             }
           }
           masks.append(pos)
+        case .selection(let w, let layer):
+          var chosen = [Int](repeating: 0, count: w.rows)
+          var forms: [Int]?  // structural forms of h, computed at the first tie of this stage
+          for a in 0..<w.rows {
+            let window = w.candidates(a)
+            var best = window.first!
+            var tied: [Int] = []
+            for q in window.dropFirst() {
+              if h[q] > h[best] {
+                best = q
+                tied = []
+              } else if h[q] == h[best] {
+                tied.append(q)
+              }
+            }
+            if !tied.isEmpty && !allowKinks {
+              if forms == nil {
+                forms = StructuralForms(plan: plan).forms(input: x, masks: masks, selections: selections, before: si)
+              }
+              if let other = tied.first(where: { forms![$0] != forms![best] }) {
+                throw InstanceError.maxPoolTie(layer: layer, sample: i, position: a, inputs: [best, other], seed: settings.seed)
+              }
+            }
+            chosen[a] = best
+          }
+          h = chosen.map { h[$0] }
+          selections.append(chosen)
         }
       }
       all.append(masks)
+      allSelected.append(selections)
       outputs.append(h)
     }
-    return (ActivationPattern(positive: all), outputs)
+    return (ActivationPattern(positive: all, selected: allSelected), outputs)
   }
 
   /// The error for a real kink: with data from a file only the weights can move.
@@ -225,6 +277,20 @@ extension NetworkInstance {
           case .leaky(let slope): h[q] = h[q] * slope
           }
         }
+      case .selection(let w, _):
+        // A pooled output depends on θ near the point when any candidate of its window does
+        // (conservative: a possible dependence is never hidden).
+        var pooled: [Rational] = []
+        var pooledLive: [Rational] = []
+        for a in 0..<w.rows {
+          let window = w.candidates(a)
+          var best = window.first!
+          for q in window.dropFirst() where h[q] > h[best] { best = q }
+          pooled.append(h[best])
+          pooledLive.append(window.contains { !live[$0].isZero } ? one : Rational())
+        }
+        h = pooled
+        live = pooledLive
       }
     }
     return out

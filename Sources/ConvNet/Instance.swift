@@ -17,6 +17,9 @@ public enum InstanceError: Error, Equatable, CustomStringConvertible {
   case kinkAtFileData(layer: Int, sample: Int, position: Int, dataFile: String, weightsFromFile: Bool, seed: UInt64)
   /// A file named in the settings has not been read into explicit values.
   case unreadFile(role: String, path: String)
+  /// A max-pooling window whose largest entries tie while being different functions of θ near
+  /// the point: the Hessian does not exist there.
+  case maxPoolTie(layer: Int, sample: Int, position: Int, inputs: [Int], seed: UInt64)
 
   /// One line for the user.
   public var description: String {
@@ -34,6 +37,8 @@ public enum InstanceError: Error, Equatable, CustomStringConvertible {
       return "non-differentiable point: the pre-activation of layer \(layer) at sample \(sample) (row \(sample) of \(file)), position \(position), is exactly 0, where the activation has a kink and the Hessian does not exist; the data come from a file, so only the weights can move: \(help)"
     case .unreadFile(let role, let path):
       return "the \(role) file '\(path)' has not been read (load the settings with InstanceFiles first)"
+    case .maxPoolTie(let layer, let sample, let position, let inputs, let seed):
+      return "non-differentiable point: max pooling layer \(layer) (sample \(sample), output position \(position)) has a tie between its input positions \(inputs.map(String.init).joined(separator: " and ")), which are different functions of the parameters near the point, so the maximum has a kink and the Hessian does not exist; resample with another seed (e.g. --seed \(seed &+ 1)) or draw from a wider range"
     }
   }
 }

@@ -37,7 +37,7 @@ extension NetworkInstance {
   /// probability ≤ 1/(2B+1); the union bound over the N pre-activations gives the result.
   ///
   /// 0 without kinked activations; nil when the argument does not apply: weights from a file
-  /// or explicit, fractions, or an activation not directly after a conv or dense layer.
+  /// or explicit, fractions, an activation not directly after a conv or dense layer, or max pooling.
   public var kinkProbabilityBound: Rational? {
     var count = 0
     var previousIsParametric = false
@@ -45,6 +45,7 @@ extension NetworkInstance {
       switch stage {
       case .parametric: previousIsParametric = true
       case .fixed: previousIsParametric = false
+      case .selection: return nil  // max-pooling ties are not covered by this argument
       case .activation(let a, let size, _):
         if a != .identity {
           guard previousIsParametric else { return nil }

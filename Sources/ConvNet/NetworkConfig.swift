@@ -292,6 +292,10 @@ extension Layer {
       var pairs: [(key: String, value: JSONValue)] = [("type", .string("avgpool")), ("kernel_size", size(p.kernel))]
       if p.stride != p.kernel { pairs.append(("stride", size(p.stride))) }
       return .object(pairs)
+    case .maxPool(let p):
+      var pairs: [(key: String, value: JSONValue)] = [("type", .string("maxpool")), ("kernel_size", size(p.kernel))]
+      if p.stride != p.kernel { pairs.append(("stride", size(p.stride))) }
+      return .object(pairs)
     }
   }
 }
@@ -437,8 +441,26 @@ extension Layer {
         throw ConfigError("\(context) \"stride\" has \(stride.count) sizes but \"kernel_size\" has \(kernel.count)")
       }
       return (.avgPool(AvgPoolLayer(kernel: kernel, stride: stride)), nil)
+    case "maxpool":
+      // PyTorch's MaxPool1d/MaxPool2d keys; only its defaults of padding, dilation and ceil_mode.
+      let f = try ConfigFields(pairs, context: context + " (maxpool)",
+                               allowed: ["type", "kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices"])
+      guard let kernel = try sizes(f, "kernel_size", minimum: 1) else { throw ConfigError("\(context) (maxpool) needs \"kernel_size\"") }
+      let stride = try sizes(f, "stride", minimum: 1)
+      if let stride, stride.count != kernel.count {
+        throw ConfigError("\(context) \"stride\" has \(stride.count) sizes but \"kernel_size\" has \(kernel.count)")
+      }
+      if let padding = try sizes(f, "padding", minimum: 0), padding.contains(where: { $0 != 0 }) {
+        throw ConfigError("\(context) (maxpool) \"padding\" must be 0: padded max pooling is not supported")
+      }
+      if let dilation = try sizes(f, "dilation", minimum: 1), dilation.contains(where: { $0 != 1 }) {
+        throw ConfigError("\(context) (maxpool) \"dilation\" must be 1: dilated max pooling is not supported")
+      }
+      if try flag(f, "ceil_mode") { throw ConfigError("\(context) (maxpool) \"ceil_mode\" must be false (floor mode, PyTorch's default)") }
+      _ = try flag(f, "return_indices")
+      return (.maxPool(MaxPoolLayer(kernel: kernel, stride: stride)), nil)
     default:
-      let known = ["conv", "dense", "relu", "leaky", "avgpool", "identity"]
+      let known = ["conv", "dense", "relu", "leaky", "avgpool", "maxpool", "identity"]
       let guess = known.first { editDistance($0, type.lowercased()) <= 2 }
       throw ConfigError("\(context) has unknown type \"\(type)\"\(guess.map { " (did you mean \"\($0)\"?)" } ?? ""); types are \(known.joined(separator: ", "))")
     }

@@ -49,6 +49,7 @@ public struct NetworkDescription: Sendable {
       if let m = info.matrixSize {
         matrix = "\(m.rows) x \(m.cols)"
         if case .avgPool = info.layer { matrix += " (fixed)" }
+        if case .maxPool = info.layer { matrix += " (0/1 selection)" }
       }
       rows.append([
         "\(info.index)", info.layer.description, Self.bracketed(Self.shape(info.input)), Self.bracketed(Self.shape(info.output)),
@@ -124,6 +125,7 @@ public struct NetworkDescription: Sendable {
     case .conv: return "conv"
     case .dense: return "dense"
     case .avgPool: return "avgpool"
+    case .maxPool: return "maxpool"
     case .activation(.identity): return "identity"
     case .activation(.relu): return "relu"
     case .activation(.leaky): return "leaky"

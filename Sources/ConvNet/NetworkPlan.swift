@@ -8,11 +8,14 @@ public enum NetworkStage: Sendable, Equatable {
   case fixed(FixedLinearMap, layer: Int)
   /// An elementwise activation on `size` values.
   case activation(Activation, size: Int, layer: Int)
+  /// Max pooling: at the point, each output copies one input of its window (a 0/1 selection
+  /// fixed per sample, like an activation mask).
+  case selection(PoolingWindows, layer: Int)
 
   /// The architecture layer this stage comes from.
   public var layer: Int {
     switch self {
-    case .parametric(_, _, let l), .fixed(_, let l), .activation(_, _, let l): return l
+    case .parametric(_, _, let l), .fixed(_, let l), .activation(_, _, let l), .selection(_, let l): return l
     }
   }
 }
@@ -49,6 +52,8 @@ public struct NetworkPlan: Sendable {
                                   thetaOffset: info.parameters?.weightOffset ?? 0, layer: info.index))
       case .avgPool(let pl):
         stages.append(.fixed(FixedLinearMap(avgPool: pl, input: info.input, output: info.output), layer: info.index))
+      case .maxPool(let pl):
+        stages.append(.selection(PoolingWindows(maxPool: pl, input: info.input, output: info.output), layer: info.index))
       case .activation(let a):
         if a != .identity { stages.append(.activation(a, size: info.input.count, layer: info.index)) }
       }

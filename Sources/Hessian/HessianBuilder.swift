@@ -87,8 +87,11 @@ public struct HessianBuilder<R: ScalarRing>: Sendable {
   }
 
   /// n·H_f: the functional Hessian scaled by n (p × p, symmetric).
+  ///
+  /// - Parameter residuals: the per-sample output gradients n·∂ℓ/∂f(x_i) of the loss; nil for
+  ///   MSE's δ_i = f(x_i) − y_i (cross-entropy passes π_i − y_i, see `LossFunction`).
   @inlinable
-  public func functionalScaled() -> ScalarMatrix<R.Element> {
+  public func functionalScaled(residuals: [[R.Element]]? = nil) -> ScalarMatrix<R.Element> {
     let p = plan.parameterCount
     var hf = ring.zeroMatrix(rows: p, cols: p)
     let stages = plan.stages
@@ -96,15 +99,20 @@ public struct HessianBuilder<R: ScalarRing>: Sendable {
     guard paramStages.count >= 2 else { return hf }
     for i in network.inputs.indices {
       let trace = network.forward(sample: i)
-      let delta = zip(trace.output, network.targets[i]).map { ring.subtract($0, $1) }
+      let delta = residuals?[i] ?? zip(trace.output, network.targets[i]).map { ring.subtract($0, $1) }
       var gAt = [[R.Element]](repeating: [], count: stages.count)
       network.backward(sample: i, from: [delta]) { si, rows in gAt[si] = rows[0] }
-      var act = 0
+      var act = 0, pool = 0
       var activationIndexOfStage = [Int](repeating: -1, count: stages.count)
+      var selectionIndexOfStage = [Int](repeating: -1, count: stages.count)
       for (si, s) in stages.enumerated() {
         if case .activation = s {
           activationIndexOfStage[si] = act
           act += 1
+        }
+        if case .selection = s {
+          selectionIndexOfStage[si] = pool
+          pool += 1
         }
       }
       // For each layer l, push B = Z_l(h_{l-1}) forward; at each later layer m add Y_m(g_m) B.
@@ -158,6 +166,13 @@ public struct HessianBuilder<R: ScalarRing>: Sendable {
               let f = network.mask(s, q, sample: i)
               for j in 0..<pl { b.storage[q * pl + j] = ring.multiply(b.storage[q * pl + j], f) }
             }
+          case .selection(let w, _):
+            let chosen = network.pattern.selected[i][selectionIndexOfStage[sm]]
+            var nb = ring.zeroMatrix(rows: w.rows, cols: pl)
+            for (a, q) in chosen.enumerated() {
+              for j in 0..<pl { nb.storage[a * pl + j] = b.storage[q * pl + j] }
+            }
+            b = nb
           }
           if sm == paramStages.last { break }
         }

@@ -41,6 +41,9 @@ public struct HessianRankOptions: Sendable {
   /// How many threads the eliminations and the BLAS JᵀJ product may use (1 when the caller
   /// runs several computations in parallel, e.g. the rows of a sweep).
   public var threads: Int
+  /// The loss (MSE by default; cross-entropy ranks H_o exactly through C·J and H_f, H_L at
+  /// random t = e^{1/D} modulo word-size primes, see `CrossEntropyRanks`).
+  public var loss: LossFunction = .mse
   /// Networks with at most this many parameters may use `certified` under `auto` (by cost).
   public static let autoCertifiedLimit = 600
   /// Networks with at least this many parameters use `matrix-free` under `auto` (measured:
@@ -108,6 +111,8 @@ public struct HessianRankReport: Sendable {
   public let method: RankMethod
   /// Why `auto` resolved to `method` (nil when a method was asked for).
   public var methodReason: String? = nil
+  /// The loss whose Hessians were ranked.
+  public var loss: LossFunction = .mse
 
   /// The result for one Hessian, if it was requested.
   public func result(_ kind: HessianKind) -> HessianRankResult? { results.first { $0.kind == kind } }
@@ -238,21 +243,38 @@ public enum HessianRanks {
       }
     }
     if options.wantCertificates && method == .modular { method = .certified }
+    // Max pooling and cross-entropy have no matrix-free products yet: auto falls back to the
+    // dense modular path; an explicit request is refused with one line.
+    let hasSelection = instance.plan.stages.contains { if case .selection = $0 { return true } else { return false } }
+    if method == .matrixFree && (hasSelection || options.loss == .crossEntropy) {
+      let what = hasSelection ? "max pooling" : "the cross-entropy loss"
+      guard options.method == .auto else { throw MatrixFreeUnsupported(what: what) }
+      method = .modular
+      reason = "auto → modular: the matrix-free method does not support \(what) yet"
+    }
     let needed = min(memoryEstimate(instance, method: method, options: options)
       &+ NetworkInstance.memoryEstimate(plan: instance.plan, samples: instance.sampleCount), Int.max / 2)
     guard needed <= memoryBudget else {
       throw HessianRankError.tooLarge("the \(method.rawValue) method needs about \(MemoryBudget.describe(needed)) for p = \(p), n = \(instance.sampleCount); the memory budget is \(MemoryBudget.describe(memoryBudget)) (\(MemoryBudget.source)); use fewer parameters or samples\(method == .matrixFree ? "" : ", or --method matrix-free"), or set --memory")
     }
+    if options.loss == .crossEntropy {
+      guard instance.plan.outputSize >= 2 else { throw LossError("cross-entropy needs at least 2 outputs (the last layer dense(K) with K ≥ 2)") }
+      guard !options.wantCertificates else { throw LossError("rank certificates are written for the MSE loss only; drop the certificate or use --loss mse") }
+    }
     progress("exact forward pass (n = \(instance.sampleCount))")
-    let (pattern, _) = try instance.activationPattern()
+    let (pattern, logits) = try instance.activationPattern()
     progress("data rank")
     let dataCert = ExactRank.certify(IntegerMatrix(rationalRows: instance.dataMatrix.nestedRows), seed: options.primeSeed,
                                        threads: options.threads)
     var results: [HessianRankResult]
+    var shared = options
+    if options.loss == .crossEntropy { shared.kinds = options.kinds.filter { $0 == .outer } }
     switch method {
+    case _ where shared.kinds.isEmpty:
+      results = []
     case .modular, .auto:
       let cpuBefore = AutoMethodChoice.processCPUSeconds()
-      results = try modularRanks(instance, pattern: pattern, options: options, progress: progress)
+      results = try modularRanks(instance, pattern: pattern, options: shared, progress: progress)
       if byCost {
         let choice = try AutoMethodChoice.decide(
           instance, pattern: pattern, options: options, modular: results,
@@ -267,16 +289,23 @@ public enum HessianRanks {
     case .matrixFree:
       results = try MatrixFreeRanks.ranks(instance, pattern: pattern, options: options, progress: progress)
     case .certified, .bareiss:
-      results = try exactRanks(instance, pattern: pattern, kinds: options.kinds, bareiss: method == .bareiss,
-                               seed: options.primeSeed, threads: options.threads, progress: progress)
+      results = try exactRanks(instance, pattern: pattern, kinds: shared.kinds, bareiss: method == .bareiss,
+                               seed: options.primeSeed, threads: options.threads, loss: options.loss, progress: progress)
+    }
+    if options.loss == .crossEntropy {
+      let ce = try CrossEntropyRanks.ranks(instance, pattern: pattern, outputs: logits, kinds: options.kinds,
+                                           options: options, progress: progress)
+      results = options.kinds.compactMap { kind in (results + ce).first { $0.kind == kind } }
     }
     let withBounds = results.map { r -> HessianRankResult in
       var r = r
-      r.genericFailureBound = schwartzZippelBound(instance, kind: r.kind)
+      r.genericFailureBound = options.loss == .mse ? schwartzZippelBound(instance, kind: r.kind) : nil
       return r
     }
-    return HessianRankReport(instance: instance, dataRank: dataCert.rank, dataRankCertificate: dataCert,
-                             results: withBounds, method: method, methodReason: reason)
+    var report = HessianRankReport(instance: instance, dataRank: dataCert.rank, dataRankCertificate: dataCert,
+                                   results: withBounds, method: method, methodReason: reason)
+    report.loss = options.loss
+    return report
   }
 
   /// The Schwartz–Zippel bound N·deg/(2B+1) on the chance that a random instance's rank is
@@ -291,7 +320,10 @@ public enum HessianRanks {
   public static func schwartzZippelBound(_ instance: NetworkInstance, kind: HessianKind) -> Rational? {
     let s = instance.settings
     guard s.maxDenominator == 1, s.weights == nil, s.inputs == nil, s.targetValues == nil, s.targets == .random else { return nil }
-    for stage in instance.plan.stages { if case .activation = stage { return nil } }
+    for stage in instance.plan.stages {
+      if case .activation = stage { return nil }
+      if case .selection = stage { return nil }
+    }
     let layers = instance.plan.parametricStageIndices.count
     let p = instance.plan.parameterCount
     let rows = kind == .outer ? instance.sampleCount * instance.plan.outputSize : p
@@ -329,7 +361,9 @@ public enum HessianRanks {
         seconds[kind, default: 0] += clock.lap() + extra
         full[kind] = min(m.rows, m.cols)
       }
-      if wanted.contains(.outer) { record(.outer, jac, extra: jacSeconds) }
+      if wanted.contains(.outer) {
+        record(.outer, options.loss.outerFactor(jac, outputs: instance.plan.outputSize, ring: field), extra: jacSeconds)
+      }
       var hf: ScalarMatrix<UInt64>?
       if wanted.contains(.functional) || wanted.contains(.loss) {
         progress("  building n·H_f")
@@ -348,10 +382,11 @@ public enum HessianRanks {
     return options.kinds.map { kind in
       let b = best[kind] ?? (0, 0)
       let isFull = b.rank == full[kind]
-      let bound: Double? = isFull ? 0 : bits[kind].map { ModularRank.failureBound(hadamardBits: $0, primes: usedPrimes) }
+      // C·J's entries are differences of J's: its Hadamard bound is not the one computed for J.
+      let bound: Double? = isFull ? 0 : (options.loss == .mse ? bits[kind].map { ModularRank.failureBound(hadamardBits: $0, primes: usedPrimes) } : nil)
       return HessianRankResult(
         kind: kind, rank: b.rank,
-        matrix: kind == .outer ? "J (\(instance.sampleCount * instance.plan.outputSize)×\(instance.plan.parameterCount))" : "n·H (\(instance.plan.parameterCount)×\(instance.plan.parameterCount))",
+        matrix: kind == .outer ? options.loss.outerMatrixName(samples: instance.sampleCount, outputs: instance.plan.outputSize, parameters: instance.plan.parameterCount) : "n·H (\(instance.plan.parameterCount)×\(instance.plan.parameterCount))",
         isProved: isFull || bound == 0, failureBound: bound,
         method: "max rank modulo \(usedPrimes) random prime(s) in [2^24, 2^25)",
         certificate: nil, seconds: seconds[kind] ?? 0)
@@ -389,10 +424,17 @@ public enum HessianRanks {
   /// Integer instances are built over Z (no fractions to normalise) and n·H_L = JᵀJ + n·H_f
   /// takes the Gram product in machine words when it fits (`IntegerMatrix.gram`); other
   /// instances are built over Q and their rows scaled by the lcm of their denominators.
+  /// With `loss` = cross-entropy only `.outer` is built, as the stacked C·J_i (`LossFunction.outerFactor`).
   public static func exactMatrices(_ instance: NetworkInstance, pattern: ActivationPattern,
-                                   kinds: [HessianKind], threads: Int = ModularElimination.defaultThreads)
+                                   kinds: [HessianKind], threads: Int = ModularElimination.defaultThreads,
+                                   loss: LossFunction = .mse)
     throws -> [HessianKind: IntegerMatrix]
   {
+    if loss == .crossEntropy {
+      let builder = try HessianBuilder(instance: instance, pattern: pattern, ring: RationalRing())
+      let cj = loss.outerFactor(builder.jacobian(), outputs: instance.plan.outputSize, ring: RationalRing())
+      return kinds.contains(.outer) ? [.outer: IntegerMatrix(rationalRows: cj.nestedRows)] : [:]
+    }
     let wanted = Set(kinds)
     if let builder = try? HessianBuilder(instance: instance, pattern: pattern, ring: IntegerRing()) {
       var out: [HessianKind: IntegerMatrix] = [:]
@@ -463,18 +505,19 @@ public enum HessianRanks {
   }
 
   static func exactRanks(_ instance: NetworkInstance, pattern: ActivationPattern, kinds: [HessianKind], bareiss: Bool,
-                         seed: UInt64, threads: Int = ModularElimination.defaultThreads,
+                         seed: UInt64, threads: Int = ModularElimination.defaultThreads, loss: LossFunction = .mse,
                          progress: (String) -> Void) throws -> [HessianRankResult] {
     var clock = Stopwatch()
     progress("building exact matrices")
-    let matrices = try exactMatrices(instance, pattern: pattern, kinds: kinds, threads: threads)
+    let matrices = try exactMatrices(instance, pattern: pattern, kinds: kinds, threads: threads, loss: loss)
     return exactRanks(matrices: matrices, buildSeconds: clock.lap(), kinds: kinds, bareiss: bareiss, seed: seed,
-                      threads: threads, progress: progress)
+                      threads: threads, loss: loss, progress: progress)
   }
 
   /// Proved ranks of exact matrices already built (in `buildSeconds`, shared out over the kinds).
   static func exactRanks(matrices: [HessianKind: IntegerMatrix], buildSeconds totalBuild: Double, kinds: [HessianKind],
-                         bareiss: Bool, seed: UInt64, threads: Int, progress: (String) -> Void) -> [HessianRankResult] {
+                         bareiss: Bool, seed: UInt64, threads: Int, loss: LossFunction = .mse,
+                         progress: (String) -> Void) -> [HessianRankResult] {
     var clock = Stopwatch()
     let buildSeconds = totalBuild / Double(max(1, kinds.count))
     return kinds.map { kind in
@@ -485,7 +528,7 @@ public enum HessianRanks {
         : ExactRank.certify(m, seed: seed, threads: threads) { progress("certifying rank of \(kind.symbol): \($0)") }
       return HessianRankResult(
         kind: kind, rank: cert.rank,
-        matrix: kind == .outer ? "J (\(m.rows)×\(m.cols))" : "n·H (\(m.rows)×\(m.cols))",
+        matrix: kind == .outer ? (loss == .mse ? "J" : "C·J") + " (\(m.rows)×\(m.cols))" : "n·H (\(m.rows)×\(m.cols))",
         isProved: cert.provesExactRank, failureBound: 0,
         method: bareiss ? "Bareiss on the exact integer matrix" : (cert.method ?? "modular profile + exact upper bound"),
         certificate: cert, seconds: clock.lap() + buildSeconds)

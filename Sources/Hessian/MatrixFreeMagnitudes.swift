@@ -56,6 +56,8 @@ enum MatrixFreeMagnitudes {
         case .activation:
           x = x.indices.map { ring.multiply(x[$0], net.mask(act, $0, sample: i)) }
           act += 1
+        case .selection:
+          preconditionFailure("max pooling is refused before the matrix-free path (HessianRanks.compute)")
         }
       }
       jRows.append(contentsOf: x)
@@ -94,6 +96,8 @@ enum MatrixFreeMagnitudes {
           act -= 1
           let a = act
           y = y.indices.map { ring.multiply(y[$0], net.mask(a, $0, sample: i)) }
+        case .selection:
+          preconditionFailure("max pooling is refused before the matrix-free path (HessianRanks.compute)")
         }
       }
     }

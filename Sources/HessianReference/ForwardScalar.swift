@@ -17,10 +17,37 @@ protocol ForwardScalar: Sendable {
   func activated(_ activation: Activation) -> Self?
   /// Replaces the real part by `value` (known from the plain pass); a no-op for plain numbers.
   mutating func adoptRealPart(_ value: Rational)
+  /// The value (the real part of a hyper-dual number).
+  var realPart: Rational { get }
+  /// Whether every ε part (first and second derivatives along the seeds) equals `other`'s;
+  /// always true for plain numbers.
+  func hasSameDerivatives(as other: Self) -> Bool
+}
+
+extension ForwardScalar {
+  /// The largest of `candidates` (the first one on ties), or nil when tied largest values
+  /// differ in a derivative: there max has a kink and no second derivative.
+  static func maximum(_ candidates: [Self]) -> Self? {
+    guard var best = candidates.first else { return nil }
+    var tied: [Self] = []
+    for c in candidates.dropFirst() {
+      if c.realPart > best.realPart {
+        best = c
+        tied = []
+      } else if c.realPart == best.realPart {
+        tied.append(c)
+      }
+    }
+    return tied.allSatisfy { $0.hasSameDerivatives(as: best) } ? best : nil
+  }
 }
 
 extension Rational: ForwardScalar {
   init(constant: Rational) { self = constant }
+
+  var realPart: Rational { self }
+
+  func hasSameDerivatives(as other: Rational) -> Bool { true }
 
   mutating func add(_ x: Rational) {
     if !x.isZero { self += x }
@@ -47,6 +74,10 @@ extension Rational: ForwardScalar {
 
 extension HyperDual: ForwardScalar {
   init(constant: Rational) { self.init(constant) }
+
+  var realPart: Rational { value }
+
+  func hasSameDerivatives(as other: HyperDual) -> Bool { e1 == other.e1 && e2 == other.e2 && e12 == other.e12 }
 
   mutating func add(_ x: HyperDual) { self += x }
 
@@ -147,6 +178,13 @@ struct TangentHyperDual: ForwardScalar {
   }
 
   mutating func adoptRealPart(_ value: Rational) { number.value = value }
+
+  var realPart: Rational { number.value }
+
+  func hasSameDerivatives(as other: TangentHyperDual) -> Bool {
+    if !hasTangent && !other.hasTangent { return true }
+    return number.hasSameDerivatives(as: other.number)
+  }
 
   /// target += u·v, skipping a zero factor.
   @inline(__always) static func addProduct(into target: inout Rational, _ u: Rational, _ v: Rational) {

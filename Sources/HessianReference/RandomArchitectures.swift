@@ -5,7 +5,10 @@ import Exact
 public enum RandomArchitectures {
   /// A random small architecture (1-D or 2-D, channels, stride, padding, dilation, bias,
   /// pooling, activations) that passes validation, with at most `maxParameters` parameters.
-  public static func make(_ rng: inout SeededRandom, maxParameters: Int = 120, allowNonlinear: Bool = true) -> Architecture {
+  /// With `maxPooling`, a max-pooling layer follows each conv layer with probability 1/2 (the
+  /// draws without it are unchanged).
+  public static func make(_ rng: inout SeededRandom, maxParameters: Int = 120, allowNonlinear: Bool = true,
+                          maxPooling: Bool = false) -> Architecture {
     while true {
       let twoD = rng.nextInt(in: 0...1) == 1
       let c0 = rng.nextInt(in: 1...2)
@@ -19,6 +22,9 @@ public enum RandomArchitectures {
                                       padding: sizes(0...1), dilation: sizes(1...2), bias: rng.nextInt(in: 0...1) == 1)))
         if allowNonlinear { appendActivation(&layers, &rng) }
         if rng.nextInt(in: 0...4) == 0 { layers.append(.avgPool(AvgPoolLayer(kernel: sizes(1...2)))) }
+        if maxPooling, rng.nextInt(in: 0...1) == 0 {
+          layers.append(.maxPool(MaxPoolLayer(kernel: sizes(1...2), stride: sizes(1...2))))
+        }
       }
       if rng.nextInt(in: 0...2) == 0 {
         layers.append(.dense(DenseLayer(outputs: rng.nextInt(in: 1...4), bias: rng.nextInt(in: 0...1) == 1)))

@@ -14,6 +14,8 @@ import Exact
 ///   a 1-D conv is the same loop with height 1.
 /// * dense is y = W x + b on the channel-major flattened input.
 /// * avgpool is the mean over each window (no padding, floor mode).
+/// * maxpool is the largest entry of each window (no padding, floor mode); tied largest entries
+///   whose first and second derivatives (the ε parts) differ are a kink.
 /// * activations are elementwise: identity, relu, leaky relu.
 public struct ReferenceNetwork: Sendable {
   /// The largest parameter count for which the reference builds Hessians (their cost grows
@@ -93,6 +95,14 @@ public struct ReferenceNetwork: Sendable {
         let outH = (inH - kH) / sH + 1, outW = (inW - kW) / sW + 1
         steps.append(.pool(PoolStep(channels: channels, inH: inH, inW: inW, outH: outH, outW: outW,
                                     kH: kH, kW: kW, sH: sH, sW: sW, scale: Rational(1, kH * kW))))
+        spatial = two ? [outH, outW] : [outW]
+      case .maxPool(let pool):
+        let two = pool.kernel.count == 2
+        let kH = two ? pool.kernel[0] : 1, kW = pool.kernel[two ? 1 : 0]
+        let sH = two ? pool.stride[0] : 1, sW = pool.stride[two ? 1 : 0]
+        let outH = (inH - kH) / sH + 1, outW = (inW - kW) / sW + 1
+        steps.append(.maxPool(PoolStep(channels: channels, inH: inH, inW: inW, outH: outH, outW: outW,
+                                       kH: kH, kW: kW, sH: sH, sW: sW, scale: Rational(1))))
         spatial = two ? [outH, outW] : [outW]
       }
       shapes.append(TensorShape(channels: channels, spatial: spatial))
@@ -189,6 +199,16 @@ public struct ReferenceNetwork: Sendable {
       case .conv(let c): h = c.apply(theta: theta, input: h)
       case .dense(let d): h = d.apply(theta: theta, input: h)
       case .pool(let p): h = p.apply(input: h)
+      case .maxPool(let p):
+        var out: [T] = []
+        out.reserveCapacity(p.channels * p.outH * p.outW)
+        for (position, window) in p.windows().enumerated() {
+          guard let v = T.maximum(window.map { h[$0] }) else {
+            throw ReferenceError.nonDifferentiable(layer: index, sample: sample, position: position)
+          }
+          out.append(v)
+        }
+        h = out
       case .activation(let a):
         var out: [T] = []
         out.reserveCapacity(h.count)
@@ -214,6 +234,7 @@ enum Step: Sendable {
   case dense(DenseStep)
   case activation(Activation)
   case pool(PoolStep)
+  case maxPool(PoolStep)
 }
 
 /// A conv layer's loop bounds (1-D layers have height 1).
@@ -294,6 +315,25 @@ struct PoolStep: Sendable {
       }
     }
     return out
+  }
+}
+
+extension PoolStep {
+  /// The input positions of every window, output by output (channel-major).
+  func windows() -> [[Int]] {
+    var result: [[Int]] = []
+    for c in 0..<channels {
+      for y in 0..<outH {
+        for x in 0..<outW {
+          var window: [Int] = []
+          for i in 0..<kH {
+            for j in 0..<kW { window.append((c * inH + y * sH + i) * inW + x * sW + j) }
+          }
+          result.append(window)
+        }
+      }
+    }
+    return result
   }
 }
 

@@ -69,6 +69,8 @@ public struct BatchedProducts: Sendable {
         stages.append(.activation(index: act, size: size))
         sizes.append(size)
         act += 1
+      case .selection:
+        throw MatrixFreeUnsupported(what: "max pooling")
       }
     }
     sizes.append(plan.outputSize)
@@ -314,4 +316,15 @@ struct SendablePointer: @unchecked Sendable {
 /// A read-only pointer shared by the threads.
 struct SendableConstPointer: @unchecked Sendable {
   let base: UnsafePointer<Double>
+}
+
+/// A network the matrix-free products do not cover yet (one line for the user).
+public struct MatrixFreeUnsupported: Error, CustomStringConvertible {
+  /// The layer kind or loss.
+  public let what: String
+  /// Public initialiser.
+  public init(what: String) { self.what = what }
+  public var description: String {
+    "the matrix-free method does not support \(what) yet; use --method modular (or certified)"
+  }
 }

@@ -40,7 +40,7 @@ public struct NetworkFacts: Sendable, Equatable {
   public let convCount: Int
   /// Number of dense layers.
   public let denseCount: Int
-  /// True when there is average pooling.
+  /// True when there is average or max pooling.
   public let hasPooling: Bool
 
   /// Classifies an architecture.
@@ -69,6 +69,9 @@ public struct NetworkFacts: Sendable, Equatable {
         }
       case .avgPool:
         pooling = true
+      case .maxPool:
+        pooling = true
+        linear = false  // piecewise linear: a selection that depends on the point
       }
     }
     dimensions = architecture.input.shape.spatial.count
@@ -99,7 +102,7 @@ public struct NetworkFacts: Sendable, Equatable {
     case .deepCNN: shape = "deep CNN: \(convCount) conv layers (\(dimensions)-D) + dense head"
     case .other: shape = "other architecture (\(hasPooling ? "with pooling" : "\(convCount) conv, \(denseCount) dense layers"))"
     }
-    let activation = isLinear ? "linear" : [hasReLU ? "ReLU" : nil, hasLeaky ? "leaky ReLU" : nil].compactMap { $0 }.joined(separator: " and ")
+    let activation = isLinear ? "linear" : ([hasReLU ? "ReLU" : nil, hasLeaky ? "leaky ReLU" : nil].compactMap { $0 } + (hasReLU || hasLeaky ? [] : ["max pooling"])).joined(separator: " and ")
     return "\(shape), \(activation), \(hasBias ? "with bias" : "no bias")"
   }
 }

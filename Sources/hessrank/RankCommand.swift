@@ -8,10 +8,11 @@ enum RankCommand: Subcommand {
   static let name = "rank"
   static let abstract = "Exact ranks of the loss Hessians H_o, H_f, H_L of a network"
   static let spec = ArgumentSpec(
-    valued: NetworkOptions.valued.union(["hessian", "method", "primes", "certificate"]), flags: ["json"])
+    valued: NetworkOptions.valued.union(["hessian", "method", "primes", "certificate", "loss"]), flags: ["json"])
   static let help = """
     USAGE: hessrank rank <CONFIG|ARCH> [--hessian outer,functional,loss] [--method M]
-                         [--primes N] [--certificate OUT.json] [--json] [instance options]
+                         [--primes N] [--loss mse|ce] [--certificate OUT.json] [--json]
+                         [instance options]
 
     Builds the exact network instance (weights, inputs and targets drawn from the seed, or
     given in the config), assembles the Jacobian J and the Hessians of the MSE loss
@@ -46,6 +47,12 @@ enum RankCommand: Subcommand {
                              there) or when the dense matrices would not fit in memory
       --primes N           primes for the modular method, independent (prime, sketch) runs
                            for matrix-free (default 2)
+      --loss L             mse (default) or ce: softmax cross-entropy, mean over samples,
+                           one-hot targets drawn from the seed (or explicit probability
+                           targets); H_o is ranked exactly as the stacked C·J_i (n(K−1) × p),
+                           H_f and H_L modulo primes in [2^61, 2^62) at a random t = e^(1/D):
+                           a proved lower bound, exact with the probability shown
+                           (proofs/cross-entropy.md); no certificates
       --certificate FILE   write a certificate that 'hessrank check FILE' re-verifies
       --json               print one JSON object (p, r, n, K, seed, rank_outer, …, results)
     \(NetworkOptions.help)
@@ -82,6 +89,10 @@ enum RankCommand: Subcommand {
       options.method = method
     }
     options.primes = try args.int("primes", default: 2, range: 1...64)
+    if let l = args.value("loss") {
+      guard let loss = LossFunction(rawValue: l) else { throw CLIError("--loss must be mse or ce, got '\(l.prefix(40))'") }
+      options.loss = loss
+    }
     let certPath = args.value("certificate")
     options.wantCertificates = certPath != nil
     let json = args.has("json")
@@ -95,6 +106,9 @@ enum RankCommand: Subcommand {
       progress.clear()
       throw CLIError(e.description)
     } catch let e as HessianRankError {
+      progress.clear()
+      throw CLIError(e.description)
+    } catch let e as LossError {
       progress.clear()
       throw CLIError(e.description)
     }
@@ -122,6 +136,7 @@ enum RankCommand: Subcommand {
     if let instance, let line = NetworkOptions.kinkSummary(instance) { lines.append("kinks     \(line)") }
     lines += [
       "sizes     p = \(r.p) parameters, K = \(r.k) outputs, n = \(r.n) samples, r = rank(Σ_xx) = \(r.dataRank)",
+    ] + (r.loss == .mse ? [] : ["loss      \(r.loss.name) (softmax over K, mean over samples)"]) + [
       "",
       "Hessian  rank  of matrix          status                     seconds",
     ]

@@ -104,6 +104,12 @@ import Testing
             #expect(info.output.spatial[d] == (input[d] - pool.kernel[d]) / pool.stride[d] + 1)
           }
           #expect(info.output.channels == info.input.channels)
+        case .maxPool(let pool):
+          for d in input.indices {
+            // torch.nn.MaxPool1d/2d docs with padding 0, dilation 1: ⌊(L − kernel_size)/stride + 1⌋.
+            #expect(info.output.spatial[d] == (input[d] - pool.kernel[d]) / pool.stride[d] + 1)
+          }
+          #expect(info.output.channels == info.input.channels)
         case .dense(let dl):
           #expect(info.output == TensorShape(channels: dl.outputs, spatial: []))
           expectedP += dl.outputs * info.input.count + (dl.bias ? dl.outputs : 0)
@@ -144,6 +150,8 @@ import Testing
         case .conv(let c):
           for d in maps.indices { maps[d].append((-c.padding[d], c.stride[d], c.dilation[d] * (c.kernel[d] - 1))) }
         case .avgPool(let p):
+          for d in maps.indices { maps[d].append((0, p.stride[d], p.kernel[d] - 1)) }
+        case .maxPool(let p):
           for d in maps.indices { maps[d].append((0, p.stride[d], p.kernel[d] - 1)) }
         case .dense:
           maps = []

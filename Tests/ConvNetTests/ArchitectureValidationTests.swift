@@ -37,7 +37,7 @@ import Testing
     Case(text: "1x16 conv(2,k=3,s=0) dense(1)", layer: 0, marked: "0", phrases: ["layer 0", "stride is at least 1 (s=1 means no striding)"]),
     Case(text: "1x8x8 conv(2,k=3,s=1x0) dense(1)", layer: 0, marked: "1x0", phrases: ["layer 0", "stride is at least 1"]),
     // unknown layer kinds and options
-    Case(text: "1x16 maxpool(k=2) dense(1)", layer: 0, marked: "maxpool(k=2)", phrases: ["layer 0", "unknown layer 'maxpool'", "avgpool(k=2)"]),
+    Case(text: "1x16 maxpool2d(k=2) dense(1)", layer: 0, marked: "maxpool2d(k=2)", phrases: ["layer 0", "unknown layer 'maxpool2d'", "maxpool(k=2)"]),
     Case(text: "1x16 conv2d(4,k=3) dense(1)", layer: 0, marked: "conv2d(4,k=3)", phrases: ["unknown layer 'conv2d'", "write conv(M,k=K)"]),
     Case(text: "1x16 conv(4,k=3) tanh dense(1)", layer: 1, marked: "tanh", phrases: ["layer 1", "not supported", "relu"]),
     Case(text: "1x16 conv(4,k=3) denes(2)", layer: 1, marked: "denes(2)", phrases: ["layer 1", "did you mean dense?"]),

@@ -120,7 +120,7 @@ import Testing
     let parametric = architecture.layers.filter {
       switch $0 {
       case .conv, .dense: return true
-      case .activation, .avgPool: return false
+      case .activation, .avgPool, .maxPool: return false
       }
     }.count
     let hasKinks = architecture.layers.contains { if case .activation(let a) = $0 { return a != .identity } else { return false } }
