@@ -24,10 +24,17 @@ enum TableCommand: Subcommand {
       --format F        md (default), csv, json or tex (LaTeX booktabs) for standard output
       --out FILE        write the table to FILE instead (format from the extension .md .csv
                         .json .tex, else --format); repeat for several formats
-      --plot FILE.svg   also write an SVG figure: ranks against the swept axis with bound
-                        curves, p and √p; and rank against p on log–log axes
+      --plot FILE.svg   also write an SVG figure: (a), (b), … ranks against the swept axis
+                        with the bound curves and √p, one panel per group of the other axes;
+                        last, rank against p on log–log axes with √p and a fitted slope per
+                        series. The plotted numbers go to FILE.data.csv beside it.
+      --plot-width PX   width of the whole figure (default 430 per panel column)
+      --font-size PT    base font size of the figure (default 11)
+      --plot-log x|y|xy logarithmic axes in the rank-against-axis panels
+      --plot-p          also draw p (rank = p) as a reference line
+      --plot-columns N  panels per row (default: up to three in one row, else two)
       --x AXIS          the axis for the plot's horizontal axis (default: the sweep's "plot",
-                        else the first integer axis with several values)
+                        else the integer axis with the most values)
       --title T         title of the plot and the LaTeX comment (default: the sweep's "name")
       --jobs N          rows computed in parallel (default: the number of cores; each row then
                         uses cores/N threads)
@@ -48,7 +55,9 @@ enum TableCommand: Subcommand {
     Exit status: 0 done; 1 some bound VIOLATED; 2 bad input or rows that failed.
     """
   }
-  static let spec = ArgumentSpec(valued: ["format", "out", "plot", "jobs", "shard", "resume", "x", "title"], flags: ["list"])
+  static let spec = ArgumentSpec(valued: ["format", "out", "plot", "jobs", "shard", "resume", "x", "title", "plot-width",
+                                          "font-size", "plot-log", "plot-columns"],
+                                 flags: ["list", "plot-p"])
 
   static func run(_ args: ParsedArguments) throws -> Int32 {
     if args.positional.first == "merge" { return try merge(args) }
@@ -195,6 +204,7 @@ enum TableCommand: Subcommand {
     var files: [(path: String, format: TableFormat)] = []
     var stdoutFormat: TableFormat?
     var plot: String?
+    var plotOptions = PlotOptions()
 
     init(_ args: ParsedArguments) throws {
       var format = TableFormat.md
@@ -213,6 +223,34 @@ enum TableCommand: Subcommand {
         try Outputs.checkDirectory(p, option: "--plot")
         plot = p
       }
+      plotOptions = try Outputs.plotOptions(args)
+    }
+
+    /// The figure options, checked before any work.
+    static func plotOptions(_ args: ParsedArguments) throws -> PlotOptions {
+      var o = PlotOptions()
+      func number(_ name: String, _ range: ClosedRange<Double>) throws -> Double? {
+        guard let text = args.value(name) else { return nil }
+        guard let v = Double(text), range.contains(v) else {
+          throw CLIError("--\(name) must be a number in \(Int(range.lowerBound))...\(Int(range.upperBound)), got '\(text)'")
+        }
+        return v
+      }
+      o.width = try number("plot-width", PlotOptions.widthRange)
+      o.fontSize = try number("font-size", PlotOptions.fontSizeRange) ?? o.fontSize
+      if let log = args.value("plot-log") {
+        guard ["x", "y", "xy", "yx"].contains(log) else { throw CLIError("--plot-log must be x, y or xy, got '\(log)'") }
+        o.logX = log.contains("x")
+        o.logY = log.contains("y")
+      }
+      o.showP = args.has("plot-p")
+      if args.value("plot-columns") != nil { o.columns = try args.int("plot-columns", default: 2, range: 1...12) }
+      return o
+    }
+
+    /// Where the figure's numbers go: FILE.svg → FILE.data.csv.
+    static func dataPath(forPlot path: String) -> String {
+      (path.hasSuffix(".svg") ? String(path.dropLast(4)) : path) + ".data.csv"
     }
 
     static func checkDirectory(_ path: String, option: String) throws {
@@ -230,7 +268,9 @@ enum TableCommand: Subcommand {
       }
       if let plot {
         do {
-          try AtomicFile.write(Data(try RankPlot(rows: rows, xAxis: xAxis, title: title).svg().utf8), to: plot)
+          let figure = RankPlot(rows: rows, xAxis: xAxis, title: title, options: plotOptions)
+          try AtomicFile.write(Data(try figure.svg().utf8), to: plot)
+          try AtomicFile.write(Data(try figure.csv().utf8), to: Outputs.dataPath(forPlot: plot))
         } catch let e as SweepError {
           throw CLIError("--plot: \(e.message)")
         }

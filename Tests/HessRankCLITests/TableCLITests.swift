@@ -66,6 +66,8 @@ import Testing
     #expect(csv.hasPrefix("index,config_index,seed_index,depth,m,architecture,") && csv.components(separatedBy: "\r\n").count == 8)
     let svg = try String(contentsOfFile: out("t.svg"), encoding: .utf8)
     #expect(svg.hasPrefix("<?xml") && svg.contains("<svg") && svg.hasSuffix("</svg>\n"))
+    let plotData = try String(contentsOfFile: out("t.data.csv"), encoding: .utf8)
+    #expect(plotData.hasPrefix("panel,x_axis,series,x,y,fitted_slope\r\na,m,rank H_o,"), "the figure's numbers beside it")
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).allSatisfy { !$0.contains(".tmp-") }, "no temp files left")
 
     let stdout = runHessrank(["table", sweep, "--format", "csv"])
