@@ -158,7 +158,7 @@ public struct RankPlot: Sendable {
         let slope = RankPlot.logLogSlope(pts)
         let name = groups.count > 1 && !g.label.isEmpty ? "\(k.symbol), \(g.label)" : "rank \(k.symbol)"
         let marker = groups.count > 1 ? gi : RankPlot.markers[k]!
-        series.append(PlotSeries(label: name + (slope.map { String(format: ": slope %.2f", $0) } ?? ""), dataLabel: name,
+        series.append(PlotSeries(label: name + (slope.map { String(format: ": slope %.2f", abs($0) < 0.005 ? 0 : $0) } ?? ""), dataLabel: name,
                                  role: .rank, color: RankPlot.colors[k]!, marker: marker, lineWidth: 0, points: pts, slope: slope))
         if let slope, let first = pts.first, let last = pts.last {
           let (a, b) = RankPlot.logLogFit(pts, slope: slope)

@@ -1,3 +1,4 @@
+import ConvNet
 import ExactLinearAlgebra
 import Foundation
 import RankBounds
@@ -24,6 +25,9 @@ enum TableCommand: Subcommand {
       --format F        md (default), csv, json or tex (LaTeX booktabs) for standard output
       --out FILE        write the table to FILE instead (format from the extension .md .csv
                         .json .tex, else --format); repeat for several formats
+      --columns A,B,…   the columns of the Markdown and LaTeX tables, in this order: axis
+                        names, bound ids, network, n, seed, p, K, r, H_o, H_f, H_L, time
+                        (default: all; LaTeX leaves out time unless asked)
       --plot FILE.svg   also write an SVG figure: (a), (b), … ranks against the swept axis
                         with the bound curves and √p, one panel per group of the other axes;
                         last, rank against p on log–log axes with √p and a fitted slope per
@@ -56,13 +60,13 @@ enum TableCommand: Subcommand {
     """
   }
   static let spec = ArgumentSpec(valued: ["format", "out", "plot", "jobs", "shard", "resume", "x", "title", "plot-width",
-                                          "font-size", "plot-log", "plot-columns"],
+                                          "font-size", "plot-log", "plot-columns", "columns"],
                                  flags: ["list", "plot-p"])
 
   static func run(_ args: ParsedArguments) throws -> Int32 {
     if args.positional.first == "merge" { return try merge(args) }
     let sweepPath = try args.positionals("SWEEP.json")[0]
-    let outputs = try Outputs(args)
+    var outputs = try Outputs(args)
     let spec: SweepSpec
     let annotators: [any RowAnnotator]
     let plan: SweepPlan
@@ -81,6 +85,8 @@ enum TableCommand: Subcommand {
         throw CLIError(error.message)
       }
     }
+    try outputs.checkColumns(axes: spec.axisNames, bounds: annotators.map(\.id))
+    outputs.boundClaims = claims(annotators)
     let jobs = try args.int("jobs", default: ModularElimination.defaultThreads, range: 1...256)
     let xAxis = args.value("x") ?? spec.plotAxis
     if let x = xAxis, !spec.axisNames.contains(x) {
@@ -126,6 +132,13 @@ enum TableCommand: Subcommand {
     return hasViolation(outcome.rows) ? 1 : 0
   }
 
+  /// The claim of each bound ("rank(H_o) = q*(r+K-q)"), for the key under a LaTeX table.
+  static func claims(_ annotators: [any RowAnnotator]) -> [String: String] {
+    var out: [String: String] = [:]
+    for case let a as RankBoundAnnotator in annotators { out[a.id] = a.bound.claimText }
+    return out
+  }
+
   /// The bound catalog and √p, with `certify`'s formula syntax for the sweep's "formulas".
   static var registry: AnnotatorRegistry {
     var r = AnnotatorRegistry.standard
@@ -150,7 +163,8 @@ enum TableCommand: Subcommand {
       throw CLIError("--\(option) does not apply to 'table merge'")
     }
     if args.has("list") { throw CLIError("--list does not apply to 'table merge'") }
-    let outputs = try Outputs(args)
+    var outputs = try Outputs(args)
+    outputs.boundClaims = claims(registry.annotators)
     var latest: [String: (row: TableRow, file: String)] = [:]
     var order: [String] = []
     var sweepFiles: [String: [String]] = [:]
@@ -192,6 +206,12 @@ enum TableCommand: Subcommand {
         Console.err("hessrank: warning: \(missing.count) of \(total) rows missing (indices \(shown)\(missing.count > 20 ? ", …" : "")); run the missing shards and merge again")
       }
     }
+    var axes: [String] = [], bounds: [String] = []
+    for r in rows {
+      for s in r.settings where !axes.contains(s.name) { axes.append(s.name) }
+      for a in r.annotations where !bounds.contains(a.bound) { bounds.append(a.bound) }
+    }
+    try outputs.checkColumns(axes: axes, bounds: bounds)
     try outputs.write(rows: rows, title: args.value("title"), xAxis: args.value("x"))
     Console.err("table merge: \(rows.count) rows from \(files.count) file(s)" + verdictSummary(rows))
     return hasViolation(rows) ? 1 : 0
@@ -205,6 +225,18 @@ enum TableCommand: Subcommand {
     var stdoutFormat: TableFormat?
     var plot: String?
     var plotOptions = PlotOptions()
+    var columns: [String]?
+    var boundClaims: [String: String] = [:]
+
+    /// Refuses column ids that name no axis, bound or fixed column (with a did-you-mean).
+    func checkColumns(axes: [String], bounds: [String]) throws {
+      guard let columns else { return }
+      if let unknown = TableRenderer.unknownColumns(columns, axes: axes, bounds: bounds).first {
+        let known = axes + TableRenderer.fixedColumnIDs + bounds
+        let hint = NameSuggestion.closest(to: unknown, among: known).map { " (did you mean \($0)?)" } ?? ""
+        throw CLIError("--columns: no column '\(unknown)'\(hint); columns: \(known.joined(separator: ", "))")
+      }
+    }
 
     init(_ args: ParsedArguments) throws {
       var format = TableFormat.md
@@ -219,6 +251,10 @@ enum TableCommand: Subcommand {
         files.append((path, TableFormat(fileName: path) ?? format))
       }
       if files.isEmpty { stdoutFormat = format }
+      if let text = args.value("columns") {
+        columns = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !(columns ?? []).isEmpty else { throw CLIError("--columns needs a comma-separated list of column ids") }
+      }
       if let p = args.value("plot") {
         try Outputs.checkDirectory(p, option: "--plot")
         plot = p
@@ -262,7 +298,7 @@ enum TableCommand: Subcommand {
     }
 
     func write(rows: [TableRow], title: String?, xAxis: String?) throws {
-      let renderer = TableRenderer(rows: rows, title: title)
+      let renderer = TableRenderer(rows: rows, title: title, columns: columns, boundClaims: boundClaims)
       for (path, format) in files {
         try AtomicFile.write(Data(renderer.render(format).utf8), to: path)
       }

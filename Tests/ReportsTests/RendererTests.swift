@@ -95,9 +95,11 @@ func unescapedSplit(_ line: String, on separator: Character) -> [String] {
       #expect(line.hasSuffix(" \\\\"))
       #expect(unescapedSplit(String(line.dropLast(3)), on: "&").count == spec.count, "\(line)")
     }
-    #expect(text.contains(##"x\_y\%\&\#<>\$\textasciitilde{}\textasciicircum{}\textbackslash{}"##))
+    #expect(text.contains(##"x\_y\%\&\#$<$$>$\$\textasciitilde{}\textasciicircum{}\textbackslash{}"##))
     #expect(text.contains("1, 2"), "merged seeds")
-    #expect(text.contains("\\textbf{16 VIOLATED}"))
+    #expect(text.contains("\\textbf{16}\\rlap{$^{>}$}"), "a violated bound: bold, marked >")
+    #expect(!text.contains("time (s)"), "no time column unless asked")
+    #expect(text.contains("\\texttt{outer-linear}"), "bound ids as headers")
   }
 
   @Test func markdownRowsHaveTheHeaderColumnCount() throws {
