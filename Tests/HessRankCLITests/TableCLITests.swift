@@ -201,4 +201,18 @@ import Testing
     #expect(comparable(a) == comparable(b))
     #expect(lines(rowsFile).count == 10, "every row recorded once")
   }
+
+  @Test func misspeltOptionsAndColumnsGetADidYouMean() throws {
+    let dir = try CLITestSupport.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let sweep = try CLITestSupport.write(Self.smallSweep, named: "small.json", in: dir)
+    let option = runHessrank(["table", sweep, "--colums", "m"])
+    #expect(option.status == 2 && option.stderr.contains("unknown option --colums (did you mean --columns?)"), "\(option.stderr)")
+    let column = runHessrank(["table", sweep, "--columns", "m,H_o,tme"])
+    #expect(column.status == 2 && column.stderr.contains("--columns: no column 'tme' (did you mean time?)"), "\(column.stderr)")
+    #expect(column.stdout.isEmpty, "refused before any work")
+    let chosen = runHessrank(["table", sweep, "--columns", "m,H_f", "--jobs", "1"])
+    #expect(chosen.status == 0, "\(chosen.stderr)")
+    #expect(chosen.stdout.hasPrefix("| m | rank H_f |\n|---:|---:|\n"), "\(chosen.stdout)")
+  }
 }
