@@ -1,183 +1,79 @@
 import Foundation
 import Hessian
 
-/// A minimal SVG writer: shapes and text in user units, text escaped for XML.
-struct SVGCanvas {
-  private(set) var body: [String] = []
-  let width: Double
-  let height: Double
-
-  static func escaped(_ s: String) -> String {
-    var out = ""
-    for ch in s {
-      switch ch {
-      case "&": out += "&amp;"
-      case "<": out += "&lt;"
-      case ">": out += "&gt;"
-      case "\"": out += "&quot;"
-      case "'": out += "&apos;"
-      default: out.append(ch)
-      }
-    }
-    return out
-  }
-
-  static func f(_ x: Double) -> String { String(format: "%.1f", x) }
-
-  mutating func raw(_ s: String) { body.append(s) }
-
-  mutating func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, stroke: String, width w: Double = 1,
-                     dash: String? = nil, opacity: Double = 1) {
-    body.append("<line x1=\"\(Self.f(x1))\" y1=\"\(Self.f(y1))\" x2=\"\(Self.f(x2))\" y2=\"\(Self.f(y2))\" stroke=\"\(stroke)\" stroke-width=\"\(Self.f(w))\"\(dash.map { " stroke-dasharray=\"\($0)\"" } ?? "")\(opacity < 1 ? " stroke-opacity=\"\(Self.f(opacity))\"" : "")/>")
-  }
-
-  mutating func polyline(_ points: [(Double, Double)], stroke: String, width w: Double = 1.5, dash: String? = nil,
-                         opacity: Double = 1) {
-    guard points.count > 1 else { return }
-    let pts = points.map { "\(Self.f($0.0)),\(Self.f($0.1))" }.joined(separator: " ")
-    body.append("<polyline points=\"\(pts)\" fill=\"none\" stroke=\"\(stroke)\" stroke-width=\"\(Self.f(w))\" stroke-linejoin=\"round\"\(dash.map { " stroke-dasharray=\"\($0)\"" } ?? "")\(opacity < 1 ? " stroke-opacity=\"\(Self.f(opacity))\"" : "")/>")
-  }
-
-  mutating func rect(_ x: Double, _ y: Double, _ w: Double, _ h: Double, fill: String, stroke: String? = nil) {
-    body.append("<rect x=\"\(Self.f(x))\" y=\"\(Self.f(y))\" width=\"\(Self.f(w))\" height=\"\(Self.f(h))\" fill=\"\(fill)\"\(stroke.map { " stroke=\"\($0)\"" } ?? "")/>")
-  }
-
-  mutating func marker(_ shape: Int, _ x: Double, _ y: Double, color: String, size s: Double = 3.5) {
-    switch shape % 3 {
-    case 0: body.append("<circle cx=\"\(Self.f(x))\" cy=\"\(Self.f(y))\" r=\"\(Self.f(s))\" fill=\"\(color)\"/>")
-    case 1: rect(x - s, y - s, 2 * s, 2 * s, fill: color)
-    default:
-      body.append("<polygon points=\"\(Self.f(x)),\(Self.f(y - s * 1.2)) \(Self.f(x - s * 1.1)),\(Self.f(y + s * 0.8)) \(Self.f(x + s * 1.1)),\(Self.f(y + s * 0.8))\" fill=\"\(color)\"/>")
-    }
-  }
-
-  enum Anchor: String { case start, middle, end }
-
-  mutating func text(_ s: String, _ x: Double, _ y: Double, size: Double = 11, anchor: Anchor = .start, bold: Bool = false,
-                     rotate: Bool = false, color: String = "#222") {
-    let transform = rotate ? " transform=\"rotate(-90 \(Self.f(x)) \(Self.f(y)))\"" : ""
-    body.append("<text x=\"\(Self.f(x))\" y=\"\(Self.f(y))\" font-size=\"\(Self.f(size))\" text-anchor=\"\(anchor.rawValue)\" fill=\"\(color)\"\(bold ? " font-weight=\"bold\"" : "")\(transform)>\(Self.escaped(s))</text>")
-  }
-
-  var document: String {
-    """
-    <?xml version="1.0" encoding="UTF-8"?>
-    <svg xmlns="http://www.w3.org/2000/svg" width="\(Self.f(width))" height="\(Self.f(height))" viewBox="0 0 \(Self.f(width)) \(Self.f(height))" font-family="Helvetica, Arial, sans-serif">
-    <rect x="0" y="0" width="\(Self.f(width))" height="\(Self.f(height))" fill="white"/>
-    \(body.joined(separator: "\n"))
-    </svg>
-
-    """
-  }
-}
-
-/// A linear or logarithmic axis scale with tick positions.
-struct PlotScale {
-  let low: Double
-  let high: Double
-  let logarithmic: Bool
-
-  init(values: [Double], logarithmic: Bool, includeZero: Bool = false) {
-    self.logarithmic = logarithmic
-    let finite = values.filter { $0.isFinite && (!logarithmic || $0 > 0) }
-    var lo = finite.min() ?? 1, hi = finite.max() ?? 10
-    if logarithmic {
-      // Round outwards to 1, 2 or 5 times a power of ten.
-      let e = pow(10, floor(log10(lo)))
-      lo = [5.0, 2, 1].map { $0 * e }.first { $0 <= lo * 1.0001 } ?? e
-      let f = pow(10, floor(log10(hi)))
-      hi = [1.0, 2, 5, 10].map { $0 * f }.first { $0 >= hi * 0.9999 } ?? 10 * f
-      if hi <= lo { hi = lo * 10 }
-    } else {
-      if includeZero { lo = min(lo, 0) }
-      if hi <= lo { hi = lo + 1 }
-      let step = PlotScale.niceStep((hi - lo) / 5)
-      lo = floor(lo / step) * step
-      hi = ceil(hi / step) * step
-    }
-    low = lo
-    high = hi
-  }
-
-  static func niceStep(_ raw: Double) -> Double {
-    guard raw > 0 else { return 1 }
-    let e = pow(10, floor(log10(raw)))
-    let m = raw / e
-    return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * e
-  }
-
-  /// Position in 0...1.
-  func unit(_ v: Double) -> Double {
-    if logarithmic { return (log10(max(v, low)) - log10(low)) / (log10(high) - log10(low)) }
-    return (v - low) / (high - low)
-  }
-
-  /// Tick values with labels.
-  var ticks: [(value: Double, label: String)] {
-    if logarithmic {
-      // 1-2-5 ticks over up to three decades, powers of ten beyond.
-      let multipliers = log10(high) - log10(low) <= 3.01 ? [1.0, 2, 5] : [1.0]
-      var out: [(Double, String)] = []
-      var e = pow(10, floor(log10(low)))
-      while e <= high * 1.0001 {
-        for m in multipliers where m * e >= low * 0.9999 && m * e <= high * 1.0001 { out.append((m * e, PlotScale.label(m * e))) }
-        e *= 10
-      }
-      return out
-    }
-    let step = PlotScale.niceStep((high - low) / 5)
-    var out: [(Double, String)] = []
-    var v = low
-    while v <= high + step * 1e-9 {
-      out.append((v, PlotScale.label(v)))
-      v += step
-    }
-    return out
-  }
-
-  static func label(_ v: Double) -> String {
-    if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
-    return String(format: "%g", v)
-  }
-}
-
-/// SVG figures of a sweep: (a) exact ranks of H_o, H_f, H_L against a swept axis with the
-/// bound curves, p and √p (one panel per combination of the other axes), and (b) rank against
-/// p on log–log axes with the √p and p reference lines.
+/// Figures of a sweep: exact ranks of H_o, H_f, H_L against a swept axis with the bound curves
+/// and √p (one panel per combination of the other axes), and the ranks against p on log–log
+/// axes, one series per Hessian and group, with the √p reference and a fitted slope per series.
+/// Panels are lettered (a), (b), … in order; legends sit below the axes; `csv()` gives the
+/// plotted numbers.
 public struct RankPlot: Sendable {
   /// The rows.
   public let rows: [TableRow]
-  /// The axis on the horizontal axis of (a) (nil: the first integer axis with several values).
+  /// The axis on the horizontal axis of the rank panels (nil: the integer axis with the most
+  /// values, the first of those on a tie).
   public let xAxis: String?
   /// A title over the figure.
   public let title: String?
+  /// Size, font, axes and reference lines.
+  public let options: PlotOptions
 
   /// A figure of `rows`.
-  public init(rows: [TableRow], xAxis: String? = nil, title: String? = nil) {
+  public init(rows: [TableRow], xAxis: String? = nil, title: String? = nil, options: PlotOptions = PlotOptions()) {
     self.rows = rows.sorted { $0.index < $1.index }
     self.xAxis = xAxis
     self.title = title
+    self.options = options
   }
 
-  static let colors: [HessianKind: String] = [.outer: "#1f77b4", .functional: "#e6550d", .loss: "#2ca02c"]
+  static let colors: [HessianKind: String] = [.outer: "#1f77b4", .functional: "#d94801", .loss: "#238b45"]
+  /// Darker shades for bound curves, so that a bound over its rank line stays visible.
+  static let boundColors: [HessianKind: String] = [.outer: "#08306b", .functional: "#7f2704", .loss: "#00441b"]
   static let markers: [HessianKind: Int] = [.outer: 0, .functional: 1, .loss: 2]
-  static let dashes = ["9,5", "3,4", "14,4,3,4", "6,3,6,8"]
-  static let panelWidth = 600.0, panelHeight = 330.0
-  static let left = 62.0, right = 190.0, top = 40.0, bottom = 48.0
+  static let dashes = ["8,4", "2,3", "12,3,2,3", "5,2,5,7", "1,2"]
 
-  /// The first integer-valued axis with more than one value, if any.
+  /// The integer-valued axis with the most distinct values (at least two; the first on a tie),
+  /// if any: the other axes then make the groups, which the log–log panel tells apart.
   public static func defaultAxis(_ rows: [TableRow]) -> String? {
     var names: [String] = []
     for r in rows { for s in r.settings where !names.contains(s.name) { names.append(s.name) } }
-    return names.first { name in
+    var best: (name: String, count: Int)?
+    for name in names where name != "seed" {
       let values = rows.compactMap { r in r.settings.first { $0.name == name }?.value }
-      return values.count == rows.count && values.allSatisfy { Int($0) != nil } && Set(values).count > 1 && name != "seed"
+      guard values.count == rows.count, values.allSatisfy({ Int($0) != nil }) else { continue }
+      let count = Set(values).count
+      if count > 1, count > (best?.count ?? 1) { best = (name, count) }
     }
+    return best?.name
   }
 
   /// The SVG document.
   /// - Throws: `SweepError` when there are no rows, or the x axis is unknown or not numeric.
   public func svg() throws(SweepError) -> String {
+    PlotLayout(panels: try panels(), title: title, options: options).document()
+  }
+
+  /// The plotted numbers as CSV (RFC 4180, CRLF): one line per point, with the panel letter,
+  /// the quantity on the horizontal axis, the series and, for the log–log series, the fitted
+  /// slope of log rank against log p.
+  public func csv() throws(SweepError) -> String {
+    var lines = ["panel,x_axis,series,x,y,fitted_slope"]
+    func field(_ s: String) -> String {
+      s.contains { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" } ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
+    func number(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(format: "%.6g", v) }
+    for (i, panel) in try panels().enumerated() {
+      for s in panel.series where s.role != .fit {
+        for (x, y) in s.points {
+          lines.append([PlotLayout.letter(i), field(panel.xName), field(s.dataLabel), number(x), number(y),
+                        s.slope.map { String(format: "%.4f", $0) } ?? ""].joined(separator: ","))
+        }
+      }
+    }
+    return lines.joined(separator: "\r\n") + "\r\n"
+  }
+
+  /// The panels: rank against the axis per group, then log–log.
+  func panels() throws(SweepError) -> [PlotPanel] {
     guard !rows.isEmpty else { throw SweepError("no rows to plot") }
     let axis = xAxis ?? RankPlot.defaultAxis(rows)
     if let x = xAxis {
@@ -186,149 +82,161 @@ public struct RankPlot: Sendable {
         let names = Set(rows.flatMap { $0.settings.map(\.name) }).sorted()
         throw SweepError("plot axis \"\(x)\" is not an axis of these rows (axes: \(names.joined(separator: ", ")))")
       }
-      guard values.allSatisfy({ Int($0!) != nil }) else { throw SweepError("plot axis \"\(x)\" has non-numeric values") }
+      guard values.allSatisfy({ Double($0!) != nil }) else { throw SweepError("plot axis \"\(x)\" has non-numeric values") }
     }
-
-    // Panels of (a): one per combination of the other axes.
-    var panels: [(label: String, rows: [TableRow])] = []
+    var groups: [(label: String, rows: [TableRow])] = []
+    for r in rows {
+      let label = r.settings.filter { $0.name != axis && $0.name != "seed" }.map(\.description).joined(separator: ", ")
+      if let i = groups.firstIndex(where: { $0.label == label }) { groups[i].rows.append(r) } else { groups.append((label, [r])) }
+    }
+    var out: [PlotPanel] = []
     if let axis {
-      for r in rows {
-        let label = r.settings.filter { $0.name != axis && $0.name != "seed" }.map(\.description).joined(separator: ", ")
-        if let i = panels.firstIndex(where: { $0.label == label }) { panels[i].rows.append(r) } else { panels.append((label, [r])) }
-      }
+      for g in groups { out.append(againstAxis(g.rows, axis: axis, group: g.label)) }
     }
-    let count = panels.count + 1
-    let columns = count > 1 ? 2 : 1
-    let gridRows = (count + columns - 1) / columns
-    let titleHeight = title == nil ? 0.0 : 30.0
-    var canvas = SVGCanvas(width: Double(columns) * RankPlot.panelWidth, height: titleHeight + Double(gridRows) * RankPlot.panelHeight)
-    if let title { canvas.text(title, canvas.width / 2, 22, size: 15, anchor: .middle, bold: true) }
-    for (i, panel) in panels.enumerated() {
-      let ox = Double(i % columns) * RankPlot.panelWidth, oy = titleHeight + Double(i / columns) * RankPlot.panelHeight
-      let heading = "(a) ranks against \(axis!)" + (panel.label.isEmpty ? "" : " — \(panel.label)")
-      drawAgainstAxis(&canvas, rows: panel.rows, axis: axis!, heading: heading, ox: ox, oy: oy)
-    }
-    let j = panels.count
-    drawLogLog(&canvas, ox: Double(j % columns) * RankPlot.panelWidth, oy: titleHeight + Double(j / columns) * RankPlot.panelHeight)
-    return canvas.document
+    out.append(logLog(groups: groups))
+    return out
   }
 
-  struct Series {
-    var label: String
-    var color: String
-    var dash: String?
-    var marker: Int?
-    var width: Double
-    var points: [(Double, Double)]
-    var opacity = 1.0
+  /// Largest value per x over the seeds (each rank is a lower bound on the generic rank).
+  static func largestByX(_ rows: [TableRow], x: (TableRow) -> Double?, _ value: (TableRow) -> Double?) -> [(Double, Double)] {
+    var best: [Double: Double] = [:]
+    for r in rows {
+      guard let vx = x(r), let v = value(r) else { continue }
+      best[vx] = max(best[vx] ?? -Double.infinity, v)
+    }
+    return best.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
   }
 
-  func drawFrame(_ c: inout SVGCanvas, ox: Double, oy: Double, x: PlotScale, y: PlotScale, xTicks: [(Double, String)],
-                 xLabel: String, yLabel: String, heading: String) -> (Double, Double) -> (Double, Double) {
-    let w = RankPlot.panelWidth - RankPlot.left - RankPlot.right, h = RankPlot.panelHeight - RankPlot.top - RankPlot.bottom
-    let x0 = ox + RankPlot.left, y0 = oy + RankPlot.top
-    c.text(heading, x0, oy + 22, size: 12.5, bold: true)
-    c.rect(x0, y0, w, h, fill: "none", stroke: "#444")
-    for (v, label) in y.ticks {
-      let py = y0 + h - y.unit(v) * h
-      c.line(x0, py, x0 + w, py, stroke: "#e4e4e4")
-      c.line(x0 - 4, py, x0, py, stroke: "#444")
-      c.text(label, x0 - 7, py + 4, size: 10, anchor: .end)
-    }
-    for (v, label) in xTicks {
-      let px = x0 + x.unit(v) * w
-      c.line(px, y0, px, y0 + h, stroke: "#f0f0f0")
-      c.line(px, y0 + h, px, y0 + h + 4, stroke: "#444")
-      c.text(label, px, y0 + h + 16, size: 10, anchor: .middle)
-    }
-    c.text(xLabel, x0 + w / 2, y0 + h + 36, size: 11.5, anchor: .middle)
-    c.text(yLabel, ox + 16, y0 + h / 2, size: 11.5, anchor: .middle, rotate: true)
-    return { (vx, vy) in (x0 + x.unit(vx) * w, y0 + h - y.unit(vy) * h) }
-  }
-
-  func drawSeries(_ c: inout SVGCanvas, _ series: [Series], map: (Double, Double) -> (Double, Double), ox: Double, oy: Double) {
-    // Translucent series (bounds) first, so that a tight bound shows as a halo around its rank.
-    for s in series.filter({ $0.opacity < 1 }) + series.filter({ $0.opacity >= 1 }) {
-      let pts = s.points.map { map($0.0, $0.1) }
-      if s.width > 0 { c.polyline(pts, stroke: s.color, width: s.width, dash: s.dash, opacity: s.opacity) }
-      if let m = s.marker { for p in pts { c.marker(m, p.0, p.1, color: s.color) } }
-    }
-    // Legend, right of the plot area.
-    let lx = ox + RankPlot.panelWidth - RankPlot.right + 14
-    var ly = oy + RankPlot.top + 8
-    let spacing = min(17, (RankPlot.panelHeight - RankPlot.top - 12) / Double(max(1, series.count)))
-    for s in series {
-      if s.width > 0 { c.line(lx, ly, lx + 24, ly, stroke: s.color, width: s.width, dash: s.dash, opacity: s.opacity) }
-      if let m = s.marker { c.marker(m, lx + 12, ly, color: s.color) }
-      c.text(s.label, lx + 30, ly + 4, size: min(10.5, spacing - 1))
-      ly += spacing
-    }
-  }
-
-  func drawAgainstAxis(_ c: inout SVGCanvas, rows: [TableRow], axis: String, heading: String, ox: Double, oy: Double) {
-    // Aggregate seeds: the largest value per x.
-    func byX(_ value: (TableRow) -> Double?) -> [(Double, Double)] {
-      var best: [Double: Double] = [:]
-      for r in rows {
-        guard let xs = r.settings.first(where: { $0.name == axis })?.value, let x = Double(xs), let v = value(r) else { continue }
-        best[x] = max(best[x] ?? -Double.infinity, v)
-      }
-      return best.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-    }
-    var series: [Series] = []
+  func againstAxis(_ rows: [TableRow], axis: String, group: String) -> PlotPanel {
+    let xOf: (TableRow) -> Double? = { r in r.settings.first { $0.name == axis }.flatMap { Double($0.value) } }
+    var series: [PlotSeries] = []
     let kinds = HessianKind.allCases.filter { k in rows.contains { $0.rank(k) != nil } }
     for k in kinds {
-      series.append(Series(label: "rank \(k.symbol)", color: RankPlot.colors[k]!, dash: nil, marker: RankPlot.markers[k],
-                           width: 2, points: byX { r in r.rank(k).map { Double($0.rank) } }))
+      series.append(PlotSeries(label: "rank \(k.symbol)", role: .rank, color: RankPlot.colors[k]!, marker: RankPlot.markers[k],
+                               lineWidth: 1.6, points: RankPlot.largestByX(rows, x: xOf) { r in r.rank(k).map { Double($0.rank) } }))
     }
+    let largestRank = series.flatMap { $0.points.map(\.1) }.max() ?? 1
     var boundIDs: [String] = []
-    for r in rows { for a in r.annotations where a.hessian != nil && !boundIDs.contains(a.bound) { boundIDs.append(a.bound) } }
+    for r in rows { for a in r.annotations where a.hessian != nil && a.value != nil && !boundIDs.contains(a.bound) { boundIDs.append(a.bound) } }
     for (bi, id) in boundIDs.enumerated() {
       for k in kinds {
-        let pts = byX { r in r.annotations.first { $0.bound == id && $0.hessian == k }?.value.flatMap(Double.init) }
+        let pts = RankPlot.largestByX(rows, x: xOf) { r in r.annotations.first { $0.bound == id && $0.hessian == k }?.value.flatMap(Double.init) }
         guard !pts.isEmpty else { continue }
         let column = rows.lazy.compactMap { r in r.annotations.first { $0.bound == id && $0.hessian == k }?.column }.first ?? id
-        series.append(Series(label: column, color: RankPlot.colors[k]!, dash: RankPlot.dashes[bi % RankPlot.dashes.count],
-                             marker: nil, width: 5, points: pts, opacity: 0.35))
+        series.append(PlotSeries(label: column, role: .bound, color: RankPlot.boundColors[k]!, dash: RankPlot.dashes[bi % RankPlot.dashes.count],
+                                 lineWidth: 2, points: pts))
       }
     }
-    series.append(Series(label: "p", color: "#555555", dash: nil, marker: nil, width: 1.3, points: byX { Double($0.p) }))
-    series.append(Series(label: "√p", color: "#999999", dash: "1,3", marker: nil, width: 1.5,
-                         points: byX { sqrt(Double($0.p)) }))
+    series.append(PlotSeries(label: "√p", role: .reference, color: "#666666", dash: "1.5,3", lineWidth: 1.5,
+                             points: RankPlot.largestByX(rows, x: xOf) { sqrt(Double($0.p)) }))
+    if options.showP {
+      series.append(PlotSeries(label: "p", role: .reference, color: "#888888", lineWidth: 1.2,
+                               points: RankPlot.largestByX(rows, x: xOf) { Double($0.p) }))
+    }
+    // The vertical axis fits the ranks: bound curves far above them are cut at the frame.
+    var ys = series.filter { $0.role != .bound }.flatMap { $0.points.map(\.1) }
+    ys += series.filter { $0.role == .bound }.flatMap { $0.points.map(\.1) }.filter { $0 <= 1.3 * largestRank }
+    let yScale = PlotScale(values: ys, logarithmic: options.logY, includeZero: !options.logY)
+    for i in series.indices where series[i].role == .bound && series[i].points.allSatisfy({ $0.1 > yScale.high }) {
+      series[i].label += " (off scale)"
+    }
     let xs = Array(Set(series.flatMap { $0.points.map(\.0) })).sorted()
-    let ys = series.flatMap { $0.points.map(\.1) }
-    // Logarithmic only when the largest rank would sit in the bottom tenth of a linear axis.
-    let largestRank = rows.flatMap { $0.ranks.map { Double($0.rank) } }.max() ?? 0
-    let logY = largestRank < 0.1 * (ys.max() ?? 0)
-    let xScale = PlotScale(values: xs, logarithmic: false)
-    let yScale = PlotScale(values: ys, logarithmic: logY, includeZero: true)
-    let xTicks: [(Double, String)] = xs.count <= 12 ? xs.map { ($0, PlotScale.label($0)) } : xScale.ticks
-    let map = drawFrame(&c, ox: ox, oy: oy, x: xScale, y: yScale, xTicks: xTicks, xLabel: axis,
-                        yLabel: logY ? "rank (log scale)" : "rank", heading: heading)
-    drawSeries(&c, series, map: map, ox: ox, oy: oy)
+    let xScale = PlotScale(values: xs, logarithmic: options.logX, tight: true)
+    let xTicks: [(Double, String)] = xs.count <= 16 && !options.logX ? xs.map { ($0, PlotScale.label($0)) } : xScale.ticks
+    return PlotPanel(heading: "ranks against \(axis)" + (group.isEmpty ? "" : " — \(group)"), xName: axis,
+                     xLabel: axis + (options.logX ? " (log scale)" : ""), yLabel: options.logY ? "rank (log scale)" : "rank",
+                     xScale: xScale, yScale: yScale, xTicks: xTicks, series: series)
   }
 
-  func drawLogLog(_ c: inout SVGCanvas, ox: Double, oy: Double) {
-    var series: [Series] = []
+  func logLog(groups: [(label: String, rows: [TableRow])]) -> PlotPanel {
+    var series: [PlotSeries] = []
     let kinds = HessianKind.allCases.filter { k in rows.contains { $0.rank(k) != nil } }
-    for k in kinds {
-      var best: [Double: Double] = [:]
-      for r in rows { if let e = r.rank(k), e.rank > 0 { best[Double(r.p)] = max(best[Double(r.p)] ?? 0, Double(e.rank)) } }
-      let pts = best.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-      series.append(Series(label: "rank \(k.symbol)", color: RankPlot.colors[k]!, dash: nil, marker: RankPlot.markers[k],
-                           width: 0, points: pts))
+    for (gi, g) in groups.enumerated() {
+      for k in kinds {
+        let pts = RankPlot.largestByX(g.rows, x: { Double($0.p) }) { r in r.rank(k).flatMap { $0.rank > 0 ? Double($0.rank) : nil } }
+        guard !pts.isEmpty else { continue }
+        let slope = RankPlot.logLogSlope(pts)
+        let name = groups.count > 1 && !g.label.isEmpty ? "\(k.symbol), \(g.label)" : "rank \(k.symbol)"
+        let marker = groups.count > 1 ? gi : RankPlot.markers[k]!
+        series.append(PlotSeries(label: name + (slope.map { String(format: ": slope %.2f", abs($0) < 0.005 ? 0 : $0) } ?? ""), dataLabel: name,
+                                 role: .rank, color: RankPlot.colors[k]!, marker: marker, lineWidth: 0, points: pts, slope: slope))
+        if let slope, let first = pts.first, let last = pts.last {
+          let (a, b) = RankPlot.logLogFit(pts, slope: slope)
+          let ends = [first.0, last.0].map { ($0, pow(10, a + b * log10($0))) }
+          series.append(PlotSeries(label: "", role: .fit, color: RankPlot.colors[k]!, dash: groups.count > 1 && gi % 2 == 1 ? "5,3" : nil,
+                                   lineWidth: 1, points: ends))
+        }
+      }
     }
     let ps = rows.map { Double($0.p) }
-    let xScale = PlotScale(values: ps, logarithmic: true)
-    let ys = series.flatMap { $0.points.map(\.1) } + ps.map { $0.squareRoot() }
-    let yScale = PlotScale(values: ys + [xScale.low.squareRoot()], logarithmic: true)
+    let xScale = PlotScale(values: ps, logarithmic: true, tight: true)
     let lo = xScale.low, hi = xScale.high
     let grid = (0...40).map { lo * pow(hi / lo, Double($0) / 40) }
-    series.append(Series(label: "√p", color: "#000000", dash: "6,4", marker: nil, width: 1.3, points: grid.map { ($0, $0.squareRoot()) }))
-    series.append(Series(label: "p (rank = p)", color: "#aaaaaa", dash: nil, marker: nil, width: 1,
-                         points: grid.filter { $0 <= yScale.high }.map { ($0, $0) }))
-    let map = drawFrame(&c, ox: ox, oy: oy, x: xScale, y: yScale, xTicks: xScale.ticks, xLabel: "p (parameters, log scale)",
-                        yLabel: "rank (log scale)", heading: "(b) rank against p, log–log")
-    drawSeries(&c, series, map: map, ox: ox, oy: oy)
+    let rankValues = series.filter { $0.role == .rank }.flatMap { $0.points.map(\.1) }
+    series.append(PlotSeries(label: "√p", role: .reference, color: "#000000", dash: "6,4", lineWidth: 1.3, points: grid.map { ($0, $0.squareRoot()) }))
+    if options.showP {
+      series.append(PlotSeries(label: "p", role: .reference, color: "#999999", lineWidth: 1, points: grid.map { ($0, $0) }))
+    }
+    let yScale = PlotScale(values: rankValues + [lo.squareRoot(), hi.squareRoot()], logarithmic: true, tight: true)
+    return PlotPanel(heading: "rank against p, log–log", xName: "p", xLabel: "p (parameters, log scale)",
+                     yLabel: "rank (log scale)", xScale: xScale, yScale: yScale, xTicks: xScale.ticks, series: series)
   }
+
+  /// Least-squares slope of log rank against log p (nil with fewer than two distinct p).
+  static func logLogSlope(_ points: [(Double, Double)]) -> Double? {
+    let lx = points.map { log10($0.0) }, ly = points.map { log10($0.1) }
+    let n = Double(points.count)
+    let mx = lx.reduce(0, +) / n, my = ly.reduce(0, +) / n
+    let sxx = lx.reduce(0) { $0 + ($1 - mx) * ($1 - mx) }
+    guard points.count >= 2, sxx > 1e-12 else { return nil }
+    let sxy = zip(lx, ly).reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) }
+    return sxy / sxx
+  }
+
+  /// Intercept and slope of the least-squares line through the log–log points.
+  static func logLogFit(_ points: [(Double, Double)], slope: Double) -> (Double, Double) {
+    let n = Double(points.count)
+    let mx = points.reduce(0) { $0 + log10($1.0) } / n, my = points.reduce(0) { $0 + log10($1.1) } / n
+    return (my - slope * mx, slope)
+  }
+}
+
+/// One drawn series.
+struct PlotSeries {
+  enum Role { case rank, bound, reference, fit }
+  var label: String
+  /// The name in the CSV (the legend label without its slope).
+  var dataLabel: String
+  var role: Role
+  var color: String
+  var dash: String?
+  var marker: Int?
+  var lineWidth: Double
+  var points: [(Double, Double)]
+  var slope: Double?
+
+  init(label: String, dataLabel: String? = nil, role: Role, color: String, dash: String? = nil, marker: Int? = nil,
+       lineWidth: Double, points: [(Double, Double)], slope: Double? = nil) {
+    self.label = label
+    self.dataLabel = dataLabel ?? label
+    self.role = role
+    self.color = color
+    self.dash = dash
+    self.marker = marker
+    self.lineWidth = lineWidth
+    self.points = points
+    self.slope = slope
+  }
+}
+
+/// One panel's content before layout.
+struct PlotPanel {
+  var heading: String
+  var xName: String
+  var xLabel: String
+  var yLabel: String
+  var xScale: PlotScale
+  var yScale: PlotScale
+  var xTicks: [(Double, String)]
+  var series: [PlotSeries]
 }

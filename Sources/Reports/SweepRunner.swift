@@ -137,12 +137,18 @@ public struct SweepRunner: Sendable {
       var failures: [RowFailure] = []
       var fatal: SweepError?
       var computed = 0
+      /// Estimated cost (p³ per row: the elimination of a p×p matrix) of the rows finished so far.
+      var costDone = 0.0
     }
     let state = Mutex(State())
     let workers = max(1, min(jobs, todo.count))
     let threads = max(1, ModularElimination.defaultThreads / workers)
     let total = planned.count
     let work = todo
+    // Rows differ in size by orders of magnitude: the time left is estimated from the cost done
+    // and the cost left, each row weighted by p³, not from a count of rows.
+    let cost: @Sendable (PlannedRow) -> Double = { row in pow(Double(max(1, row.parameterCount)), 3) }
+    let workCost = work.reduce(0) { $0 + cost($1) }
     let runner = self
     if !work.isEmpty {
       DispatchQueue.concurrentPerform(iterations: workers) { _ in
@@ -162,6 +168,7 @@ public struct SweepRunner: Sendable {
                                           message: "\(error)"))
           }
           state.withLock { s in
+            s.costDone += cost(row)
             switch outcome {
             case .success(let r):
               do throws(SweepError) {
@@ -176,9 +183,8 @@ public struct SweepRunner: Sendable {
             if let progress {
               let elapsed = (clock.now - start).seconds
               let done = reused + s.results.count + s.failures.count
-              let rate = s.computed > 0 ? elapsed / Double(s.computed) : nil
-              progress(SweepProgress(done: done, total: total, elapsed: elapsed,
-                                     remaining: rate.map { $0 * Double(total - done) }))
+              let remaining = s.costDone > 0 ? elapsed * max(0, workCost - s.costDone) / s.costDone : nil
+              progress(SweepProgress(done: done, total: total, elapsed: elapsed, remaining: remaining))
             }
           }
         }

@@ -1,6 +1,7 @@
 import ConvNet
 import Foundation
 import Hessian
+import RankBounds
 
 /// The output formats of a table.
 public enum TableFormat: String, CaseIterable, Sendable {
@@ -36,11 +37,28 @@ public struct TableRenderer: Sendable {
   public let rows: [TableRow]
   /// A title (JSON `name`, LaTeX comment).
   public let title: String?
+  /// The columns of the Markdown and LaTeX tables, by id and in this order (`columnIDs`); nil:
+  /// every column (LaTeX: every column but `time`).
+  public let columnSelection: [String]?
+  /// The claim of each bound id (`rank(H_o) = q*(r+K-q)`), listed under a LaTeX table whose
+  /// headers are the ids.
+  public let boundClaims: [String: String]
 
   /// A renderer for `rows` (sorted by their index in the sweep).
-  public init(rows: [TableRow], title: String? = nil) {
+  public init(rows: [TableRow], title: String? = nil, columns: [String]? = nil, boundClaims: [String: String] = [:]) {
     self.rows = rows.sorted { $0.index < $1.index }
     self.title = title
+    self.columnSelection = columns
+    self.boundClaims = boundClaims
+  }
+
+  /// The fixed column ids, besides the sweep's axis names and bound ids.
+  public static let fixedColumnIDs = ["network", "n", "seed", "p", "K", "r", "H_o", "H_f", "H_L", "time"]
+
+  /// The ids in `selection` that name no column of a table with these axes and bounds.
+  public static func unknownColumns(_ selection: [String], axes: [String], bounds: [String]) -> [String] {
+    let known = Set(fixedColumnIDs + axes + bounds)
+    return selection.filter { !known.contains($0) }
   }
 
   /// The table in `format`, ending with a newline.
@@ -64,6 +82,8 @@ public struct TableRenderer: Sendable {
   }
 
   struct Column {
+    /// The name `--columns` selects it by: an axis, a bound id, or one of `fixedColumnIDs`.
+    var id: String
     var markdown: String
     var latex: String
     var numeric: Bool
@@ -139,30 +159,31 @@ public struct TableRenderer: Sendable {
       let values = Set(rows.map { r in r.settings.first { $0.name == name }?.value ?? "" })
       guard values.count > 1 else { continue }
       let numeric = values.allSatisfy { Int($0) != nil }
-      cols.append(Column(markdown: name, latex: Self.latexName(name), numeric: numeric) { d in
+      cols.append(Column(id: name, markdown: name, latex: Self.latexName(name), numeric: numeric) { d in
         Cell(text: d.row.settings.first { $0.name == name }?.value ?? "")
       })
     }
-    cols.append(Column(markdown: "network", latex: "network", numeric: false) { Cell(text: $0.row.config.architecture.description, code: true) })
-    cols.append(Column(markdown: "n", latex: "$n$", numeric: true) { Cell(text: String($0.row.n)) })
+    cols.append(Column(id: "network", markdown: "network", latex: "network", numeric: false) { Cell(text: $0.row.config.architecture.description, code: true) })
+    cols.append(Column(id: "n", markdown: "n", latex: "$n$", numeric: true) { Cell(text: String($0.row.n)) })
     let multiSeed = shown.contains { $0.seeds.count > 1 }
-    cols.append(Column(markdown: multiSeed ? "seeds" : "seed", latex: multiSeed ? "seeds" : "seed", numeric: !multiSeed) {
+    cols.append(Column(id: "seed", markdown: multiSeed ? "seeds" : "seed", latex: multiSeed ? "seeds" : "seed", numeric: !multiSeed) {
       Cell(text: Self.seedText($0.seeds))
     })
-    cols.append(Column(markdown: "p", latex: "$p$", numeric: true) { Cell(text: String($0.row.p)) })
-    cols.append(Column(markdown: "K", latex: "$K$", numeric: true) { Cell(text: String($0.row.k)) })
-    cols.append(Column(markdown: "r", latex: "$r$", numeric: true) { Cell(text: String($0.row.dataRank)) })
+    cols.append(Column(id: "p", markdown: "p", latex: "$p$", numeric: true) { Cell(text: String($0.row.p)) })
+    cols.append(Column(id: "K", markdown: "K", latex: "$K$", numeric: true) { Cell(text: String($0.row.k)) })
+    cols.append(Column(id: "r", markdown: "r", latex: "$r$", numeric: true) { Cell(text: String($0.row.dataRank)) })
     for kind in kinds {
-      cols.append(Column(markdown: "rank \(kind.symbol)", latex: "$\\operatorname{rk} H_{\(kind.symbol.dropFirst(2))}$", numeric: true) { d in
+      cols.append(Column(id: kind.symbol, markdown: "rank \(kind.symbol)", latex: "$\\mathrm{rk}\\,H_{\(kind.symbol.dropFirst(2))}$", numeric: true) { d in
         guard let e = d.row.rank(kind) else { return Cell(text: "", missing: true) }
         return Cell(text: e.proved ? String(e.rank) : "\(e.rank)*")
       })
     }
-    for (column, hessian) in annotationColumns {
+    for (column, _) in annotationColumns {
       let values = rows.compactMap { r in r.annotations.first { $0.column == column }?.value }
       guard !values.isEmpty else { continue }  // applies to no row
-      let latexHeader = column == "√p" ? "$\\sqrt{p}$" : Self.latexEscaped(column)
-      cols.append(Column(markdown: column, latex: latexHeader, numeric: hessian == nil) { d in
+      let id = rows.lazy.compactMap { r in r.annotations.first { $0.column == column }?.bound }.first ?? column
+      let latexHeader = column == "√p" ? "$\\sqrt{p}$" : "\\texttt{\(Self.latexEscaped(id))}"
+      cols.append(Column(id: id, markdown: column, latex: latexHeader, numeric: true) { d in
         guard let a = d.row.annotations.first(where: { $0.column == column }), let v = a.value else {
           return Cell(text: "–", missing: true)
         }
@@ -170,8 +191,15 @@ public struct TableRenderer: Sendable {
         return Cell(text: "\(v) \(verdict.rawValue)", strong: verdict == .violated || verdict == .short)
       })
     }
-    cols.append(Column(markdown: "time (s)", latex: "time (s)", numeric: true) { Cell(text: String(format: "%.2f", $0.seconds)) })
+    cols.append(Column(id: "time", markdown: "time (s)", latex: "time (s)", numeric: true) { Cell(text: String(format: "%.2f", $0.seconds)) })
     return cols
+  }
+
+  /// The columns selected for a format, in the selection's order.
+  func selectedColumns(_ format: TableFormat) -> [Column] {
+    let all = columns
+    guard let selection = columnSelection else { return format == .tex ? all.filter { $0.id != "time" } : all }
+    return selection.compactMap { id in all.first { $0.id == id } }
   }
 
   var footnotes: [String] {
@@ -188,7 +216,7 @@ public struct TableRenderer: Sendable {
   // MARK: Markdown
 
   func markdown() -> String {
-    let cols = columns
+    let cols = selectedColumns(.md)
     let shown = displayRows
     func esc(_ s: String) -> String { s.replacingOccurrences(of: "|", with: "\\|") }
     var lines: [String] = []
@@ -224,34 +252,70 @@ public struct TableRenderer: Sendable {
       case "–": out += "--"
       case "√": out += "$\\surd$"
       case "≤": out += "$\\le$"
+      case "<": out += "$<$"
+      case ">": out += "$>$"
+      case "*": out += "$^*$"
       default: out.append(ch)
       }
     }
     return out
   }
 
+  /// The mark after a bound value in LaTeX: how the rank compares with the bound.
+  static let verdictMarks = ["TIGHT": "=", "HOLDS": "<", "VIOLATED": ">"]
+
   func latex() -> String {
-    let cols = columns
+    let cols = selectedColumns(.tex)
+    let shown = displayRows
     var lines: [String] = []
     lines.append("% Generated by hessrank table\(title.map { ": " + $0.replacingOccurrences(of: "\n", with: " ") } ?? ""). Needs \\usepackage{booktabs}.")
-    for n in footnotes { lines.append("% " + n) }
     lines.append("\\begin{tabular}{" + cols.map { $0.numeric ? "r" : "l" }.joined() + "}")
     lines.append("\\toprule")
     lines.append(cols.map(\.latex).joined(separator: " & ") + " \\\\")
     lines.append("\\midrule")
-    for d in displayRows {
+    var verdictsShown: [String] = []
+    for d in shown {
       let cells = cols.map { c -> String in
         let cell = c.cell(d)
         if cell.missing { return "--" }
-        var t = Self.latexEscaped(cell.text)
+        var text = cell.text
+        var mark = ""
+        if let a = d.row.annotations.first(where: { $0.bound == c.id }), let v = a.verdict, let value = a.value {
+          text = value
+          mark = Self.verdictMarks[v.rawValue] ?? v.rawValue.lowercased()
+          if !verdictsShown.contains(v.rawValue) { verdictsShown.append(v.rawValue) }
+        }
+        var t = Self.latexEscaped(text)
         if cell.code { t = "\\texttt{\(t)}" }
         if cell.strong { t = "\\textbf{\(t)}" }
+        if !mark.isEmpty { t += "\\rlap{$^{\(Self.latexEscaped(mark).replacingOccurrences(of: "$", with: ""))}$}" }
         return t
       }
       lines.append(cells.joined(separator: " & ") + " \\\\")
     }
     lines.append("\\bottomrule")
     lines.append("\\end{tabular}")
+    // Under the table: the marks, the modular note and the bounds' claims.
+    var notes: [String] = []
+    let shownIDs = Set(cols.map(\.id))
+    if !verdictsShown.isEmpty {
+      let words = ["TIGHT": "rank = bound (tight)", "HOLDS": "rank < bound", "VIOLATED": "rank > bound (violated, bold)"]
+      notes.append("Marks after a bound's value: " + Verdict.allCases.map(\.rawValue).filter(verdictsShown.contains).map { v in
+        "$^{\(Self.latexEscaped(Self.verdictMarks[v] ?? v.lowercased()).replacingOccurrences(of: "$", with: ""))}$ \(Self.latexEscaped(words[v] ?? v))"
+      }.joined(separator: ", ") + ", at these seeded points.")
+    }
+    if shown.contains(where: { d in d.row.ranks.contains { !$0.proved && shownIDs.contains($0.kind.symbol) } }) {
+      notes.append("$^*$ modular rank: a proved lower bound, equal to the rank over $\\mathbb{Q}$ with high probability (not certified).".replacingOccurrences(of: "\\mathbb{Q}", with: "\\mathrm{Q}"))
+    }
+    for c in cols where c.id != "sqrt-p" && c.latex.hasPrefix("\\texttt{") {
+      let claim = boundClaims[c.id] ?? (c.markdown != c.id ? c.markdown : nil)
+      if let claim { notes.append("\\texttt{\(Self.latexEscaped(c.id))}: \\texttt{\(Self.latexEscaped(claim))}") }
+    }
+    if !notes.isEmpty {
+      lines.append("\\par\\smallskip")
+      lines.append("{\\footnotesize")
+      lines.append(notes.joined(separator: "\\\\\n") + "}")
+    }
     return lines.joined(separator: "\n") + "\n"
   }
 

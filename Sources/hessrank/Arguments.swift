@@ -1,3 +1,4 @@
+import ConvNet
 import Foundation
 
 /// One subcommand of the tool.
@@ -56,7 +57,8 @@ struct ParsedArguments {
           guard value == nil else { throw CLIError("option --\(name) takes no value") }
           flags.insert(name)
         } else {
-          throw CLIError("unknown option --\(name)")
+          let hint = NameSuggestion.closest(to: name, among: Array(spec.valued.union(spec.flags)).sorted()).map { " (did you mean --\($0)?)" } ?? ""
+          throw CLIError("unknown option --\(name)\(hint)")
         }
       } else {
         positional.append(a)

@@ -63,7 +63,7 @@ enum RankCommand: Subcommand {
 
     EXAMPLES:
       hessrank rank "1x12 conv(2,k=3) dense(2)"
-      hessrank rank examples/configs/fc-8-6-6-3.json --certificate fc.json && hessrank check fc.json
+      hessrank rank examples/configs/fc-d8-6-6-K3-n100.json --certificate fc.json && hessrank check fc.json
       hessrank rank "1x32 conv(16,k=5) conv(16,k=5) dense(10)" --samples 64 --method modular
 
     EXIT CODES: 0 success; 2 bad input (invalid network, non-differentiable point, too large).

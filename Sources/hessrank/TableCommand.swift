@@ -1,3 +1,4 @@
+import ConvNet
 import ExactLinearAlgebra
 import Foundation
 import RankBounds
@@ -26,10 +27,20 @@ enum TableCommand: Subcommand {
       --format F        md (default), csv, json or tex (LaTeX booktabs) for standard output
       --out FILE        write the table to FILE instead (format from the extension .md .csv
                         .json .tex, else --format); repeat for several formats
-      --plot FILE.svg   also write an SVG figure: ranks against the swept axis with bound
-                        curves, p and √p; and rank against p on log–log axes
+      --columns A,B,…   the columns of the Markdown and LaTeX tables, in this order: axis
+                        names, bound ids, network, n, seed, p, K, r, H_o, H_f, H_L, time
+                        (default: all; LaTeX leaves out time unless asked)
+      --plot FILE.svg   also write an SVG figure: (a), (b), … ranks against the swept axis
+                        with the bound curves and √p, one panel per group of the other axes;
+                        last, rank against p on log–log axes with √p and a fitted slope per
+                        series. The plotted numbers go to FILE.data.csv beside it.
+      --plot-width PX   width of the whole figure (default 430 per panel column)
+      --font-size PT    base font size of the figure (default 11)
+      --plot-log x|y|xy logarithmic axes in the rank-against-axis panels
+      --plot-p          also draw p (rank = p) as a reference line
+      --plot-columns N  panels per row (default: up to three in one row, else two)
       --x AXIS          the axis for the plot's horizontal axis (default: the sweep's "plot",
-                        else the first integer axis with several values)
+                        else the integer axis with the most values)
       --title T         title of the plot and the LaTeX comment (default: the sweep's "name")
       --jobs N          rows computed in parallel (default: the CPUs this process may use —
                         affinity mask and cgroup quota, e.g. Slurm's --cpus-per-task; each row
@@ -61,14 +72,15 @@ enum TableCommand: Subcommand {
     --fail-on; 2 bad input, rows that failed, or (merge) rows missing without --allow-partial.
     """
   }
-  static let spec = ArgumentSpec(valued: ["format", "out", "plot", "jobs", "shard", "resume", "x", "title", "fail-on"],
-                                 flags: ["list", "allow-partial"])
+  static let spec = ArgumentSpec(valued: ["format", "out", "plot", "jobs", "shard", "resume", "x", "title", "fail-on", "plot-width",
+                                          "font-size", "plot-log", "plot-columns", "columns"],
+                                 flags: ["list", "allow-partial", "plot-p"])
 
   static func run(_ args: ParsedArguments) throws -> Int32 {
     if args.positional.first == "merge" { return try merge(args) }
     let sweepPath = try args.positionals("SWEEP.json")[0]
     if args.has("allow-partial") { throw CLIError("--allow-partial applies to 'table merge' only") }
-    let outputs = try Outputs(args)
+    var outputs = try Outputs(args)
     let policy = try FailOnOption.parse(args, default: .none)
     let spec: SweepSpec
     let annotators: [any RowAnnotator]
@@ -94,6 +106,8 @@ enum TableCommand: Subcommand {
         throw CLIError(error.message)
       }
     }
+    try outputs.checkColumns(axes: spec.axisNames, bounds: annotators.map(\.id))
+    outputs.boundClaims = claims(annotators)
     let jobs = try args.int("jobs", default: ModularElimination.defaultThreads, range: 1...256)
     let xAxis = args.value("x") ?? spec.plotAxis
     if let x = xAxis, !spec.axisNames.contains(x) {
@@ -140,6 +154,13 @@ enum TableCommand: Subcommand {
     return failsPolicy(outcome.rows, policy) ? 1 : 0
   }
 
+  /// The claim of each bound ("rank(H_o) = q*(r+K-q)"), for the key under a LaTeX table.
+  static func claims(_ annotators: [any RowAnnotator]) -> [String: String] {
+    var out: [String: String] = [:]
+    for case let a as RankBoundAnnotator in annotators { out[a.id] = a.bound.claimText }
+    return out
+  }
+
   /// The bound catalog and √p, with `certify`'s formula syntax for the sweep's "formulas".
   static var registry: AnnotatorRegistry {
     var r = AnnotatorRegistry.standard
@@ -164,7 +185,8 @@ enum TableCommand: Subcommand {
       throw CLIError("--\(option) does not apply to 'table merge'")
     }
     if args.has("list") { throw CLIError("--list does not apply to 'table merge'") }
-    let outputs = try Outputs(args)
+    var outputs = try Outputs(args)
+    outputs.boundClaims = claims(registry.annotators)
     let policy = try FailOnOption.parse(args, default: .none)
     var latest: [String: (row: TableRow, file: String)] = [:]
     var order: [String] = []
@@ -211,6 +233,12 @@ enum TableCommand: Subcommand {
         Console.err("hessrank: warning: \(what); a partial table (--allow-partial)")
       }
     }
+    var axes: [String] = [], bounds: [String] = []
+    for r in rows {
+      for s in r.settings where !axes.contains(s.name) { axes.append(s.name) }
+      for a in r.annotations where !bounds.contains(a.bound) { bounds.append(a.bound) }
+    }
+    try outputs.checkColumns(axes: axes, bounds: bounds)
     let title = args.value("title") ?? rows.lazy.compactMap(\.sweepName).first
     let xAxis = args.value("x") ?? rows.lazy.compactMap(\.plotAxis).first
     try outputs.write(rows: rows, title: title, xAxis: xAxis)
@@ -225,6 +253,19 @@ enum TableCommand: Subcommand {
     var files: [(path: String, format: TableFormat)] = []
     var stdoutFormat: TableFormat?
     var plot: String?
+    var plotOptions = PlotOptions()
+    var columns: [String]?
+    var boundClaims: [String: String] = [:]
+
+    /// Refuses column ids that name no axis, bound or fixed column (with a did-you-mean).
+    func checkColumns(axes: [String], bounds: [String]) throws {
+      guard let columns else { return }
+      if let unknown = TableRenderer.unknownColumns(columns, axes: axes, bounds: bounds).first {
+        let known = axes + TableRenderer.fixedColumnIDs + bounds
+        let hint = NameSuggestion.closest(to: unknown, among: known).map { " (did you mean \($0)?)" } ?? ""
+        throw CLIError("--columns: no column '\(unknown)'\(hint); columns: \(known.joined(separator: ", "))")
+      }
+    }
 
     init(_ args: ParsedArguments) throws {
       var format = TableFormat.md
@@ -239,10 +280,42 @@ enum TableCommand: Subcommand {
         files.append((path, TableFormat(fileName: path) ?? format))
       }
       if files.isEmpty { stdoutFormat = format }
+      if let text = args.value("columns") {
+        columns = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !(columns ?? []).isEmpty else { throw CLIError("--columns needs a comma-separated list of column ids") }
+      }
       if let p = args.value("plot") {
         try Outputs.checkDirectory(p, option: "--plot")
         plot = p
       }
+      plotOptions = try Outputs.plotOptions(args)
+    }
+
+    /// The figure options, checked before any work.
+    static func plotOptions(_ args: ParsedArguments) throws -> PlotOptions {
+      var o = PlotOptions()
+      func number(_ name: String, _ range: ClosedRange<Double>) throws -> Double? {
+        guard let text = args.value(name) else { return nil }
+        guard let v = Double(text), range.contains(v) else {
+          throw CLIError("--\(name) must be a number in \(Int(range.lowerBound))...\(Int(range.upperBound)), got '\(text)'")
+        }
+        return v
+      }
+      o.width = try number("plot-width", PlotOptions.widthRange)
+      o.fontSize = try number("font-size", PlotOptions.fontSizeRange) ?? o.fontSize
+      if let log = args.value("plot-log") {
+        guard ["x", "y", "xy", "yx"].contains(log) else { throw CLIError("--plot-log must be x, y or xy, got '\(log)'") }
+        o.logX = log.contains("x")
+        o.logY = log.contains("y")
+      }
+      o.showP = args.has("plot-p")
+      if args.value("plot-columns") != nil { o.columns = try args.int("plot-columns", default: 2, range: 1...12) }
+      return o
+    }
+
+    /// Where the figure's numbers go: FILE.svg → FILE.data.csv.
+    static func dataPath(forPlot path: String) -> String {
+      (path.hasSuffix(".svg") ? String(path.dropLast(4)) : path) + ".data.csv"
     }
 
     static func checkDirectory(_ path: String, option: String) throws {
@@ -254,13 +327,15 @@ enum TableCommand: Subcommand {
     }
 
     func write(rows: [TableRow], title: String?, xAxis: String?) throws {
-      let renderer = TableRenderer(rows: rows, title: title)
+      let renderer = TableRenderer(rows: rows, title: title, columns: columns, boundClaims: boundClaims)
       for (path, format) in files {
         try AtomicFile.write(Data(renderer.render(format).utf8), to: path)
       }
       if let plot {
         do {
-          try AtomicFile.write(Data(try RankPlot(rows: rows, xAxis: xAxis, title: title).svg().utf8), to: plot)
+          let figure = RankPlot(rows: rows, xAxis: xAxis, title: title, options: plotOptions)
+          try AtomicFile.write(Data(try figure.svg().utf8), to: plot)
+          try AtomicFile.write(Data(try figure.csv().utf8), to: Outputs.dataPath(forPlot: plot))
         } catch let e as SweepError {
           throw CLIError("--plot: \(e.message)")
         }

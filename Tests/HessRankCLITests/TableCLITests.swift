@@ -66,6 +66,8 @@ import Testing
     #expect(csv.hasPrefix("index,config_index,seed_index,depth,m,architecture,") && csv.components(separatedBy: "\r\n").count == 8)
     let svg = try String(contentsOfFile: out("t.svg"), encoding: .utf8)
     #expect(svg.hasPrefix("<?xml") && svg.contains("<svg") && svg.hasSuffix("</svg>\n"))
+    let plotData = try String(contentsOfFile: out("t.data.csv"), encoding: .utf8)
+    #expect(plotData.hasPrefix("panel,x_axis,series,x,y,fitted_slope\r\na,m,rank H_o,"), "the figure's numbers beside it")
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).allSatisfy { !$0.contains(".tmp-") }, "no temp files left")
 
     let stdout = runHessrank(["table", sweep, "--format", "csv"])
@@ -203,5 +205,19 @@ import Testing
     #expect(a.count == 10)
     #expect(comparable(a) == comparable(b))
     #expect(lines(rowsFile).count == 10, "every row recorded once")
+  }
+
+  @Test func misspeltOptionsAndColumnsGetADidYouMean() throws {
+    let dir = try CLITestSupport.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let sweep = try CLITestSupport.write(Self.smallSweep, named: "small.json", in: dir)
+    let option = runHessrank(["table", sweep, "--colums", "m"])
+    #expect(option.status == 2 && option.stderr.contains("unknown option --colums (did you mean --columns?)"), "\(option.stderr)")
+    let column = runHessrank(["table", sweep, "--columns", "m,H_o,tme"])
+    #expect(column.status == 2 && column.stderr.contains("--columns: no column 'tme' (did you mean time?)"), "\(column.stderr)")
+    #expect(column.stdout.isEmpty, "refused before any work")
+    let chosen = runHessrank(["table", sweep, "--columns", "m,H_f", "--jobs", "1"])
+    #expect(chosen.status == 0, "\(chosen.stderr)")
+    #expect(chosen.stdout.hasPrefix("| m | rank H_f |\n|---:|---:|\n"), "\(chosen.stdout)")
   }
 }

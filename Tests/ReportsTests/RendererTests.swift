@@ -95,9 +95,11 @@ func unescapedSplit(_ line: String, on separator: Character) -> [String] {
       #expect(line.hasSuffix(" \\\\"))
       #expect(unescapedSplit(String(line.dropLast(3)), on: "&").count == spec.count, "\(line)")
     }
-    #expect(text.contains(##"x\_y\%\&\#<>\$\textasciitilde{}\textasciicircum{}\textbackslash{}"##))
+    #expect(text.contains(##"x\_y\%\&\#$<$$>$\$\textasciitilde{}\textasciicircum{}\textbackslash{}"##))
     #expect(text.contains("1, 2"), "merged seeds")
-    #expect(text.contains("\\textbf{16 VIOLATED}"))
+    #expect(text.contains("\\textbf{16}\\rlap{$^{>}$}"), "a violated bound: bold, marked >")
+    #expect(!text.contains("time (s)"), "no time column unless asked")
+    #expect(text.contains("\\texttt{outer-linear}"), "bound ids as headers")
   }
 
   @Test func markdownRowsHaveTheHeaderColumnCount() throws {
@@ -178,17 +180,19 @@ final class SVGCheck: NSObject, XMLParserDelegate {
     let c = SVGCheck.check(svg)
     #expect(c.problems.isEmpty, "\(c.problems)")
     #expect(c.root == "svg")
-    // Default axis: depth (the first integer axis with several values); one panel per m.
-    #expect(c.texts.filter { $0.hasPrefix("(a) ranks against depth") }.count == 2)
-    #expect(c.texts.contains("(a) ranks against depth — m=3"))
-    #expect(c.texts.contains("(b) rank against p, log–log"))
-    for label in ["rank H_o", "rank H_f", "rank H_L", "p", "√p", "outer-linear", "one-conv-functional", "tiny <sweep> & co"] {
+    // Default axis: depth (of the integer axes with the most values, the first); one panel per m.
+    #expect(c.texts.contains("(a) ranks against depth — m=1"))
+    #expect(c.texts.contains("(b) ranks against depth — m=3"))
+    #expect(c.texts.contains("(c) rank against p, log–log"))
+    for label in ["rank H_o", "rank H_f", "rank H_L", "√p", "outer-linear", "one-conv-functional", "tiny <sweep> & co"] {
       #expect(c.texts.contains(label), "\(label)")
     }
+    #expect(!c.texts.contains("p"), "p is drawn only on request")
+    #expect(SVGCheck.check(try RankPlot(rows: rows, options: PlotOptions(showP: true)).svg()).texts.contains("p"))
     #expect((c.elements["polyline"] ?? 0) >= 10)
     let byM = SVGCheck.check(try RankPlot(rows: rows, xAxis: "m").svg())
     #expect(byM.problems.isEmpty)
-    #expect(byM.texts.filter { $0.hasPrefix("(a) ranks against m") }.count == 2)
+    #expect(byM.texts.filter { $0.contains("ranks against m") }.count == 2)
     #expect(throws: SweepError.self) { try RankPlot(rows: rows, xAxis: "k").svg() }
     #expect(throws: SweepError.self) { try RankPlot(rows: [], xAxis: nil).svg() }
   }
