@@ -105,7 +105,7 @@ import Testing
     }
     for input in inputs {
       if let keep = keepDirectory {
-        FileManager.default.createFile(atPath: "\(keep)/\(name).current", contents: Data(input))
+        _ = FileManager.default.createFile(atPath: "\(keep)/\(name).current", contents: Data(input))
       }
       tally.inputs += 1
       let start = Date()

@@ -53,7 +53,7 @@ import Testing
     p.arguments = ["-interaction=nonstopmode", "-halt-on-error", "t.tex"]
     p.currentDirectoryURL = dir
     let console = dir.appendingPathComponent("console.txt")
-    FileManager.default.createFile(atPath: console.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: console.path, contents: nil)
     let handle = try FileHandle(forWritingTo: console)
     defer { try? handle.close() }
     p.standardOutput = handle
