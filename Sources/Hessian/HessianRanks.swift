@@ -237,6 +237,10 @@ public enum HessianRanks {
       } else if p > HessianRankOptions.autoCertifiedLimit {
         method = .modular
         reason = "auto → modular: p = \(p) > \(HessianRankOptions.autoCertifiedLimit) (use --method certified for a proof)"
+      } else if options.loss == .crossEntropy {
+        // The cost-based choice measures MSE matrices; cross-entropy's exact path is C·J only.
+        method = .certified
+        reason = "auto → certified: p = \(p) ≤ \(HessianRankOptions.autoCertifiedLimit) (cross-entropy: H_o proved on C·J)"
       } else {
         method = .modular  // for the memory estimate; the exact matrices of p ≤ 600 are small
         byCost = true

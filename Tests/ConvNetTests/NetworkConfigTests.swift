@@ -155,7 +155,7 @@ import Testing
     BadConfig(json: #"{"input": {"channels": 0, "length": 16}, "layers": [{"type": "dense", "out_features": 2}]}"#,
               phrases: ["\"input\" \"channels\" must be an integer at least 1"]),
     BadConfig(json: #"{"input": "1x16"}"#, phrases: ["missing \"layers\""]),
-    BadConfig(json: #"{"input": "1x1000", "layers": [{"type": "dense", "out_features": 1000}]}"#, phrases: ["layers[0] dense(1000)", "memory"]),
+    BadConfig(json: #"{"input": "1x10000", "layers": [{"type": "dense", "out_features": 10000}]}"#, phrases: ["layers[0] dense(10000)", "memory"]),
   ]
 
   @Test(arguments: badConfigs)

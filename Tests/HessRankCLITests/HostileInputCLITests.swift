@@ -179,7 +179,7 @@ import Testing
 
   @Test func tooLargeRunsAreRefusedBeforeTheyAllocate() {
     let start = Date()
-    Self.expectOneLineError(runHessrank(["rank", "26000 dense(1)", "--memory", "2G"]), contains: "memory budget")
+    Self.expectOneLineError(runHessrank(["rank", "26000 dense(1)", "--method", "modular", "--memory", "2G"]), contains: "memory budget")
     Self.expectOneLineError(runHessrank(["rank", "1x12 conv(2,k=3) dense(2)", "--samples", "1000000", "--memory", "256M"]),
                             contains: "memory budget")
     Self.expectOneLineError(runHessrank(["rank", "8 dense(2)", "--memory", "lots"]), contains: "--memory")

@@ -16,7 +16,10 @@ import Testing
     let modular = try #require(try JSONSerialization.jsonObject(with: Data(m.stdout.utf8)) as? [String: Any])
     #expect(free["method"] as? String == "matrix-free")
     for key in ["rank_outer", "rank_functional", "rank_loss"] { #expect(free[key] as? Int == modular[key] as? Int, "\(key)") }
-    let ok = runHessrank(["check", cert])
+    // The sketch proves lower bounds only: exit 3 unless they are accepted explicitly.
+    let lower = runHessrank(["check", cert])
+    #expect(lower.status == 3 && lower.stdout.hasPrefix("certificate holds:"), "\(lower.stdout) \(lower.stderr)")
+    let ok = runHessrank(["check", cert, "--lower-bound-ok"])
     #expect(ok.status == 0 && ok.stdout.hasPrefix("certificate holds:"), "\(ok.stdout) \(ok.stderr)")
     // Claim one more than the proved rank of H_f (an extra pivot): the (r+1)-minor is zero.
     var o = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: cert))) as? [String: Any])

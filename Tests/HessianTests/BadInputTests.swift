@@ -28,7 +28,7 @@ import Testing
       _ = try HessianRanks.compute(instance, options: HessianRankOptions(method: .modular))
       Issue.record("expected a refusal")
     } catch let e as HessianRankError {
-      #expect(e.description.contains("MiB") && e.description.contains("p = 151500"))
+      #expect(e.description.contains("GiB") && e.description.contains("p = 151500") && e.description.contains("memory budget"))
     }
   }
 

@@ -21,7 +21,14 @@ import Testing
                                       maxDenominator: rng.nextInt(in: 1...2))
       let instance = try NetworkInstance(architecture: arch, settings: settings)
       guard let (pattern, outputs) = try? instance.activationPattern() else { continue }  // a kink: skip
-      let ref = try ReferenceHessians(architecture: arch, theta: instance.theta, inputs: instance.inputs, targets: instance.targets)
+      let ref: ReferenceHessians
+      do {
+        ref = try ReferenceHessians(architecture: arch, theta: instance.theta, inputs: instance.inputs, targets: instance.targets)
+      } catch ReferenceError.nonDifferentiable {
+        // A pre-activation 0 for every θ near the point: no kink for the builder (its branch
+        // cannot matter, see KinkTests), but the reference refuses every exact 0.
+        continue
+      }
       let builder = try HessianBuilder(instance: instance, pattern: pattern, ring: RationalRing())
       #expect(outputs == ref.outputs, "\(arch)")
       #expect(builder.jacobian().nestedRows == ref.jacobian, "\(arch)")

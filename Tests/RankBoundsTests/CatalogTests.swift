@@ -10,7 +10,9 @@ func certify(_ id: String, _ arch: String, samples: Int, maxDenominator: Int = 1
   var config = NetworkConfig(architecture: try Architecture(parsing: arch))
   config.instance.samples = samples
   config.instance.maxDenominator = maxDenominator
-  return try BoundCertifier.run(CertifyRequest(config: config, bounds: [bound], seedCount: seeds))
+  var request = CertifyRequest(config: config, bounds: [bound], seedCount: seeds)
+  request.method = .certified  // the rows assert proved ranks; auto may choose modular by cost
+  return try BoundCertifier.run(request)
 }
 
 @Suite struct CatalogTests {
