@@ -27,7 +27,7 @@ let package = Package(
     .target(name: "CLapack", linkerSettings: [.linkedLibrary("dl")]),
     .target(name: "ExactLinearAlgebra", dependencies: ["Exact", "CGMP", "CLapack"]),
     .target(name: "ConvNet", dependencies: ["Exact", "ResourceLimits"]),
-    .target(name: "FloatCheck", dependencies: ["Exact", "CGMP", "CLapack", "OutputFiles"]),
+    .target(name: "FloatCheck", dependencies: ["Exact", "ConvNet", "CGMP", "CLapack", "OutputFiles"]),
     // Test-support library: an independent reference (direct loops, hyper-dual numbers) that
     // keeps the fast Toeplitz path honest. Used by tests only; not a product.
     .target(name: "HessianReference", dependencies: ["Exact", "ConvNet"]),

@@ -1,3 +1,4 @@
+import ConvNet
 /// Everything that can be wrong with a tensor file or a tensor's values. Each case renders
 /// as one line that names the file (and tensor, element) at fault.
 public enum TensorFileError: Error, Equatable, CustomStringConvertible {
@@ -34,8 +35,11 @@ public enum TensorFileError: Error, Equatable, CustomStringConvertible {
   /// A file could not be written.
   case unwritable(file: String, reason: String)
 
-  /// One line for the user.
-  public var description: String {
+  /// One line for the user: names, dtypes and keys read from the file are untrusted, so the
+  /// line has its control characters escaped and is cut (`MessageText`).
+  public var description: String { MessageText.escaped(rawDescription, limit: 600) }
+
+  var rawDescription: String {
     switch self {
     case .unreadable(let f, let r):
       return "\(f): cannot read: \(r)"
