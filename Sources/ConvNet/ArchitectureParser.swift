@@ -27,7 +27,7 @@ public struct ArchitectureParseError: Error, Equatable, CustomStringConvertible 
 
   /// One line: `column 11 of "1x16 conv(4,q=3) dense(2)": …`.
   public var description: String {
-    "column \(column) of \(MessageText.quoted(text)): \(MessageText.escaped(message, limit: 400))"
+    "column \(column) of \(MessageText.quoted(text)): \(MessageText.escaped(message, limit: 400, escapeQuotes: false))"
   }
 
   /// The string and a line of carets under the offending part.

@@ -7,8 +7,9 @@ public enum MessageText {
     "\"" + escaped(text, limit: limit) + "\""
   }
 
-  /// The text escaped and cut as in `quoted`, without the quotes.
-  public static func escaped(_ text: String, limit: Int = 120) -> String {
+  /// The text escaped and cut as in `quoted`, without the quotes (`"` is escaped only when
+  /// `escapeQuotes`, for text that goes between quotes).
+  public static func escaped(_ text: String, limit: Int = 120, escapeQuotes: Bool = true) -> String {
     var out = ""
     var count = 0
     for scalar in text.unicodeScalars {
@@ -21,7 +22,7 @@ public enum MessageText {
       case "\n": out += "\\n"
       case "\r": out += "\\r"
       case "\t": out += "\\t"
-      case "\"": out += "\\\""
+      case "\"" where escapeQuotes: out += "\\\""
       default:
         let v = scalar.value
         if v < 0x20 || v == 0x7F || (0x80..<0xA0).contains(v) || (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v) {

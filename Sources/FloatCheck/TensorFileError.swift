@@ -37,7 +37,7 @@ public enum TensorFileError: Error, Equatable, CustomStringConvertible {
 
   /// One line for the user: names, dtypes and keys read from the file are untrusted, so the
   /// line has its control characters escaped and is cut (`MessageText`).
-  public var description: String { MessageText.escaped(rawDescription, limit: 600) }
+  public var description: String { MessageText.escaped(rawDescription, limit: 600, escapeQuotes: false) }
 
   var rawDescription: String {
     switch self {

@@ -128,7 +128,7 @@ public struct ArchitectureTemplate: Equatable, Sendable, CustomStringConvertible
     var nesting = 0
 
     func error(_ column: Int, _ message: String) -> SweepError {
-      return SweepError("column \(column + 1) of the architecture template \(MessageText.quoted(text)): \(MessageText.escaped(message, limit: 400))")
+      return SweepError("column \(column + 1) of the architecture template \(MessageText.quoted(text)): \(MessageText.escaped(message, limit: 400, escapeQuotes: false))")
     }
 
     mutating func parsePieces(closing: Bool) throws(SweepError) -> [Piece] {

@@ -113,28 +113,9 @@ enum Console {
   /// The longest error line printed, in characters (untrusted input may be echoed in it).
   static let maxMessageLength = 600
 
-  /// `message` made safe for a terminal: control characters (newlines, escape sequences)
-  /// escaped, and cut to `maxMessageLength` characters.
-  static func oneLine(_ message: String) -> String {
-    var out = ""
-    var count = 0
-    for scalar in message.unicodeScalars {
-      if count >= maxMessageLength {
-        out += " …(cut)"
-        break
-      }
-      let v = scalar.value
-      if v == 0x0A {
-        out += " | "
-      } else if v < 0x20 || v == 0x7F || (0x80..<0xA0).contains(v) || (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v) {
-        out += "\\u{\(String(v, radix: 16))}"
-      } else {
-        out.unicodeScalars.append(scalar)
-      }
-      count += 1
-    }
-    return out
-  }
+  /// `message` made safe for a terminal: control characters (newlines, escape sequences,
+  /// bidirectional overrides) escaped, and cut to `maxMessageLength` characters.
+  static func oneLine(_ message: String) -> String { MessageText.escaped(message, limit: maxMessageLength, escapeQuotes: false) }
 
   /// True when stderr is a terminal (progress lines are shown only then).
   static var stderrIsTerminal: Bool { isatty(2) != 0 }
