@@ -60,8 +60,11 @@ enum CheckCommand: Subcommand {
       --fail-on V  for a bound certificate (from 'certify --certificate'): exit 1 when a
                    re-derived verdict over the seeds is violated (VIOLATED), short (VIOLATED
                    or SHORT), or none; default short, as for 'certify'.
-      --json       prints one JSON object: holds, format, summary, rank, exact (and for
-                   bound certificates: failing, the bounds whose verdict fails).
+      --json       prints one JSON object: holds, format, summary; when it holds also
+                   rank (matrix rank certificates only), exact (whether the upper bounds
+                   are proved; matrix rank, Hessian and sketch certificates) and failing
+                   (bound certificates only: the failing verdicts as "ID VERDICT").
+                   A rejection has only holds, format and summary.
       --lower-bound-ok
                    accept a certificate that proves only lower bounds (no upper-bound proof)
                    with exit status 0 instead of 3.
