@@ -26,6 +26,9 @@ public struct NetworkDescription: Sendable {
   /// The instance settings in one line.
   public var instanceSummary: String {
     let s = config.instance
+    if s.weights != nil, s.inputs != nil, s.targetValues != nil {
+      return "n = \(s.samples) samples, explicit weights, inputs, targets"
+    }
     var parts = ["n = \(s.samples) samples", "seed \(s.seed)"]
     parts.append(s.maxDenominator == 1 ? "integers in [-\(s.range), \(s.range)]"
                    : "fractions with denominators up to \(s.maxDenominator) in [-\(s.range), \(s.range)]")

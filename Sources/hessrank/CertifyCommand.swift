@@ -8,7 +8,7 @@ enum CertifyCommand: Subcommand {
   static let name = "certify"
   static let abstract = "Check rank bounds against exact ranks: TIGHT, HOLDS, SHORT or VIOLATED"
   static let spec = ArgumentSpec(
-    valued: NetworkOptions.valued.union(["bound", "formula", "seeds", "certificate", "method", "primes", "fail-on"]), flags: ["json"])
+    valued: NetworkOptions.valued.union(["bound", "formula", "seeds", "certificate", "method", "primes", "fail-on"]), flags: ["json", QuietOption.flag])
   static let help = """
     USAGE: hessrank certify <CONFIG|ARCH> [--bound ID]... [--formula 'HESSIAN: EXPR']...
                             [--seeds N] [--certificate OUT.json] [--json] [--method M]
@@ -42,6 +42,7 @@ enum CertifyCommand: Subcommand {
       --certificate FILE   write a certificate (config, seeds, rank certificates, bounds,
                            values, verdicts) that 'hessrank check FILE' re-derives from scratch
       --json               print one JSON object with a "results" array
+      --quiet              no progress line on stderr (shown only on a terminal, never with --json)
       --method M           auto (default: certified when --certificate, or when p ≤ 600 and
                            affordable; matrix-free from p ≥ 3000; as for 'hessrank rank'),
                            certified, modular, bareiss, matrix-free
@@ -92,7 +93,7 @@ enum CertifyCommand: Subcommand {
     let request = CertifyRequest(config: config, bounds: bounds, seedCount: seedCount, method: method,
                                  primes: try args.int("primes", default: 2, range: 1...64), wantCertificates: certPath != nil)
     let json = args.has("json")
-    let progress = Progress(enabled: Console.stderrIsTerminal && !json)
+    let progress = QuietOption.progress(args, json: json)
     let start = monotonicSeconds()
     let outcome: CertifyOutcome
     do {

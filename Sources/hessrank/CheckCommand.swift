@@ -37,7 +37,7 @@ struct CertificateRejected: Error {
 enum CheckCommand: Subcommand {
   static let name = "check"
   static let abstract = "Re-verify a certificate file from scratch"
-  static let spec = ArgumentSpec(valued: ["seed", "primes", "matrix", "fail-on"], flags: ["json", "lower-bound-ok"])
+  static let spec = ArgumentSpec(valued: ["seed", "primes", "matrix", "fail-on"], flags: ["json", "lower-bound-ok", QuietOption.flag])
   static let help = """
     USAGE: hessrank check <certificate.json> [--matrix FILE] [--seed S] [--primes N] [--fail-on V] [--json]
                           [--lower-bound-ok]
@@ -60,8 +60,13 @@ enum CheckCommand: Subcommand {
       --fail-on V  for a bound certificate (from 'certify --certificate'): exit 1 when a
                    re-derived verdict over the seeds is violated (VIOLATED), short (VIOLATED
                    or SHORT), or none; default short, as for 'certify'.
-      --json       prints one JSON object: holds, format, summary, rank, exact (and for
-                   bound certificates: failing, the bounds whose verdict fails).
+      --json       prints one JSON object: holds, format, summary; when it holds also
+                   rank (matrix rank certificates only), exact (whether the upper bounds
+                   are proved; matrix rank, Hessian and sketch certificates) and failing
+                   (bound certificates only: the failing verdicts as "ID VERDICT").
+                   A rejection has only holds, format and summary.
+      --quiet      no progress line on stderr while checking (shown only on a terminal,
+                   never with --json)
       --lower-bound-ok
                    accept a certificate that proves only lower bounds (no upper-bound proof)
                    with exit status 0 instead of 3.
@@ -145,7 +150,13 @@ enum CheckCommand: Subcommand {
     let json = args.has("json")
     let policy = try FailOnOption.parse(args, default: .violatedOrShort)
     do {
-      let outcome = try verifier(data, options)
+      // The verifiers regenerate matrices and minors (seconds for large certificates); they
+      // report no steps, so the line names the work and is cleared when it is done.
+      let progress = QuietOption.progress(args, json: json)
+      progress("checking \(MessageText.quoted(format, limit: 40)) certificate \(MessageText.quoted(path, limit: 60)): regenerating matrices, re-checking minors and primes")
+      let outcome: CheckOutcome
+      do { outcome = try verifier(data, options) } catch { progress.clear(); throw error }
+      progress.clear()
       let failing = outcome.verdicts.filter { policy.failing.contains($0.verdict) }
       if json {
         var o: [String: Any] = ["holds": true, "format": format, "summary": outcome.summary]

@@ -139,7 +139,15 @@ enum NetworkOptions {
       }
       return line
     }
-    if !explicit.isEmpty { line += " (explicit \(explicit.joined(separator: ", ")))" }
+    if explicit.count == 3 { return "n = \(n) samples, explicit weights, inputs, targets" }
+    if !explicit.isEmpty {
+      // Only the values still drawn from the seed are described by it.
+      let seeded = [s.weights == nil ? "weights" : nil, s.inputs == nil ? "inputs" : nil].compactMap { $0 }
+      let targets = s.targetValues == nil ? ", \(s.targets.rawValue) targets" : ""
+      line = "n = \(n) samples, explicit \(explicit.joined(separator: ", "))"
+      if !seeded.isEmpty { line += "; \(seeded.joined(separator: ", ")) from seed \(s.seed) (\(values))\(targets)" }
+      else if !targets.isEmpty { line += "; seed \(s.seed)\(targets)" }
+    }
     return line
   }
 }

@@ -8,7 +8,7 @@ enum RankCommand: Subcommand {
   static let name = "rank"
   static let abstract = "Exact ranks of the loss Hessians H_o, H_f, H_L of a network"
   static let spec = ArgumentSpec(
-    valued: NetworkOptions.valued.union(["hessian", "method", "primes", "certificate", "loss"]), flags: ["json"])
+    valued: NetworkOptions.valued.union(["hessian", "method", "primes", "certificate", "loss"]), flags: ["json", QuietOption.flag])
   static let help = """
     USAGE: hessrank rank <CONFIG|ARCH> [--hessian outer,functional,loss] [--method M]
                          [--primes N] [--loss mse|ce] [--certificate OUT.json] [--json]
@@ -55,6 +55,7 @@ enum RankCommand: Subcommand {
                            (proofs/cross-entropy.md); no certificates
       --certificate FILE   write a certificate that 'hessrank check FILE' re-verifies
       --json               print one JSON object (p, r, n, K, seed, rank_outer, …, results)
+      --quiet              no progress line on stderr (shown only on a terminal, never with --json)
     \(NetworkOptions.help)
 
     A rank at one seeded point is exact for that point and a lower bound on the generic rank;
@@ -97,7 +98,7 @@ enum RankCommand: Subcommand {
     options.wantCertificates = certPath != nil
     let json = args.has("json")
     let instance = try NetworkOptions.instance(config)
-    let progress = Progress(enabled: Console.stderrIsTerminal && !json)
+    let progress = QuietOption.progress(args, json: json)
     let start = monotonicSeconds()
     let report: HessianRankReport
     do {

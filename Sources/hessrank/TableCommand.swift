@@ -54,6 +54,7 @@ enum TableCommand: Subcommand {
                         any array of shard numbers (0-15, stepped 0-6:2, sparse 3,5,9)
       --shard slurm     i/N from the task's position in an evenly spaced array (0-15, 1-16,
                         0-6:2); sparse arrays need slurm/N
+      --quiet           no progress line on stderr (shown only on a terminal)
       --list            print the expanded rows (index and key) and exit, computing nothing
       --fail-on V       exit 1 when a config's verdict over its seeds is: violated (VIOLATED),
                         short (VIOLATED or SHORT); default none: computing the rows succeeds
@@ -74,7 +75,7 @@ enum TableCommand: Subcommand {
   }
   static let spec = ArgumentSpec(valued: ["format", "out", "plot", "jobs", "shard", "resume", "x", "title", "fail-on", "plot-width",
                                           "font-size", "plot-log", "plot-columns", "columns"],
-                                 flags: ["list", "allow-partial", "plot-p"])
+                                 flags: ["list", "allow-partial", "plot-p", QuietOption.flag])
 
   static func run(_ args: ParsedArguments) throws -> Int32 {
     if args.positional.first == "merge" { return try merge(args) }
@@ -129,7 +130,7 @@ enum TableCommand: Subcommand {
     }
     if let journal { reportRecovery(journal.existing, path: journal.path, cut: true) }
 
-    let progress = Progress()
+    let progress = QuietOption.progress(args)
     let outcome: SweepOutcome
     do {
       outcome = try SweepRunner(plan: plan, annotators: annotators).run(jobs: jobs, shard: shard, journal: journal) { p in

@@ -11,7 +11,7 @@ enum VerifyFloatCommand: Subcommand {
   static let abstract = "Verify a float Hessian's rank (PyTorch/JAX/NumPy) against the exact rank"
   static let spec = ArgumentSpec(
     valued: ["weights", "data", "targets", "hessian", "kind", "claimed-rank", "rule", "method", "primes"],
-    flags: ["json", "allow-extra-tensors"])
+    flags: ["json", "allow-extra-tensors", QuietOption.flag])
   static let help = """
     USAGE: hessrank verify-float <CONFIG|ARCH> --weights W.safetensors|DIR --data X.npy
                                  --targets Y.npy [--hessian H.npy] [--kind outer|functional|loss]
@@ -54,6 +54,7 @@ enum VerifyFloatCommand: Subcommand {
                              prime divides one minor — the report bounds that probability)
       --primes N             primes for the modular method (default 4)
       --json                 print the report as JSON
+      --quiet                no progress line on stderr (shown only on a terminal, never with --json)
 
     EXAMPLE:
       hessrank verify-float "1x8 conv(2,k=3) dense(2)" --weights run/weights.safetensors \\
@@ -97,7 +98,7 @@ enum VerifyFloatCommand: Subcommand {
       throw CLIError("--method must be auto, certified or modular, got '\(methodName)'")
     }
     let json = args.has("json")
-    let progress = Progress(enabled: Console.stderrIsTerminal && !json)
+    let progress = QuietOption.progress(args, json: json)
     defer { progress.clear() }
     let verification: FloatHessianVerification
     do {
