@@ -56,6 +56,7 @@ import Testing
       #expect(r.stdout.contains("TIGHT     \(id)"), "\(id)")
     }
     #expect(!r.stdout.contains("fc-outer") && !r.stdout.contains("VIOLATED  "))
+    #expect(r.stdout.contains("rank ≥ 18 by a nonzero 18×18 minor of C·J"))
     let mse = runHessrank(["certify", Self.arch, "--samples", "10", "--seeds", "1"])
     #expect(mse.stdout.contains("TIGHT     fc-outer") && !mse.stdout.contains("fc-ce-outer"))
     let wrong = runHessrank(["certify", Self.arch, "--loss", "ce", "--bound", "fc-outer"])
