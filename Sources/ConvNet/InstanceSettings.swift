@@ -26,6 +26,8 @@ public struct InstanceSettings: Equatable, Hashable, Sendable {
   public var targetValues: [[Rational]]?
   /// Files the explicit values come from (read by the `InstanceFiles` module before use).
   public var files = InstanceFileSet()
+  /// The loss whose Hessians are ranked (the config's `"loss"` key; MSE by default).
+  public var loss = LossFunction.mse
 
   /// Settings with the project's defaults: n = 100, seed 1, integers in [−5, 5], random targets.
   public init(samples: Int = 100, seed: UInt64 = 1, range: Int = 5, maxDenominator: Int = 1,

@@ -27,7 +27,8 @@ public struct ConfigError: Error, Equatable, CustomStringConvertible {
 /// and a free-text `comment`, and the files θ, X, Y or class labels are read from
 /// (`weights_file`, `data_file`, `targets_file`, `labels_file`: a path relative to the config
 /// or `{"path", "sha256"}`; read by the `InstanceFiles` module). Numbers are read from their
-/// decimal text exactly; write fractions as strings ("1/3"). Unknown keys are errors.
+/// decimal text exactly; write fractions as strings ("1/3"), and `loss` (`"mse"`, the default,
+/// or `"ce"`: softmax cross-entropy). Unknown keys are errors.
 /// Without `range`, networks with ReLU or leaky ReLU get `InstanceSettings.defaultRange(for:)`.
 public struct NetworkConfig: Equatable, Hashable, Sendable {
   /// The network.
@@ -50,7 +51,7 @@ public struct NetworkConfig: Equatable, Hashable, Sendable {
   public static let maxRange = 1_000_000_000
 
   static let topLevelKeys = ["comment", "architecture", "input", "layers", "samples", "seed", "range",
-                             "max_denominator", "targets", "weights", "inputs", "target_values"] + fileKeys
+                             "max_denominator", "targets", "weights", "inputs", "target_values", "loss"] + fileKeys
   /// Config keys naming the files θ, X, Y or class labels are read from (`InstanceFileSet`).
   public static let fileKeys = ["weights_file", "data_file", "targets_file", "labels_file"]
 }
@@ -114,6 +115,12 @@ extension NetworkConfig {
     if let v = fields["target_values"] { instance.targetValues = try ConfigFields.rows(v, "target_values") }
     if fields["samples"] == nil, let rows = instance.inputs ?? instance.targetValues {
       instance.samples = rows.count
+    }
+    if let v = fields["loss"] {
+      guard case .string(let s) = v, let loss = LossFunction(rawValue: s) else {
+        throw ConfigError("\"loss\" must be one of \(LossFunction.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")), found \(ConfigFields.shown(v))")
+      }
+      instance.loss = loss
     }
     instance.files = try ConfigFields.files(fields)
     if fields["samples"] != nil, !instance.files.isEmpty { instance.files.rowLimit = instance.samples }
@@ -231,6 +238,7 @@ extension NetworkConfig {
     pairs.append(("range", .number("\(instance.range)")))
     pairs.append(("max_denominator", .number("\(instance.maxDenominator)")))
     pairs.append(("targets", .string(instance.targets.rawValue)))
+    if instance.loss != .mse { pairs.append(("loss", .string(instance.loss.rawValue))) }
     if let w = instance.weights { pairs.append(("weights", .array(w.map(JSONValue.exact)))) }
     if let x = instance.inputs { pairs.append(("inputs", .array(x.map { .array($0.map(JSONValue.exact)) }))) }
     if let y = instance.targetValues { pairs.append(("target_values", .array(y.map { .array($0.map(JSONValue.exact)) }))) }

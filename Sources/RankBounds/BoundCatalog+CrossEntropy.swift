@@ -1,3 +1,4 @@
+import ConvNet
 import Hessian
 
 extension BoundCatalog {
@@ -26,4 +27,19 @@ extension BoundCatalog {
       source: paper, formula: "2*min(q,K-1)*sum(l=1..L-1, M[l]) + min(q,K-1)*(r+K-1) - L*min(q,K-1)^2", upperBoundProof: paper,
       notes: "Loss: cross-entropy. Same status as fc-ce-functional."),
   ]
+}
+
+extension RankBound {
+  /// The loss a catalog bound speaks of: cross-entropy for `BoundCatalog.crossEntropy`, MSE for
+  /// the other catalog bounds; nil for user formulas (judged against whichever loss was ranked).
+  public var loss: LossFunction? {
+    if status == .user { return nil }
+    return BoundCatalog.crossEntropy.contains { $0.id == id } ? .crossEntropy : .mse
+  }
+
+  /// Why the bound does not apply to ranks of `ranked`, or nil when it does.
+  public func lossMismatch(_ ranked: LossFunction) -> String? {
+    guard let loss, loss != ranked else { return nil }
+    return "a bound for the \(loss.name) loss; these ranks are of the \(ranked.name) loss"
+  }
 }

@@ -4,7 +4,8 @@ import Hessian
 
 /// What `hessrank certify` is asked to do.
 public struct CertifyRequest: Sendable {
-  /// The network and its instance settings (the first seed is `config.instance.seed`).
+  /// The network and its instance settings (the first seed is `config.instance.seed`; the
+  /// ranks are of `config.instance.loss`).
   public var config: NetworkConfig
   /// The bounds to check: catalog bounds and user formulas.
   public var bounds: [RankBound]
@@ -105,8 +106,9 @@ public enum BoundCertifier {
       config.instance.seed = seed
       let instance = try NetworkInstance(architecture: config.architecture, settings: config.instance)
       let plan = BoundPlan(bounds: request.bounds, facts: facts, settings: config.instance)
-      let options = HessianRankOptions(kinds: plan.kinds, method: request.method, primes: request.primes,
+      var options = HessianRankOptions(kinds: plan.kinds, method: request.method, primes: request.primes,
                                        wantCertificates: request.wantCertificates)
+      options.loss = config.instance.loss
       progress("seed \(seed) (\(i + 1)/\(request.seeds.count))")
       let report = try HessianRanks.compute(instance, options: options) { progress("seed \(seed): \($0)") }
       var evidence: [HessianKind: RankEvidence] = [:]
@@ -135,7 +137,8 @@ struct BoundPlan {
   init(bounds: [RankBound], facts: NetworkFacts, settings: InstanceSettings) {
     self.bounds = bounds
     structural = bounds.map {
-      $0.hypotheses.structuralMismatch(facts, targets: settings.targets, explicitTargets: settings.targetValues != nil)
+      $0.lossMismatch(settings.loss)
+        ?? $0.hypotheses.structuralMismatch(facts, targets: settings.targets, explicitTargets: settings.targetValues != nil)
     }
     var kinds = Set<HessianKind>()
     var names = Set<String>()

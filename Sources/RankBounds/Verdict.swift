@@ -53,7 +53,9 @@ public struct RankEvidence: Sendable, Equatable {
     rank = result.rank
     isExact = result.isProved
     degenerateProbability = result.genericFailureBound
-    let matrix = result.kind == .outer ? "J" : "n·\(result.kind.symbol)"
+    // H_o's rank is J's (MSE) or the stacked C·J_i's (cross-entropy): the matrix the result names.
+    let outer = result.matrix.hasPrefix("C·J") ? "C·J" : "J"
+    let matrix = result.kind == .outer ? outer : "n·\(result.kind.symbol)"
     if let c = result.certificate {
       lowerProof = "a nonzero \(c.rank)×\(c.rank) minor of \(matrix)"
       upperProof = RankEvidence.upperProof(c)

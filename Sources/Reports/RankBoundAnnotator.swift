@@ -31,6 +31,7 @@ public struct RankBoundAnnotator: RowAnnotator {
       [.notApplicable(id, bound.hessian, column: column, why: why)]
     }
     let settings = row.config.instance
+    if let why = bound.lossMismatch(settings.loss) { return notApplicable(why) }
     if let why = bound.hypotheses.structuralMismatch(NetworkFacts(row.config.architecture), targets: settings.targets,
                                                       explicitTargets: settings.targetValues != nil) {
       return notApplicable(why)

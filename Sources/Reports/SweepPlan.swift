@@ -88,12 +88,13 @@ public struct SweepPlan: Sendable {
 
 /// The identity of a computed row.
 public enum RowKey {
-  /// `architecture | n=… seed=… range=… den=… targets=… | H_o,H_f,H_L | method primes=…`.
+  /// `architecture | n=… seed=… range=… den=… targets=… | H_o,H_f,H_L | method primes=…`
+  /// (` loss=ce` after the targets for a cross-entropy row; MSE keys are unchanged).
   public static func make(config: NetworkConfig, kinds: [HessianKind], method: RankMethod, primes: Int) -> String {
     let s = config.instance
     // A point read from files is identified by the files' digests too.
     let files = s.files.all.map { " \($0.role)=\($0.reference.sha256.map { String($0.prefix(16)) } ?? $0.reference.path)" }.joined()
-    return "\(config.architecture) | n=\(s.samples) seed=\(s.seed) range=\(s.range) den=\(s.maxDenominator) targets=\(s.targets.rawValue)\(files) | \(kinds.map(\.symbol).joined(separator: ",")) | \(method.rawValue) primes=\(primes)"
+    return "\(config.architecture) | n=\(s.samples) seed=\(s.seed) range=\(s.range) den=\(s.maxDenominator) targets=\(s.targets.rawValue)\(files)\(s.loss == .mse ? "" : " loss=\(s.loss.rawValue)") | \(kinds.map(\.symbol).joined(separator: ",")) | \(method.rawValue) primes=\(primes)"
   }
 }
 

@@ -71,7 +71,8 @@ public struct SweepRunner: Sendable {
     let start = clock.now
     let spec = plan.spec
     let instance = try NetworkInstance(architecture: row.config.architecture, settings: row.config.instance)
-    let options = HessianRankOptions(kinds: spec.kinds, method: spec.method, primes: spec.primes, threads: threads)
+    var options = HessianRankOptions(kinds: spec.kinds, method: spec.method, primes: spec.primes, threads: threads)
+    options.loss = row.config.instance.loss
     let report = try HessianRanks.compute(instance, options: options)
     let ranks = report.results.map { RankEntry(kind: $0.kind, rank: $0.rank, proved: $0.isProved) }
     let seconds = (clock.now - start).seconds

@@ -117,12 +117,12 @@ public struct SweepSpec: Equatable, Sendable {
   public var rangeFollowsArchitecture = false
 
   /// Settings that an axis may set instead of a placeholder.
-  public static let instanceAxes = ["samples", "seed", "range", "max_denominator", "targets"]
+  public static let instanceAxes = ["samples", "seed", "range", "max_denominator", "targets", "loss"]
   /// The largest number of rows a sweep may have.
   public static let maxRows = 100_000
 
   static let topLevelKeys = ["name", "comment", "architecture", "base", "samples", "seed", "range", "max_denominator",
-                             "targets", "axes", "mode", "groups", "hessians", "method", "primes", "bounds",
+                             "targets", "loss", "axes", "mode", "groups", "hessians", "method", "primes", "bounds",
                              "formulas", "seeds", "plot"] + NetworkConfig.fileKeys
 
   /// All names that axes in this sweep set.
@@ -451,6 +451,11 @@ extension SweepSpec {
         throw SweepError("\(context): targets must be \(TargetMode.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: " or ")), found '\(value)'")
       }
       s.targets = v
+    case "loss":
+      guard let v = LossFunction(rawValue: value) else {
+        throw SweepError("\(context): loss must be \(LossFunction.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: " or ")), found '\(value)'")
+      }
+      s.loss = v
     default:
       throw SweepError("\(context): unknown instance setting \(key)")
     }

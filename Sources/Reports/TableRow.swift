@@ -127,6 +127,7 @@ extension TableRow {
       ("bounds", .array(annotationValues)),
       ("seconds", .number(String(format: "%.3f", seconds))),
     ]
+    if s.loss != .mse { pairs.append(("loss", .string(s.loss.rawValue))) }
     if let sweepName { pairs.append(("sweep_name", .string(sweepName))) }
     if let plotAxis { pairs.append(("plot_x", .string(plotAxis))) }
     return .object(pairs)
@@ -163,6 +164,10 @@ extension TableRow {
         throw SweepError("row field \"\(key)\" is missing")
       }
       try SweepSpec.apply(key, value: text, to: &instance, context: "row field \"\(key)\"")
+    }
+    if let v = f["loss"] {
+      guard let text = v.string else { throw SweepError("row field \"loss\" is not a string") }
+      try SweepSpec.apply("loss", value: text, to: &instance, context: "row field \"loss\"")
     }
     var settings: [AxisSetting] = []
     for (name, v) in f["axes"]?.pairs ?? [] {

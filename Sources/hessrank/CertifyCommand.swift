@@ -8,11 +8,11 @@ enum CertifyCommand: Subcommand {
   static let name = "certify"
   static let abstract = "Check rank bounds against exact ranks: TIGHT, HOLDS, SHORT or VIOLATED"
   static let spec = ArgumentSpec(
-    valued: NetworkOptions.valued.union(["bound", "formula", "seeds", "certificate", "method", "primes", "fail-on"]), flags: ["json", QuietOption.flag])
+    valued: NetworkOptions.valued.union(["bound", "formula", "seeds", "certificate", "method", "primes", "fail-on", "loss"]), flags: ["json", QuietOption.flag])
   static let help = """
     USAGE: hessrank certify <CONFIG|ARCH> [--bound ID]... [--formula 'HESSIAN: EXPR']...
                             [--seeds N] [--certificate OUT.json] [--json] [--method M]
-                            [--primes N] [--fail-on V] [instance options]
+                            [--primes N] [--fail-on V] [--loss mse|ce] [instance options]
 
     For every catalog bound whose hypotheses hold for the network (or only those named with
     --bound) and every --formula, at each of N seeded instances: the exact rank of the
@@ -47,6 +47,10 @@ enum CertifyCommand: Subcommand {
                            affordable; matrix-free from p ≥ 3000; as for 'hessrank rank'),
                            certified, modular, bareiss, matrix-free
       --primes N           primes for the modular method (default 2)
+      --loss L             mse or ce (default: the config's "loss", else mse). With ce the
+                           catalog's cross-entropy bounds (fc-ce-outer, fc-ce-functional,
+                           fc-ce-loss: K → K − 1) are the ones checked, the MSE ones are
+                           not; ranks as in 'hessrank rank --loss ce'; no certificates
     \(FailOnOption.help(default: "short"))
     \(NetworkOptions.help)
 
@@ -66,17 +70,24 @@ enum CertifyCommand: Subcommand {
     """
 
   static func run(_ args: ParsedArguments) throws -> Int32 {
-    let config = try NetworkOptions.load(args)
+    var config = try NetworkOptions.load(args)
+    config.instance.loss = try LossOption.parse(args, config: config)
+    let catalog = config.instance.loss == .mse ? BoundCatalog.all : BoundCatalog.crossEntropy
     var bounds: [RankBound] = []
     for id in args.all("bound") {
-      guard let b = BoundCatalog.bound(id: id) else { throw CLIError(BoundCatalog.unknownMessage(id)) }
+      guard let b = catalog.first(where: { $0.id == id }) else {
+        if let other = (BoundCatalog.all + BoundCatalog.crossEntropy).first(where: { $0.id == id }) {
+          throw CLIError("bound '\(other.id)' is not about the \(config.instance.loss.name) loss; with --loss \(config.instance.loss.rawValue) use \(catalog.map(\.id).prefix(3).joined(separator: ", "))\(catalog.count > 3 ? ", …" : "")")
+        }
+        throw CLIError(BoundCatalog.unknownMessage(id))
+      }
       if !bounds.contains(where: { $0.id == id }) { bounds.append(b) }
     }
     let formulas = args.all("formula")
     for (i, text) in formulas.enumerated() {
       bounds.append(try userBound(text, id: "formula-\(i + 1)"))
     }
-    if args.all("bound").isEmpty && formulas.isEmpty { bounds = BoundCatalog.all }
+    if args.all("bound").isEmpty && formulas.isEmpty { bounds = catalog }
     let seedCount = try args.int("seeds", default: 2, range: 1...100)
     var method = RankMethod.auto
     if let m = args.value("method") {
@@ -87,6 +98,9 @@ enum CertifyCommand: Subcommand {
     }
     let certPath = args.value("certificate")
     let policy = try FailOnOption.parse(args, default: .violatedOrShort)
+    if certPath != nil && config.instance.loss != .mse {
+      throw CLIError("--certificate is not available with --loss \(config.instance.loss.rawValue) (cross-entropy ranks of H_f and H_L are modular; see proofs/cross-entropy.md); drop --certificate")
+    }
     if certPath != nil && (method == .modular || method == .matrixFree) {
       throw CLIError("--certificate needs exact rank certificates; drop --method \(method.rawValue) (or use certified)")
     }
@@ -108,6 +122,9 @@ enum CertifyCommand: Subcommand {
       progress.clear()
       throw CLIError(e.description)
     } catch let e as ArchitectureError {
+      progress.clear()
+      throw CLIError(e.description)
+    } catch let e as LossError {
       progress.clear()
       throw CLIError(e.description)
     }

@@ -47,7 +47,8 @@ enum RankCommand: Subcommand {
                              there) or when the dense matrices would not fit in memory
       --primes N           primes for the modular method, independent (prime, sketch) runs
                            for matrix-free (default 2)
-      --loss L             mse (default) or ce: softmax cross-entropy, mean over samples,
+      --loss L             mse or ce (default: the config's "loss", else mse); ce: softmax
+                           cross-entropy, mean over samples,
                            one-hot targets drawn from the seed (or explicit probability
                            targets); H_o is ranked exactly as the stacked C·J_i (n(K−1) × p),
                            H_f and H_L modulo primes in [2^61, 2^62) at a random t = e^(1/D):
@@ -90,10 +91,7 @@ enum RankCommand: Subcommand {
       options.method = method
     }
     options.primes = try args.int("primes", default: 2, range: 1...64)
-    if let l = args.value("loss") {
-      guard let loss = LossFunction(rawValue: l) else { throw CLIError("--loss must be mse or ce, got '\(l.prefix(40))'") }
-      options.loss = loss
-    }
+    options.loss = try LossOption.parse(args, config: config)
     let certPath = args.value("certificate")
     options.wantCertificates = certPath != nil
     let json = args.has("json")

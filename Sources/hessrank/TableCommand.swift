@@ -88,7 +88,7 @@ enum TableCommand: Subcommand {
     let plan: SweepPlan
     do {
       spec = try SweepSpec.load(path: sweepPath)
-      annotators = try registry.resolve(bounds: spec.bounds, formulas: spec.formulas)
+      annotators = try registry(losses: spec.losses).resolve(bounds: spec.bounds, formulas: spec.formulas)
       plan = try spec.plan()
     } catch {
       throw CLIError(error.message.hasPrefix(sweepPath) ? error.message : "\(sweepPath): \(error.message)")
@@ -162,9 +162,10 @@ enum TableCommand: Subcommand {
     return out
   }
 
-  /// The bound catalog and √p, with `certify`'s formula syntax for the sweep's "formulas".
-  static var registry: AnnotatorRegistry {
-    var r = AnnotatorRegistry.standard
+  /// The bound catalog (of these losses) and √p, with `certify`'s formula syntax for the
+  /// sweep's "formulas".
+  static func registry(losses: Set<LossFunction> = Set(LossFunction.allCases)) -> AnnotatorRegistry {
+    var r = AnnotatorRegistry.standard(losses: losses)
     r.formulaParser = { text, number in
       do {
         return RankBoundAnnotator(try CertifyCommand.userBound(text, id: "formula-\(number)"))
@@ -187,7 +188,7 @@ enum TableCommand: Subcommand {
     }
     if args.has("list") { throw CLIError("--list does not apply to 'table merge'") }
     var outputs = try Outputs(args)
-    outputs.boundClaims = claims(registry.annotators)
+    outputs.boundClaims = claims(registry().annotators)
     let policy = try FailOnOption.parse(args, default: .none)
     var latest: [String: (row: TableRow, file: String)] = [:]
     var order: [String] = []
