@@ -32,7 +32,7 @@ import Testing
     let received = dir.appendingPathComponent("received").path
     let reader = Thread {
       let data = FileHandle(forReadingAtPath: fifo)?.readDataToEndOfFile() ?? Data()
-      FileManager.default.createFile(atPath: received, contents: data)
+      _ = FileManager.default.createFile(atPath: received, contents: data)
     }
     reader.start()
     let r = runHessrank(["hessian", "4 dense(2)", "--samples", "3", "--out", fifo])
