@@ -15,11 +15,20 @@ public struct PoolingWindows: Sendable, Equatable {
 
   /// The windows of max pooling on `input` (1-D or 2-D), giving `output`.
   public init(maxPool pl: MaxPoolLayer, input: TensorShape, output: TensorShape) {
+    (rowStart, column) = Self.layout(kernel: pl.kernel, stride: pl.stride, input: input, output: output)
+    rows = output.count
+    cols = input.count
+  }
+
+  /// The pooling windows of a k × s layout on `input` giving `output` (1-D or 2-D, per channel,
+  /// no padding), in CSR form: output a reads input positions column[rowStart[a]..<rowStart[a+1]],
+  /// in PyTorch's order within a window. Shared by max pooling and average pooling.
+  static func layout(kernel: [Int], stride: [Int], input: TensorShape, output: TensorShape) -> (rowStart: [Int], column: [Int]) {
     let dims = input.spatial.count
     let (ih, iw) = dims == 2 ? (input.spatial[0], input.spatial[1]) : (1, input.spatial[0])
     let (oh, ow) = dims == 2 ? (output.spatial[0], output.spatial[1]) : (1, output.spatial[0])
-    let (kh, kw) = dims == 2 ? (pl.kernel[0], pl.kernel[1]) : (1, pl.kernel[0])
-    let (sh, sw) = dims == 2 ? (pl.stride[0], pl.stride[1]) : (1, pl.stride[0])
+    let (kh, kw) = dims == 2 ? (kernel[0], kernel[1]) : (1, kernel[0])
+    let (sh, sw) = dims == 2 ? (stride[0], stride[1]) : (1, stride[0])
     var rowStart = [0]
     var column: [Int] = []
     for ch in 0..<input.channels {
@@ -32,10 +41,7 @@ public struct PoolingWindows: Sendable, Equatable {
         }
       }
     }
-    rows = output.count
-    cols = input.count
-    self.rowStart = rowStart
-    self.column = column
+    return (rowStart, column)
   }
 
   /// The candidates (input positions) of output `a`.

@@ -175,28 +175,10 @@ public struct FixedLinearMap: Sendable, Equatable {
 
   /// Average pooling per channel (1-D or 2-D): each output is the mean of its window.
   public init(avgPool pl: AvgPoolLayer, input: TensorShape, output: TensorShape) {
-    let dims = input.spatial.count
-    let (ih, iw) = dims == 2 ? (input.spatial[0], input.spatial[1]) : (1, input.spatial[0])
-    let (oh, ow) = dims == 2 ? (output.spatial[0], output.spatial[1]) : (1, output.spatial[0])
-    let (kh, kw) = dims == 2 ? (pl.kernel[0], pl.kernel[1]) : (1, pl.kernel[0])
-    let (sh, sw) = dims == 2 ? (pl.stride[0], pl.stride[1]) : (1, pl.stride[0])
-    let weight = Rational(1, kh * kw)
-    var rowStart = [0]
-    var column: [Int] = []
-    for ch in 0..<input.channels {
-      for y in 0..<oh {
-        for x in 0..<ow {
-          for i in 0..<kh {
-            for j in 0..<kw { column.append((ch * ih + y * sh + i) * iw + x * sw + j) }
-          }
-          rowStart.append(column.count)
-        }
-      }
-    }
+    let weight = Rational(1, pl.kernel.reduce(1, *))
+    (rowStart, column) = PoolingWindows.layout(kernel: pl.kernel, stride: pl.stride, input: input, output: output)
     rows = output.count
     cols = input.count
-    self.rowStart = rowStart
-    self.column = column
     coefficient = Array(repeating: weight, count: column.count)
   }
 

@@ -88,15 +88,7 @@ public struct HessianCertificate: Sendable {
 
   /// Reads a certificate from its JSON value.
   public init(jsonValue root: JSONValue) throws {
-    guard case .string(let format)? = root["format"], format == Self.currentFormat else {
-      throw HessianCertificateError.malformed("not a \(Self.currentFormat) certificate")
-    }
-    guard let configValue = root["config"] else { throw HessianCertificateError.malformed("no \"config\"") }
-    do {
-      config = try NetworkConfig(json: Data(configValue.serialized().utf8))
-    } catch {
-      throw HessianCertificateError.malformed("config: \(error.description)")
-    }
+    config = try Self.config(of: root, format: Self.currentFormat)
     guard let d = root["data_rank"] else { throw HessianCertificateError.malformed("no \"data_rank\"") }
     dataRank = try Self.rankCertificate(d, what: "data_rank")
     guard case .array(let items)? = root["hessians"] else { throw HessianCertificateError.malformed("no \"hessians\" array") }
@@ -115,6 +107,20 @@ public struct HessianCertificate: Sendable {
         throw HessianCertificateError.malformed("hessians[\(i)]: \"rank\" must be an integer, found \(other.kindName)")
       }
       return Entry(kind: kind, certificate: cert)
+    }
+  }
+
+  /// The network config of a certificate whose `"format"` must be `format` (the part every
+  /// certificate of a network shares: this one and `SketchCertificate`).
+  static func config(of root: JSONValue, format expected: String) throws -> NetworkConfig {
+    guard case .string(let format)? = root["format"], format == expected else {
+      throw HessianCertificateError.malformed("not a \(expected) certificate")
+    }
+    guard let configValue = root["config"] else { throw HessianCertificateError.malformed("no \"config\"") }
+    do {
+      return try NetworkConfig(json: Data(configValue.serialized().utf8))
+    } catch {
+      throw HessianCertificateError.malformed("config: \(error.description)")
     }
   }
 

@@ -88,15 +88,7 @@ public struct SketchCertificate: Sendable {
   public init(json data: Data) throws {
     let root: JSONValue
     do { root = try JSONValue.parse(Array(data)) } catch { throw HessianCertificateError.malformed(error.description) }
-    guard case .string(let format)? = root["format"], format == Self.currentFormat else {
-      throw HessianCertificateError.malformed("not a \(Self.currentFormat) certificate")
-    }
-    guard let configValue = root["config"] else { throw HessianCertificateError.malformed("no \"config\"") }
-    do {
-      config = try NetworkConfig(json: Data(configValue.serialized().utf8))
-    } catch {
-      throw HessianCertificateError.malformed("config: \(error.description)")
-    }
+    config = try HessianCertificate.config(of: root, format: Self.currentFormat)
     guard case .array(let items)? = root["hessians"] else { throw HessianCertificateError.malformed("no \"hessians\" array") }
     entries = try items.enumerated().map { (i, item) in
       func bad(_ s: String) -> HessianCertificateError { .malformed("hessians[\(i)]: \(s)") }
