@@ -249,12 +249,13 @@ public struct FloatHessianVerification: Sendable, Codable {
       let matching = LossReduction.allCases.filter { r in
         r != reduction && r.applies(to: loss) && abs(Double(nearest: r.scale(samples: n, outputs: k)) / here / c - 1) < 1e-6
       }
+      let named: [(Double, String)] = [(Double(n), "n"), (2 * Double(n), "2n"), (2, "2"), (0.5, "1/2"),
+                                       (2 / Double(k), "2/K"), (Double(k) / 2, "K/2")]
+      if let m = named.first(where: { abs(c / $0.0 - 1) < 1e-6 }) { line += " (\(m.1))" }
       if let m = matching.first {
-        line += ": it matches --reduction \(m.rawValue) (\(m.formula(loss)))"
+        line += ": it matches --reduction \(m.rawValue) (ℓ = \(m.formula(loss)))"
       } else {
-        let named: [(Double, String)] = [(Double(n), "n"), (2 * Double(n), "2n"), (2, "2"), (0.5, "1/2")]
-        if let m = named.first(where: { abs(c / $0.0 - 1) < 1e-6 }) { line += " (\(m.1))" }
-        line += ": is the loss \(reduction.formula(loss)) as here? (see --loss, --reduction)"
+        line += ": is the loss ℓ = \(reduction.formula(loss)) as here? (see --loss, --reduction)"
       }
     } else {
       line += ": is it the Hessian of the same kind, loss, weights and data?"
@@ -267,7 +268,9 @@ public struct FloatHessianVerification: Sendable, Codable {
   public var text: String {
     var lines = [
       "network    \(architecture): p = \(parameters), K = \(outputs), n = \(samples) (weights, inputs, targets read exactly)",
-      "Hessian    \(kind.symbol) (\(kind.rawValue)) of ℓ = \(reduction.formula(loss)) (\(loss.name), --reduction \(reduction.rawValue)), float matrix \(floatHessian)",
+      "Hessian    \(kind.symbol) (\(kind.rawValue))"
+        + (loss == .mse && reduction == .mean ? "" : " of ℓ = \(reduction.formula(loss)) (\(loss.name), --reduction \(reduction.rawValue))")
+        + ", float matrix \(floatHessian)",
       "exact      \(exactRankStatement)",
     ]
     if referenceError == 0 {
