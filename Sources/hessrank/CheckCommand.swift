@@ -90,6 +90,7 @@ enum CheckCommand: Subcommand {
     MatrixRankCertificateFile.currentFormat: verifyMatrixRankCertificate,
     HessianCertificate.currentFormat: verifyHessianCertificate,
     SketchCertificate.currentFormat: verifySketchCertificate,
+    CrossEntropyCertificate.currentFormat: verifyCrossEntropyCertificate,
     boundCertificateFormat: verifyBoundCertificate,
   ]
 
