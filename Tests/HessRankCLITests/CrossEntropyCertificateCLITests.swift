@@ -106,7 +106,7 @@ import Testing
         var config = c["config"] as! [String: Any]
         config["seed"] = 2
         c["config"] = config
-      }, ""),
+      }, "C·J"),
     ]
     for (i, (what, object, message)) in cases.enumerated() {
       let r = try check(object, named: "t\(i).json", in: dir)
