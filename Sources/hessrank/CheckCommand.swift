@@ -44,7 +44,7 @@ enum CheckCommand: Subcommand {
 
     Re-verifies a certificate file written by hessrank, trusting nothing in it but the
     matrix it names. The file's "format" field selects the verifier:
-      \(verifiers.keys.sorted().joined(separator: "\n      "))
+      \(verifiers.keys.sorted().joined(separator: "\n  "))
 
     For a matrix rank certificate: rebuilds the integer matrix, checks that the pivot minor
     is nonsingular (modulo fresh random primes, exactly when small), and the upper bound:
