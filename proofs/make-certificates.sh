@@ -20,6 +20,9 @@ run() {
 # Paper 2 (fully connected, linear): the published table rows.
 run fc-d8-6-6-K3-n100   examples/configs/fc-d8-6-6-K3-n100.json
 run fc-d10-4-4-K6-n5    examples/configs/fc-d10-4-4-K6-n5.json
+# The cross-entropy rule of paper 2 (K -> K - 1): H_o proved on C.J, H_f and H_L lower bounds
+# from minors modulo a prime at t = e^(1/D), TIGHT proved by the published upper bounds.
+run fc-ce-d6-5-K4-n10   "6 dense(5) dense(4)" --samples 10 --loss ce
 # One 1-D conv layer + dense head (rank-formulas.md table rows).
 run cnn1d-c1-d12-k3-m2-K2-n100  examples/configs/cnn1d-c1-d12-k3-m2-K2-n100.json
 run cnn1d-c2-d8-k3-m4-K3-n100   examples/configs/cnn1d-c2-d8-k3-m4-K3-n100.json

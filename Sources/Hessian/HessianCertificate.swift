@@ -153,22 +153,12 @@ public struct HessianCertificate: Sendable {
   /// Regenerates the instance and matrices from the config and re-checks every certificate.
   /// - Throws: `HessianCertificateError.rejected` when anything does not hold.
   public func verify(seed: UInt64? = nil, primes: Int = 3) throws -> Verification {
-    let instance: NetworkInstance
-    let pattern: ActivationPattern
-    do {
-      instance = try NetworkInstance(architecture: config.architecture, settings: config.instance)
-      pattern = try instance.activationPattern().pattern
-    } catch {
-      throw HessianCertificateError.rejected("the config does not give a valid instance: \(error)")
+    // Cross-entropy ranks are certified by `CrossEntropyCertificate`; these matrices are MSE's.
+    guard config.instance.loss == .mse else {
+      throw HessianCertificateError.rejected("the config's loss is \(config.instance.loss.name), but this certificate's matrices are those of the MSE loss (\(Self.currentFormat))")
     }
-    let x = IntegerMatrix(rationalRows: instance.dataMatrix.nestedRows)
-    let data: RankVerification
-    do {
-      data = try dataRank.verification(against: x, seed: seed, primes: primes)
-    } catch {
-      throw HessianCertificateError.rejected("data rank: \(error)")
-    }
-    guard data.isExact else { throw HessianCertificateError.rejected("data rank: only a lower bound is certified") }
+    let (instance, pattern, _) = try Self.regenerate(config)
+    let data = try Self.verifyDataRank(dataRank, instance: instance, seed: seed, primes: primes)
     let kinds = entries.map(\.kind)
     guard Set(kinds).count == kinds.count else { throw HessianCertificateError.rejected("a Hessian is listed twice") }
     let matrices = try HessianRanks.exactMatrices(instance, pattern: pattern, kinds: kinds)
@@ -183,6 +173,34 @@ public struct HessianCertificate: Sendable {
       }
     }
     return Verification(dataRank: data.rank, ranks: out)
+  }
+
+  /// The instance of `config`, its activation pattern and its exact outputs (logits).
+  /// - Throws: `HessianCertificateError.rejected` when the config gives no valid instance.
+  static func regenerate(_ config: NetworkConfig) throws -> (NetworkInstance, ActivationPattern, [[Rational]]) {
+    do {
+      let instance = try NetworkInstance(architecture: config.architecture, settings: config.instance)
+      let (pattern, outputs) = try instance.activationPattern()
+      return (instance, pattern, outputs)
+    } catch {
+      throw HessianCertificateError.rejected("the config does not give a valid instance: \(error)")
+    }
+  }
+
+  /// Re-checks the certificate of r = rank(X) against the regenerated data matrix.
+  /// - Throws: `HessianCertificateError.rejected` unless it proves r exactly.
+  static func verifyDataRank(_ dataRank: RankCertificate, instance: NetworkInstance, seed: UInt64?, primes: Int) throws
+    -> RankVerification
+  {
+    let x = IntegerMatrix(rationalRows: instance.dataMatrix.nestedRows)
+    let data: RankVerification
+    do {
+      data = try dataRank.verification(against: x, seed: seed, primes: primes)
+    } catch {
+      throw HessianCertificateError.rejected("data rank: \(error)")
+    }
+    guard data.isExact else { throw HessianCertificateError.rejected("data rank: only a lower bound is certified") }
+    return data
   }
 }
 

@@ -89,6 +89,9 @@ public struct HessianRankResult: Sendable {
   /// For the matrix-free method: the sketch run whose nonzero minor proves the rank (prime,
   /// sketch seed, pivots), for its certificate.
   public var sketch: SketchOutcome? = nil
+  /// For cross-entropy H_f and H_L: the prime, t and nonzero minor that prove the rank's lower
+  /// bound, for `CrossEntropyCertificate`.
+  public var crossEntropyWitness: CrossEntropyWitness? = nil
 }
 
 /// Ranks of H_o, H_f, H_L at one exact instance, with the data rank r and sizes.
@@ -263,7 +266,6 @@ public enum HessianRanks {
     }
     if options.loss == .crossEntropy {
       guard instance.plan.outputSize >= 2 else { throw LossError("cross-entropy needs at least 2 outputs (the last layer dense(K) with K ≥ 2)") }
-      guard !options.wantCertificates else { throw LossError("rank certificates are written for the MSE loss only; drop the certificate or use --loss mse") }
     }
     progress("exact forward pass (n = \(instance.sampleCount))")
     let (pattern, logits) = try instance.activationPattern()

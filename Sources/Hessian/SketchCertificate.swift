@@ -116,6 +116,9 @@ public struct SketchCertificate: Sendable {
   /// - Returns: per Hessian the proved lower bound, and whether it is the exact rank (full).
   /// - Throws: `HessianCertificateError.rejected` when anything does not hold.
   public func verify(threads: Int = ModularElimination.defaultThreads) throws -> [(kind: HessianKind, rank: Int, exact: Bool)] {
+    guard config.instance.loss == .mse else {
+      throw HessianCertificateError.rejected("the config's loss is \(config.instance.loss.name), but sketch certificates are about the MSE loss")
+    }
     let instance: NetworkInstance
     let pattern: ActivationPattern
     do {

@@ -156,11 +156,14 @@ public enum BoundCatalog {
   ]
 
   /// The bound with this id.
-  public static func bound(id: String) -> RankBound? { all.first { $0.id == id } }
+  public static func bound(id: String) -> RankBound? { everyLoss.first { $0.id == id } }
+
+  /// Every catalog bound of every loss: `all` (MSE) then `crossEntropy`.
+  public static var everyLoss: [RankBound] { all + crossEntropy }
 
   /// "unknown bound 'fc-outr' (did you mean 'fc-outer'?)".
   public static func unknownMessage(_ id: String) -> String {
-    let close = all.map(\.id).filter { editDistance($0, id) <= max(2, id.count / 4) }
+    let close = everyLoss.map(\.id).filter { editDistance($0, id) <= max(2, id.count / 4) }
     let hint = close.isEmpty ? "" : " (did you mean \(close.prefix(3).map { "'\($0)'" }.joined(separator: " or "))?)"
     return "unknown bound '\(id)'\(hint); 'hessrank bounds' lists them"
   }

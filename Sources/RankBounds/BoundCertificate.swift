@@ -51,8 +51,9 @@ public struct BoundCertificate: Sendable {
   public struct Instance: Sendable {
     /// The seed.
     public var seed: UInt64
-    /// The rank certificates (their config is the base config with this seed).
-    public var hessians: HessianCertificate
+    /// The rank certificates (their config is the base config with this seed): exact
+    /// matrices for MSE, C·J and minors modulo primes at t for cross-entropy.
+    public var hessians: PointRankCertificate
     /// The variables the bounds use, with their values.
     public var variables: [(name: String, value: BigInt)]
     /// The verdicts.
@@ -78,7 +79,7 @@ public struct BoundCertificate: Sendable {
     instances = try outcome.seeds.map { s in
       let used = Set(request.bounds.flatMap { $0.formula.variableNames + $0.hypotheses.conditions.flatMap(\.formula.variableNames) })
       return Instance(
-        seed: s.seed, hessians: try HessianCertificate(report: s.report, config: s.config),
+        seed: s.seed, hessians: try PointRankCertificate(report: s.report, config: s.config),
         variables: s.variables.definedScalars.filter { used.contains($0.name) || ["r", "p", "n", "K"].contains($0.name) },
         results: s.checks.map {
           Result(bound: $0.bound.id, hessian: $0.bound.hessian, value: $0.value, rank: $0.evidence.rank,
@@ -152,10 +153,10 @@ public struct BoundCertificate: Sendable {
     instances = try items.enumerated().map { (i, item) in
       let w = "instances[\(i)]"
       guard case .object(let vars)? = item["variables"] else { throw BoundCertificateError.malformed("\(w): no \"variables\" object") }
-      let hessians: HessianCertificate
+      let hessians: PointRankCertificate
       do {
         guard let h = item["hessian_certificate"] else { throw BoundCertificateError.malformed("\(w): no \"hessian_certificate\"") }
-        hessians = try HessianCertificate(jsonValue: h)
+        hessians = try PointRankCertificate(jsonValue: h)
       } catch let e as BoundCertificateError {
         throw e
       } catch {
@@ -219,11 +220,11 @@ public struct BoundCertificate: Sendable {
         throw BoundCertificateError.rejected("\(w): the Hessian certificate's config differs from the certificate's config with this seed")
       }
       let plan = BoundPlan(bounds: rankBounds, facts: facts, settings: expected.instance)
-      let present = Set(record.hessians.entries.map(\.kind))
+      let present = Set(record.hessians.kinds)
       if let missing = plan.kinds.first(where: { !present.contains($0) }) {
         throw BoundCertificateError.rejected("\(w): no rank certificate for \(missing.symbol), which the bounds need")
       }
-      let verification: HessianCertificate.Verification
+      let verification: (dataRank: Int, evidence: [HessianKind: RankEvidence])
       do {
         verification = try record.hessians.verify(seed: seed, primes: primes)
       } catch {
@@ -235,12 +236,9 @@ public struct BoundCertificate: Sendable {
       } catch {
         throw BoundCertificateError.rejected("\(w): the config does not give a valid instance: \(error)")
       }
-      var evidence: [HessianKind: RankEvidence] = [:]
-      for e in record.hessians.entries {
-        guard let v = verification.ranks.first(where: { $0.kind == e.kind }) else { continue }
-        var x = RankEvidence(kind: e.kind, certificate: e.certificate, exact: v.exact)
-        x.degenerateProbability = HessianRanks.schwartzZippelBound(instance, kind: e.kind)
-        evidence[e.kind] = x
+      var evidence = verification.evidence
+      if expected.instance.loss == .mse {
+        for kind in evidence.keys { evidence[kind]!.degenerateProbability = HessianRanks.schwartzZippelBound(instance, kind: kind) }
       }
       let variables = NetworkVariables(instance: instance, dataRank: verification.dataRank,
                                        ranks: evidence.mapValues(\.rank), names: plan.variableNames)

@@ -59,6 +59,9 @@ public struct RankEvidence: Sendable, Equatable {
     if let c = result.certificate {
       lowerProof = "a nonzero \(c.rank)×\(c.rank) minor of \(matrix)"
       upperProof = RankEvidence.upperProof(c)
+    } else if let w = result.crossEntropyWitness {
+      lowerProof = "a nonzero \(w.rank)×\(w.rank) minor of \(matrix) modulo the prime \(w.prime) at t ≡ \(w.t) (cross-entropy, t = e^(1/D))"
+      upperProof = result.isProved ? "rank = p" : nil
     } else {
       lowerProof = "the rank of \(matrix) modulo random primes (rank mod p ≤ rank over Q)"
       upperProof = result.isProved ? "rank = min(rows, cols)" : nil

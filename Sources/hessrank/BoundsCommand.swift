@@ -1,3 +1,4 @@
+import ConvNet
 import Foundation
 import RankBounds
 
@@ -11,8 +12,10 @@ enum BoundsCommand: Subcommand {
 
     Without ID: a table of the named bounds 'hessrank certify' checks — id, Hessian, whether
     it claims the rank (=) or caps it (≤), where it comes from (paper, derived, observed,
-    trivial) and its formula. With ID: the statement in words, the hypotheses under which it
-    is claimed, the source, the formula and what is known about it.
+    trivial) and its formula: first the bounds of the MSE loss, then those of the
+    cross-entropy loss (fc-ce-*, K → K − 1, checked by 'certify --loss ce'). With ID: the
+    statement in words, the loss, the hypotheses under which it is claimed, the source, the
+    formula and what is known about it. --json gives every bound with a "loss" key.
 
     OPTIONS:
       --variables   list the variables formulas may use (r, q, rho, m[l], RF[l], …)
@@ -23,6 +26,7 @@ enum BoundsCommand: Subcommand {
     EXAMPLES:
       hessrank bounds
       hessrank bounds one-conv-outer
+      hessrank bounds fc-ce-functional
       hessrank bounds --variables
     """
 
@@ -39,21 +43,25 @@ enum BoundsCommand: Subcommand {
       Console.out(json ? boundJSON(b) : explain(b))
       return 0
     }
-    Console.out(json ? JSONText.array(BoundCatalog.all.map(boundJSON)) : table)
+    Console.out(json ? JSONText.array(BoundCatalog.everyLoss.map(boundJSON)) : table)
     return 0
   }
 
   static var table: String {
-    let idWidth = max(4, BoundCatalog.all.map(\.id.count).max() ?? 0) + 2
+    let idWidth = max(4, BoundCatalog.everyLoss.map(\.id.count).max() ?? 0) + 2
     var lines = ["id".padding(toLength: idWidth, withPad: " ", startingAt: 0) + "Hessian  claim  status    audit T/</V of rows  formula"]
-    for b in BoundCatalog.all {
-      lines.append(b.id.padding(toLength: idWidth, withPad: " ", startingAt: 0)
+    func row(_ b: RankBound) -> String {
+      b.id.padding(toLength: idWidth, withPad: " ", startingAt: 0)
         + b.hessian.symbol.padding(toLength: 9, withPad: " ", startingAt: 0)
         + b.claim.symbol.padding(toLength: 7, withPad: " ", startingAt: 0)
         + b.status.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)
         + auditCell(b.id).padding(toLength: 20, withPad: " ", startingAt: 0) + " "
-        + b.formula.text)
+        + b.formula.text
     }
+    lines.append("MSE loss (the default):")
+    lines += BoundCatalog.all.map(row)
+    lines.append("cross-entropy loss (certify --loss ce; the fully connected formulas with K → K − 1):")
+    lines += BoundCatalog.crossEntropy.map(row)
     lines.append("")
     lines.append("claim: '=' the formula is claimed to be the rank for generic weights, data and targets;")
     lines.append("       '≤' an upper bound. status: paper (published, proved there), derived (derived in")
@@ -76,6 +84,9 @@ enum BoundsCommand: Subcommand {
       "",
       "statement   \(b.statement)",
       "Hessian     \(b.hessian.symbol) (\(b.hessian.rawValue))",
+      "loss        " + (b.loss == .crossEntropy
+        ? "cross-entropy (softmax over K, mean over samples): checked by 'certify --loss ce'"
+        : "MSE (the default): checked by 'certify'"),
       "claim       \(b.claim == .equality ? "formula: the rank equals it for generic weights, data and targets (TIGHT expected)" : "upper bound: the rank is at most this")",
       "status      \(b.status.rawValue)",
       "source      \(b.source)",
@@ -87,7 +98,14 @@ enum BoundsCommand: Subcommand {
       lines.append("            (so TIGHT at a point proves the rank there, and the generic rank = the formula)")
     }
     lines.append("proof       \(BoundAudit.proofStatus(b))")
-    lines.append("audit       \(BoundAudit.count(b.id).map { $0.summary + " (\(BoundAudit.sweep), docs/audit.md)" } ?? "not in the last audit (run make audit)")")
+    if b.loss == .crossEntropy {
+      lines.append("audit       not in the audit (its sweeps rank MSE Hessians); checked against exact cross-entropy ranks by the tests (Tests/RankBoundsTests/CrossEntropyCatalogTests.swift)")
+      lines.append("check       hessrank certify ARCH --loss ce [--certificate C.json]: H_o is proved on C·J; H_f and H_L")
+      lines.append("            are proved lower bounds (a minor modulo a prime at t = e^(1/D), proofs/cross-entropy.md),")
+      lines.append("            so TIGHT there is proved by this theorem's upper bound")
+    } else {
+      lines.append("audit       \(BoundAudit.count(b.id).map { $0.summary + " (\(BoundAudit.sweep), docs/audit.md)" } ?? "not in the last audit (run make audit)")")
+    }
     if let n = b.notes { lines.append("notes       \(n)") }
     return lines.joined(separator: "\n")
   }
@@ -95,6 +113,7 @@ enum BoundsCommand: Subcommand {
   static func boundJSON(_ b: RankBound) -> String {
     var pairs: [(String, String)] = [
       ("id", JSONText.string(b.id)), ("hessian", JSONText.string(b.hessian.rawValue)),
+      ("loss", JSONText.string(b.loss?.rawValue ?? "any")),
       ("claim", JSONText.string(b.claim.rawValue)), ("status", JSONText.string(b.status.rawValue)),
       ("formula", JSONText.string(b.formula.text)), ("statement", JSONText.string(b.statement)),
       ("hypotheses", JSONText.array(b.hypotheses.lines.map(JSONText.string))), ("source", JSONText.string(b.source)),

@@ -20,7 +20,10 @@ extension CheckCommand {
     do {
       let v = try cert.verify(seed: options.seed, primes: options.primes)
       let verdicts = BoundCertifier.verdictsOverSeeds(v.checks).map { (bound: $0.bound.id, verdict: $0.verdict) }
-      return CheckOutcome(summary: v.summary, rank: nil, exact: nil, verdicts: verdicts)
+      // A verdict not proved at its point rests on a lower bound only (a cross-entropy H_f or
+      // H_L rank without a proved upper bound): the certificate then proves lower bounds only.
+      let allProved = v.checks.allSatisfy { $0.allSatisfy(\.proved) }
+      return CheckOutcome(summary: v.summary, rank: nil, exact: allProved, verdicts: verdicts)
     } catch let e as BoundCertificateError {
       throw CertificateRejected(message: e.description)
     }

@@ -44,13 +44,26 @@ enum CheckCommand: Subcommand {
 
     Re-verifies a certificate file written by hessrank, trusting nothing in it but the
     matrix it names. The file's "format" field selects the verifier:
-      \(verifiers.keys.sorted().joined(separator: "\n      "))
+      \(verifiers.keys.sorted().joined(separator: "\n  "))
 
     For a matrix rank certificate: rebuilds the integer matrix, checks that the pivot minor
     is nonsingular (modulo fresh random primes, exactly when small), and the upper bound:
     that every kernel vector satisfies M·v = 0 exactly over Z and the kernel vectors are
     independent, or that the matrix has rank ≤ r modulo every listed prime and that the
     primes' product passes Hadamard's bound on its (r+1)-minors (recomputed from the matrix).
+
+    For a cross-entropy certificate ('rank --loss ce --certificate'): regenerates the instance
+    from its config (whose "loss" must be "ce"), re-checks rank(X) and the rank certificate of
+    the stacked C·J_i exactly as above (rank H_o proved), and for H_f and H_L rebuilds n·H
+    modulo the recorded prime (in [2^61, 2^62)) with the softmax evaluated at the recorded
+    residue t of t = e^(1/D), and checks that the recorded r × r minor is nonzero there: a
+    proved lower bound rank ≥ r at the point (proofs/cross-entropy.md), exact when r = p. Each
+    recorded failure probability (Schwartz–Zippel in t: p·Δ/(q − 1 − Σd_i), the chance that
+    the rank at the point is larger) is recomputed exactly and must match. Such a certificate
+    proves lower bounds only (exit status 3) unless every part is exact (e.g. H_o alone). A
+    bound certificate from 'certify --loss ce --certificate' embeds one per seed; its verdicts
+    are proved when a TIGHT rank meets a bound whose upper side is a theorem, so it exits 0
+    when every verdict is proved and 3 when some verdict rests on a lower bound only.
 
     OPTIONS:
       --matrix F   also require the certificate's matrix to be the matrix in file F (after
@@ -62,8 +75,9 @@ enum CheckCommand: Subcommand {
                    or SHORT), or none; default short, as for 'certify'.
       --json       prints one JSON object: holds, format, summary; when it holds also
                    rank (matrix rank certificates only), exact (whether the upper bounds
-                   are proved; matrix rank, Hessian and sketch certificates) and failing
-                   (bound certificates only: the failing verdicts as "ID VERDICT").
+                   are proved: every kind; for bound certificates, whether every verdict
+                   is proved) and failing (bound certificates only: the failing verdicts
+                   as "ID VERDICT").
                    A rejection has only holds, format and summary.
       --quiet      no progress line on stderr while checking (shown only on a terminal,
                    never with --json)
@@ -78,6 +92,8 @@ enum CheckCommand: Subcommand {
       hessrank matrix-rank examples/matrices/lowrank-6x5.txt --certificate cert.json
       hessrank check cert.json
       hessrank check cert.json --matrix examples/matrices/lowrank-6x5.txt --json
+      hessrank rank "6 dense(5) dense(4)" --samples 10 --loss ce --certificate ce.json
+      hessrank check ce.json --lower-bound-ok
 
     EXIT CODES: 0 the certificate holds; 1 it was rejected, or it holds and records a failing
     verdict (a bound VIOLATED or a formula SHORT over the seeds; see --fail-on); 2 unreadable
@@ -90,6 +106,7 @@ enum CheckCommand: Subcommand {
     MatrixRankCertificateFile.currentFormat: verifyMatrixRankCertificate,
     HessianCertificate.currentFormat: verifyHessianCertificate,
     SketchCertificate.currentFormat: verifySketchCertificate,
+    CrossEntropyCertificate.currentFormat: verifyCrossEntropyCertificate,
     boundCertificateFormat: verifyBoundCertificate,
   ]
 

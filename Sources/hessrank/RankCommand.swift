@@ -53,7 +53,9 @@ enum RankCommand: Subcommand {
                            targets); H_o is ranked exactly as the stacked C·J_i (n(K−1) × p),
                            H_f and H_L modulo primes in [2^61, 2^62) at a random t = e^(1/D):
                            a proved lower bound, exact with the probability shown
-                           (proofs/cross-entropy.md); no certificates
+                           (proofs/cross-entropy.md); --certificate writes a
+                           cross-entropy certificate (H_o proved, H_f and H_L lower
+                           bounds: check exits 3 unless --lower-bound-ok)
       --certificate FILE   write a certificate that 'hessrank check FILE' re-verifies
       --json               print one JSON object (p, r, n, K, seed, rank_outer, …, results)
       --quiet              no progress line on stderr (shown only on a terminal, never with --json)
@@ -114,8 +116,12 @@ enum RankCommand: Subcommand {
     progress.clear()
     let seconds = monotonicSeconds() - start
     if let certPath {
+      var config = config
+      config.instance.loss = report.loss  // --loss overrides the config's "loss"
       if report.method == .matrixFree {
         try AtomicFile.write(try SketchCertificate(report: report, config: config).jsonData(), to: certPath)
+      } else if report.loss == .crossEntropy {
+        try AtomicFile.write(try CrossEntropyCertificate(report: report, config: config).jsonData(), to: certPath)
       } else {
         let cert = try HessianCertificate(report: report, config: config)
         try AtomicFile.write(cert.jsonData(), to: certPath)

@@ -198,6 +198,7 @@ import Testing
       switch root["format"] {
       case .string(HessianCertificate.currentFormat)?: _ = try HessianCertificate(json: data)
       case .string(BoundCertificate.currentFormat)?: _ = try BoundCertificate(json: data)
+      case .string(CrossEntropyCertificate.currentFormat)?: _ = try CrossEntropyCertificate(json: data)
       default:
         do {
           _ = try JSONDecoder().decode(MatrixRankCertificateFile.self, from: data)

@@ -61,7 +61,6 @@ import Testing
     #expect(mse.stdout.contains("TIGHT     fc-outer") && !mse.stdout.contains("fc-ce-outer"))
     let wrong = runHessrank(["certify", Self.arch, "--loss", "ce", "--bound", "fc-outer"])
     #expect(wrong.status == 2 && wrong.stderr.contains("bound 'fc-outer' is not about the cross-entropy loss"))
-    let cert = runHessrank(["certify", Self.arch, "--loss", "ce", "--certificate", "unused.json"])
-    #expect(cert.status == 2 && cert.stderr.contains("--certificate is not available with --loss ce"))
+    // Certificates of cross-entropy runs: CrossEntropyCertificateCLITests.
   }
 }

@@ -96,8 +96,8 @@ import Testing
     #expect(shifted.probabilities(at: 12345, prime: f) == pi)
   }
 
-  /// Cross-entropy with max pooling: rank H_o ≤ n(K − 1) and below the MSE rank, and
-  /// certificates refused with a clear error.
+  /// Cross-entropy with max pooling: rank H_o ≤ n(K − 1) and below the MSE rank, and a
+  /// cross-entropy certificate that survives a JSON round trip and re-verifies to the same ranks.
   @Test func withMaxPooling() throws {
     let arch = try Architecture(parsing: "1x6x6 conv(2,k=3,bias) relu maxpool(k=2) dense(3)")
     let instance = try NetworkInstance(architecture: arch, settings: InstanceSettings(samples: 4, seed: 2, range: 50))
@@ -111,6 +111,34 @@ import Testing
     #expect(outer.rank < mse.result(.outer)!.rank)
     #expect(report.result(.loss)!.rank >= 1)
     options.wantCertificates = true
-    #expect(throws: LossError.self) { _ = try HessianRanks.compute(instance, options: options) }
+    let certified = try HessianRanks.compute(instance, options: options)
+    var config = NetworkConfig(architecture: arch, instance: instance.settings)
+    config.instance.loss = .crossEntropy
+    let cert = try CrossEntropyCertificate(report: certified, config: config)
+    let read = try CrossEntropyCertificate(json: cert.jsonData())
+    #expect(read.entries.map(\.proof) == cert.entries.map(\.proof))
+    let v = try read.verify()
+    #expect(v.dataRank == certified.dataRank)
+    for r in v.results {
+      #expect(r.rank == certified.result(r.kind)!.rank, "\(r.kind)")
+      #expect(r.exact == (r.kind == .outer || r.rank == instance.plan.parameterCount))
+    }
+    // The certificate of an MSE config is refused at verification (it is about another loss).
+    var relabelled = read
+    relabelled.config.instance.loss = .mse
+    #expect(throws: HessianCertificateError.self) { _ = try relabelled.verify() }
+  }
+
+  /// The recorded failure probability is p·Δ/(q − 1 − Σd_i), Δ = Σd_i for H_f and 2Σd_i for H_L,
+  /// and nil where it reaches 1.
+  @Test func failureBoundIsSchwartzZippelInT() throws {
+    let s = SoftmaxExponents(logits: [[Rational(0), Rational(2), Rational(5)], [Rational(1), Rational(1), Rational(-2)]])
+    #expect(s.degreeSum == BigInt(8))  // spreads 5 and 3
+    let q: UInt64 = 2_305_843_009_213_693_967  // a prime above 2^61
+    #expect(CrossEntropyRanks.failureBound(kind: .functional, parameters: 10, softmax: s, prime: q)
+            == (try Rational(BigInt(80), BigInt(q - 1) - BigInt(8))))
+    #expect(CrossEntropyRanks.failureBound(kind: .loss, parameters: 10, softmax: s, prime: q)
+            == (try Rational(BigInt(160), BigInt(q - 1) - BigInt(8))))
+    #expect(CrossEntropyRanks.failureBound(kind: .loss, parameters: 10, softmax: s, prime: 101) == nil)
   }
 }

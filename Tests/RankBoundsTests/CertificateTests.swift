@@ -114,6 +114,12 @@ func edited(_ v: JSONValue, _ path: [String], _ change: (JSONValue) -> JSONValue
         }
         #expect(!v.checks.joined().contains { $0.bound.id == "one-conv-outer" }, "\(name)")
         #expect(!v.checks.joined().contains { $0.verdict == .violated }, "\(name)")
+      } else if name.hasPrefix("fc-ce-") {
+        // Cross-entropy: H_f and H_L are lower bounds from minors at t, and every verdict is
+        // TIGHT and proved by the catalog's upper bound (K → K − 1).
+        #expect(cert.config.instance.loss == .crossEntropy, "\(name)")
+        #expect(v.checks.joined().allSatisfy { $0.verdict == .tight && $0.proved }, "\(name)")
+        #expect(v.checks.joined().contains { !$0.evidence.isExact }, "\(name)")
       } else {
         #expect(!v.checks.joined().contains { $0.verdict == .violated }, "\(name)")
       }
