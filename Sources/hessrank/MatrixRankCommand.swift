@@ -49,7 +49,7 @@ enum MatrixRankCommand: Subcommand {
     EXAMPLES:
       hessrank matrix-rank examples/matrices/lowrank-6x5.txt
       hessrank matrix-rank examples/matrices/hilbert-8.txt --method bareiss
-      hessrank matrix-rank big.txt --method modular --primes 3 --seed 7 --json
+      hessrank matrix-rank examples/matrices/unimodular-30030.txt --method modular --primes 3 --seed 7 --json
       hessrank matrix-rank examples/matrices/lowrank-6x5.txt --certificate cert.json
       hessrank check cert.json
 

@@ -69,6 +69,11 @@ enum TableCommand: Subcommand {
     BOUNDS (ids for the sweep's "bounds"; default: all; 'hessrank bounds ID' explains one):
     \(AnnotatorRegistry.standard.annotators.map { "  " + $0.summary }.joined(separator: "\n"))
 
+    EXAMPLES:
+      hessrank table examples/sweeps/quickstart.json --resume rows.jsonl --out table.md --plot plot.svg
+      hessrank table examples/sweeps/quickstart.json --list
+      hessrank table merge rows.jsonl --out table.tex --columns depth,m,H_o,H_f,one-conv-outer
+
     Exit status: 0 done (whatever the verdicts, unless --fail-on); 1 a failing verdict with
     --fail-on; 2 bad input, rows that failed, or (merge) rows missing without --allow-partial.
     """
