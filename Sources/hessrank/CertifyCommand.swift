@@ -108,6 +108,8 @@ enum CertifyCommand: Subcommand {
                                  primes: try args.int("primes", default: 2, range: 1...64), wantCertificates: certPath != nil)
     let json = args.has("json")
     let progress = QuietOption.progress(args, json: json)
+    // One stage per seed (equal work); "modulo prime k/N" inside a seed gives its fraction.
+    progress.plan(request.seeds.map { Progress.Stage(marker: "seed \($0) (", cost: 1) })
     let start = monotonicSeconds()
     let outcome: CertifyOutcome
     do {
