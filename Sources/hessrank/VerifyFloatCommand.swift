@@ -151,6 +151,14 @@ enum VerifyFloatCommand: Subcommand {
       }
       let p = instance.plan.parameterCount
       let certified = methodName == "certified" || (methodName == "auto" && p <= certifiedLimit)
+      // p³ each: the float64 Hessian, the exact one (5×), its rank (5× certified), the bound
+      // on the difference (a few power iterations) and the float spectrum (an SVD, ~10 p³).
+      let cube = Double(p) * Double(p) * Double(p)
+      progress.plan([Progress.Stage(marker: "float64 Hessian", cost: cube),
+                     Progress.Stage(marker: "exact Hessian over Q", cost: 5 * cube),
+                     Progress.Stage(marker: "exact rank", cost: (certified ? 5 : Double(primes)) * cube),
+                     Progress.Stage(marker: "bound on", cost: cube),
+                     Progress.Stage(marker: "float spectrum", cost: 10 * cube)])
       verification = try FloatHessianVerification(
         instance: instance, kind: kind, floatHessian: source, loss: loss, reduction: reduction,
         rules: rules.isEmpty ? ToleranceRule.standard : rules, claimedRank: claimed,
