@@ -11,15 +11,19 @@ extension Architecture {
 }
 
 extension InstanceSettings {
-  /// The default value range of networks with a kinked activation: wide enough that a
-  /// pre-activation exactly 0 is improbable (see `NetworkInstance.kinkProbabilityBound`);
-  /// the modular path reduces the values modulo primes, so the width costs little there.
-  public static let kinkedDefaultRange = 1_000_000
+  /// The value range of configs, architecture strings and sweeps that give none: wide enough
+  /// that a degenerate point is improbable — a rank below the generic rank (Schwartz–Zippel:
+  /// probability ≤ N·deg/(2B+1), `HessianRanks.schwartzZippelBound`) or a pre-activation exactly
+  /// 0 at a ReLU (≤ N/(2B+1), `NetworkInstance.kinkProbabilityBound`). At [−5, 5] a single
+  /// weight is 0 with probability 1/11, so a sweep would report spurious SHORT rows. The
+  /// modular path reduces the values modulo primes, so the width costs little there; the
+  /// certified path's larger integers are priced by `auto` (AutoMethodChoice).
+  /// (`InstanceSettings()` itself keeps 5, the small range the library's tests use.)
+  public static let wideDefaultRange = 1_000_000
 
-  /// The range a network gets when none is given: `kinkedDefaultRange` with ReLU or leaky
-  /// ReLU, otherwise 5.
+  /// The range a network gets when none is given: `wideDefaultRange`, for every network.
   public static func defaultRange(for architecture: Architecture) -> Int {
-    architecture.hasKinkedActivation ? kinkedDefaultRange : InstanceSettings().range
+    wideDefaultRange
   }
 }
 

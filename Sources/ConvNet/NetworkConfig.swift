@@ -29,7 +29,7 @@ public struct ConfigError: Error, Equatable, CustomStringConvertible {
 /// or `{"path", "sha256"}`; read by the `InstanceFiles` module). Numbers are read from their
 /// decimal text exactly; write fractions as strings ("1/3"), and `loss` (`"mse"`, the default,
 /// or `"ce"`: softmax cross-entropy). Unknown keys are errors.
-/// Without `range`, networks with ReLU or leaky ReLU get `InstanceSettings.defaultRange(for:)`.
+/// Without `range`, a network gets `InstanceSettings.defaultRange(for:)` (1000000).
 public struct NetworkConfig: Equatable, Hashable, Sendable {
   /// The network.
   public var architecture: Architecture

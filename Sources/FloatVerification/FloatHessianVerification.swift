@@ -61,8 +61,22 @@ public struct FloatHessianVerification: Sendable, Codable {
   public var outputs: Int
   /// Where the float matrix came from, in words.
   public var floatHessian: String
-  /// The exact rank r* of the Hessian over Q.
+  /// The loss whose Hessian is verified.
+  public var loss: LossFunction
+  /// How the loss combines samples (the scale the float Hessian is compared at).
+  public var reduction: LossReduction
+  /// The exact rank r* of the Hessian at the point.
   public var exactRank: Int
+  /// r* and its status in one line (proved, or a lower bound with its probability).
+  public var exactRankStatement: String
+  /// What the float matrix is compared with: "exact over Q" (MSE), or for cross-entropy H at
+  /// enclosed softmax probabilities, whose distance to H is `referenceError`.
+  public var reference: String
+  /// A rigorous bound on ‖H − H_ref‖₂ (0 when the reference is H itself).
+  public var referenceError: Double
+  /// The rigorous bound on ‖H_float − H‖₂ the verdicts use: the difference to the reference
+  /// plus `referenceError`.
+  public var differenceBound: Double
   /// How r* was obtained (the certificate's or the modular method).
   public var exactRankProof: String
   /// True when r* is proved; false for a modular lower bound that is not full rank (then
@@ -98,17 +112,19 @@ public struct FloatHessianVerification: Sendable, Codable {
   /// The exact Hessian of `kind` at the instance (over Q, not scaled). A ReLU pre-activation
   /// exactly 0 is `FloatVerificationError.nonDifferentiable`.
   public static func exactHessian(_ instance: NetworkInstance, kind: HessianKind) throws -> ScalarMatrix<Rational> {
-    let inv = Rational(1, instance.sampleCount)
-    return try HessianRanks.exactScaledHessian(instance, pattern: try pattern(instance), kind: kind).map { $0 * inv }
+    let p = instance.plan.parameterCount
+    let reference = try MSEVerification().reference(instance, pattern: try pattern(instance), kind: kind, progress: { _ in })
+    return ScalarMatrix(rows: p, cols: p, storage: reference.entries)
   }
 
-  /// The float64 Hessian of `kind` at the instance: the exact builder's operations in IEEE
-  /// double arithmetic (`FloatRing`), n·H divided by n at the end, with the activation
-  /// branches of the exact forward pass.
-  public static func floatHessian(_ instance: NetworkInstance, kind: HessianKind) throws -> ScalarMatrix<Double> {
-    let builder = try HessianBuilder(instance: instance, pattern: try pattern(instance), ring: FloatRing())
+  /// The float64 Hessian of `kind` at the instance under `loss` (mean reduction): the exact
+  /// builder's operations in IEEE double arithmetic (`FloatRing`; cross-entropy's softmax with
+  /// the max-shifted `exp`), n·H divided by n at the end, with the activation branches of the
+  /// exact forward pass.
+  public static func floatHessian(_ instance: NetworkInstance, kind: HessianKind,
+                                  loss: LossFunction = .mse) throws -> ScalarMatrix<Double> {
     let n = Double(instance.sampleCount)
-    return builder.scaled(kind).map { $0 / n }
+    return try loss.verification.floatScaledHessian(instance, pattern: try pattern(instance), kind: kind).map { $0 / n }
   }
 
   static func pattern(_ instance: NetworkInstance) throws -> ActivationPattern {
@@ -121,19 +137,29 @@ public struct FloatHessianVerification: Sendable, Codable {
 
   /// Runs the verification. `progress` is called with a short message before each phase.
   /// Bad input (a kink, a float Hessian of the wrong shape or type, a claimed rank outside
-  /// 0...p) throws a `FloatVerificationError`; NaN or infinity in the float Hessian throws
-  /// `TensorFileError.nonFinite`.
+  /// 0...p, a reduction the loss does not have) throws a `FloatVerificationError`; NaN or
+  /// infinity in the float Hessian throws `TensorFileError.nonFinite`.
+  ///
+  /// - Parameters:
+  ///   - loss: the loss whose Hessian `floatHessian` is (its own seam, `VerificationLoss`).
+  ///   - reduction: how that loss combines samples; the reference is scaled to match.
   public init(instance: NetworkInstance, kind: HessianKind, floatHessian source: FloatHessianSource,
+              loss: LossFunction = .mse, reduction: LossReduction = .mean,
               rules: [ToleranceRule] = ToleranceRule.standard, claimedRank: Int? = nil,
               rankMethod: ExactRankMethod = .certified, progress: (String) -> Void = { _ in }) throws {
     let p = instance.plan.parameterCount, n = instance.sampleCount, k = instance.plan.outputSize
     if let c = claimedRank, !(0...p).contains(c) {
       throw FloatVerificationError.claimedRankOutOfRange(c, parameters: p)
     }
+    guard reduction.applies(to: loss) else {
+      throw FloatVerificationError.reductionForLoss(reduction.rawValue, loss: loss.name)
+    }
     let bytes = HessianRanks.exactMemoryEstimate(p: p, rows: n * k, bits: 256)
     guard bytes <= HessianRanks.memoryBudget else {
       throw FloatVerificationError.tooLarge(parameters: p, bytes: bytes, budget: HessianRanks.memoryBudget)
     }
+    let model = loss.verification
+    let pattern = try Self.pattern(instance)
     // The float matrix first: its shape and values are input to check before heavy work.
     var floatValues: [Double]
     var precision: FloatPrecision
@@ -151,39 +177,36 @@ public struct FloatHessianVerification: Sendable, Codable {
       self.floatHessian = "\(file) (\(prec.rawValue))"
     case .builtFloat64:
       progress("float64 Hessian (FloatRing)")
-      floatValues = try Self.floatHessian(instance, kind: kind).storage
+      floatValues = try model.floatScaledHessian(instance, pattern: pattern, kind: kind).storage
+        .map { reduction.fromScaled($0, samples: n, outputs: k) }
       precision = .float64
       self.floatHessian = "built by hessrank in float64"
     }
-    progress("exact Hessian over Q")
-    let exact = try Self.exactHessian(instance, kind: kind)
-    let integerMatrix = IntegerMatrix(rationalRows: exact.nestedRows)
-    let rank: Int
-    switch rankMethod {
-    case .certified:
-      progress("exact rank, certified (p = \(p), entries up to \(integerMatrix.maxEntryBits) bits)")
-      let certificate = ExactRank.certify(integerMatrix)
-      rank = certificate.rank
-      self.exactRankProof = certificate.method ?? "certified"
-      self.exactRankProved = certificate.provesExactRank
-      self.exactRankFailureBound = nil
-    case .modular(let primes):
-      progress("exact rank modulo \(primes) prime(s) (p = \(p))")
-      let result = ModularRank.rank(of: integerMatrix, primes: max(primes, 1))
-      rank = result.rank
-      self.exactRankProved = result.isProved
-      self.exactRankFailureBound = result.isProved ? nil : result.failureProbabilityBound
-      self.exactRankProof = "largest rank modulo \(result.primes.count) random prime(s) in [2^24, 2^25)"
-        + (result.rank == p ? ", full rank" : "")
-    }
-    progress("bound on ‖H_float − H_exact‖₂")
-    let bound = try DifferenceNormBound(float: floatValues, exact: exact.storage, rows: p, cols: p)
+    let reference = try model.reference(instance, pattern: pattern, kind: kind, progress: progress)
+    let outcome = try model.exactRank(instance, kind: kind, reference: reference, method: rankMethod, progress: progress)
+    let rank = outcome.rank
+    self.exactRankProof = outcome.proof
+    self.exactRankProved = outcome.proved
+    self.exactRankFailureBound = outcome.failureBound
+    self.exactRankStatement = outcome.statement
+    progress("bound on ‖H_float − H‖₂")
+    let scale = reduction.scale(samples: n, outputs: k)
+    let exact = scale == Rational(1) ? reference.entries : reference.entries.map { $0 * scale }
+    let bound = try DifferenceNormBound(float: floatValues, exact: exact, rows: p, cols: p)
+    let referenceError = reference.error * scale
+    let total = referenceError.isZero ? bound.upperBound
+      : RationalBounds.upperBound(try Rational(exactly: bound.upperBound) + referenceError)
     progress("float spectrum (LAPACK, \(precision.rawValue))")
     let spectrum = try FloatSpectrum.singularValues(of: floatValues, rows: p, cols: p, precision: precision)
-    let budget = ErrorBudget(matrixDifference: bound.upperBound, estimatingSolverErrorFor: spectrum)
+    let budget = ErrorBudget(matrixDifference: total, estimatingSolverErrorFor: spectrum)
     let analysis = try FloatRankAnalysis(exactRank: rank, spectrum: spectrum, errorBudget: budget,
                                          rules: rules)
 
+    self.loss = loss
+    self.reduction = reduction
+    self.reference = reference.description
+    self.referenceError = RationalBounds.upperBound(referenceError)
+    self.differenceBound = total
     self.architecture = instance.plan.architecture.description
     self.kind = kind
     self.parameters = p
@@ -203,15 +226,16 @@ public struct FloatHessianVerification: Sendable, Codable {
     } else {
       self.claimed = nil
     }
-    self.warnings = Self.scaleWarnings(float: floatValues, exact: exact.storage, bound: bound.upperBound,
-                                       sigmaMax: analysis.sigmaMax, n: n)
+    self.warnings = Self.scaleWarnings(float: floatValues, exact: exact, bound: total,
+                                       sigmaMax: analysis.sigmaMax, n: n, k: k, loss: loss, reduction: reduction)
     self.verdict = Self.worst(analysis.rules.map(\.verdict) + (claimed.map { [$0.verdict] } ?? []))
     self.allCorrect = verdict == .correct
   }
 
   /// A hint when H_float is far from H_exact but close to a multiple of it: the usual cause
-  /// is a loss normalised differently (a sum instead of a mean, no factor 1/2) or another kind.
-  static func scaleWarnings(float: [Double], exact: [Rational], bound: Double, sigmaMax: Double, n: Int) -> [String] {
+  /// is a loss reduced differently (a sum instead of a mean, no factor 1/2) or another kind.
+  static func scaleWarnings(float: [Double], exact: [Rational], bound: Double, sigmaMax: Double, n: Int, k: Int,
+                            loss: LossFunction, reduction: LossReduction) -> [String] {
     let reference = exact.map(Double.init(nearest:))
     let xx = reference.reduce(0) { $0 + $1 * $1 }
     guard xx > 0, bound > 1e-3 * max(sigmaMax, .leastNormalMagnitude) else { return [] }
@@ -220,11 +244,21 @@ public struct FloatHessianVerification: Sendable, Codable {
     let fit = zip(float, reference).reduce(0) { $0 + ($1.0 - c * $1.1) * ($1.0 - c * $1.1) }
     if abs(c - 1) > 1e-3, fit <= 1e-6 * xx * c * c {
       line += String(format: "; it is close to %.6g × H_exact", c)
-      let named: [(Double, String)] = [(Double(n), "n"), (2 * Double(n), "2n"), (2, "2"), (0.5, "1/2")]
+      // The reductions this float Hessian would match, relative to the one asked for.
+      let here = Double(nearest: reduction.scale(samples: n, outputs: k))
+      let matching = LossReduction.allCases.filter { r in
+        r != reduction && r.applies(to: loss) && abs(Double(nearest: r.scale(samples: n, outputs: k)) / here / c - 1) < 1e-6
+      }
+      let named: [(Double, String)] = [(Double(n), "n"), (2 * Double(n), "2n"), (2, "2"), (0.5, "1/2"),
+                                       (2 / Double(k), "2/K"), (Double(k) / 2, "K/2")]
       if let m = named.first(where: { abs(c / $0.0 - 1) < 1e-6 }) { line += " (\(m.1))" }
-      line += ": is the loss 1/(2n) Σ ‖f(x_i) − y_i‖² as here?"
+      if let m = matching.first {
+        line += ": it matches --reduction \(m.rawValue) (ℓ = \(m.formula(loss)))"
+      } else {
+        line += ": is the loss ℓ = \(reduction.formula(loss)) as here? (see --loss, --reduction)"
+      }
     } else {
-      line += ": is it the Hessian of the same kind, weights and data?"
+      line += ": is it the Hessian of the same kind, loss, weights and data?"
     }
     return [line]
   }
@@ -234,11 +268,18 @@ public struct FloatHessianVerification: Sendable, Codable {
   public var text: String {
     var lines = [
       "network    \(architecture): p = \(parameters), K = \(outputs), n = \(samples) (weights, inputs, targets read exactly)",
-      "Hessian    \(kind.symbol) (\(kind.rawValue)), float matrix \(floatHessian)",
-      exactRankProved
-        ? "exact      rank(\(kind.symbol)) = \(exactRank) over Q, proved (\(exactRankProof))"
-        : "exact      rank(\(kind.symbol)) ≥ \(exactRank) over Q, proved lower bound (\(exactRankProof)); equal unless every prime divides one nonzero minor (probability ≤ \(Self.format(exactRankFailureBound ?? 1))); verdicts take r* = \(exactRank), and a rule reporting fewer is proved WRONG",
-      "difference max entry \(Self.format(maxEntryDifference)); ‖H_float − H_exact‖₂ ≤ \(Self.format(differenceBounds[differenceMethod] ?? 0)) (\(differenceMethod), rigorous)",
+      "Hessian    \(kind.symbol) (\(kind.rawValue))"
+        + (loss == .mse && reduction == .mean ? "" : " of ℓ = \(reduction.formula(loss)) (\(loss.name), --reduction \(reduction.rawValue))")
+        + ", float matrix \(floatHessian)",
+      "exact      \(exactRankStatement)",
+    ]
+    if referenceError == 0 {
+      lines.append("difference max entry \(Self.format(maxEntryDifference)); ‖H_float − H_exact‖₂ ≤ \(Self.format(differenceBound)) (\(differenceMethod), rigorous)")
+    } else {
+      lines.append("reference  \(reference); ‖H − H_ref‖₂ ≤ \(Self.format(referenceError))")
+      lines.append("difference max entry vs H_ref \(Self.format(maxEntryDifference)); ‖H_float − H‖₂ ≤ \(Self.format(differenceBound)) (\(differenceMethod) to H_ref + ‖H − H_ref‖₂, rigorous)")
+    }
+    lines += [
       "",
       analysis.text,
     ]
@@ -258,7 +299,7 @@ public struct FloatHessianVerification: Sendable, Codable {
     case .correct:
       let names = analysis.rules.map(\.rule).joined(separator: ", ")
       var line = "verdict: CORRECT — "
-      if !analysis.rules.isEmpty { line += "every rule (\(names)) gives the exact rank \(exactRank) with a provably safe tolerance" }
+      if !analysis.rules.isEmpty { line += "every rule (\(names)) gives the exact rank \(exactRank)\(exactRankProved ? "" : " (r*, see its status above)") with a provably safe tolerance" }
       if claimed != nil { line += (analysis.rules.isEmpty ? "" : "; ") + "the claimed rank is the exact rank" }
       lines.append(line)
     case .fragile, .wrong:

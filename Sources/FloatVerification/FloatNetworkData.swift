@@ -22,6 +22,8 @@ public enum FloatVerificationError: Error, Equatable, CustomStringConvertible {
   case tooLarge(parameters: Int, bytes: Int, budget: Int)
   /// A claimed rank outside 0...p.
   case claimedRankOutOfRange(Int, parameters: Int)
+  /// A reduction the loss does not have (the elementwise ones are MSE's).
+  case reductionForLoss(String, loss: String)
   /// An expected tensor is missing, but another, unexpected one has its shape: most often
   /// PyTorch's layer indices shifted by an explicit `nn.Flatten()`.
   case misnamedTensor(expected: String, found: String, shape: [Int])
@@ -47,6 +49,8 @@ public enum FloatVerificationError: Error, Equatable, CustomStringConvertible {
       return "the exact p × p matrices for p = \(p) need about \(bytes >> 20) MiB (budget \(budget >> 20) MiB)"
     case .claimedRankOutOfRange(let r, let p):
       return "the claimed rank \(r) is outside 0...\(p)"
+    case .reductionForLoss(let r, let loss):
+      return "--reduction \(r) is defined for MSE only (an elementwise mean or sum of squares); \(loss) takes mean or sum"
     case .misnamedTensor(let expected, let found, let shape):
       return "no tensor '\(expected)' among the weights, but '\(found)' has its shape (\(shape.map(String.init).joined(separator: ", "))); hessrank counts the layers of the architecture string from 0 with the flatten implicit, so an nn.Flatten() in PyTorch shifts later indices: rename '\(found)' to '\(expected)'"
     }
@@ -89,8 +93,10 @@ public enum FloatNetworkData {
   /// Exact instance settings from float tensors: θ from `weights` (by name and shape; other
   /// tensors are an error unless `allowExtraTensors`), X from `inputs` (n × input shape) and
   /// Y from `targets` (n × K). NaN and infinity are errors naming the tensor and index.
+  /// With `targetsAreLabels`, `targets` holds class indices (shape (n,)) read as one-hot rows.
   public static func settings(architecture: Architecture, weights: [String: FloatTensor], inputs: FloatTensor,
-                              targets: FloatTensor, allowExtraTensors: Bool = false) throws -> InstanceSettings {
+                              targets: FloatTensor, targetsAreLabels: Bool = false,
+                              allowExtraTensors: Bool = false) throws -> InstanceSettings {
     let plan: NetworkPlan
     do {
       plan = try NetworkPlan(architecture)
@@ -110,7 +116,13 @@ public enum FloatNetworkData {
     }
     let k = plan.outputSize
     let x = try ParameterMapping.exactSamples(inputs, sampleShapes: inputSampleShapes(of: architecture))
-    let y = try ParameterMapping.exactSamples(targets, sampleShapes: targetSampleShapes(outputs: k))
+    let y: (count: Int, values: [Rational])
+    if targetsAreLabels {
+      let rows = try oneHotRows(labels: targets, path: targets.name, classes: k)
+      y = (rows.count, rows.flatMap { $0 })
+    } else {
+      y = try ParameterMapping.exactSamples(targets, sampleShapes: targetSampleShapes(outputs: k))
+    }
     guard x.count == y.count else { throw FloatVerificationError.sampleCountMismatch(inputs: x.count, targets: y.count) }
     guard (1...NetworkConfig.maxSamples).contains(x.count) else {
       throw FloatVerificationError.sampleCount(x.count, limit: NetworkConfig.maxSamples)
@@ -121,11 +133,31 @@ public enum FloatNetworkData {
     return InstanceSettings(samples: x.count, weights: theta, inputs: rows, targetValues: targetRows)
   }
 
+  /// One-hot rows from class indices 0..<K (any dtype holding whole numbers), shape (n,) or (n, 1).
+  /// - Throws: `FloatVerificationError.invalidInstance` naming `path` and the bad label.
+  public static func oneHotRows(labels t: FloatTensor, path: String, classes k: Int) throws -> [[Rational]] {
+    guard t.shape.count == 1 || (t.shape.count == 2 && t.shape[1] == 1), t.count >= 1 else {
+      throw FloatVerificationError.invalidInstance("\(path): labels must have shape (n,), one class index per sample, found \(t.shapeDescription)")
+    }
+    var rows: [[Rational]] = []
+    rows.reserveCapacity(t.count)
+    for (i, v) in t.values.enumerated() {
+      guard v.isFinite, v == v.rounded(), v >= 0, v < Double(k) else {
+        throw FloatVerificationError.invalidInstance("\(path): label \(v) of sample \(i) is not a class index in 0...\(k - 1) (the network has K = \(k) outputs)")
+      }
+      var row = [Rational](repeating: Rational(), count: k)
+      row[Int(v)] = Rational(1)
+      rows.append(row)
+    }
+    return rows
+  }
+
   /// The exact network instance at float weights and data (see `settings`).
   public static func instance(architecture: Architecture, weights: [String: FloatTensor], inputs: FloatTensor,
-                              targets: FloatTensor, allowExtraTensors: Bool = false) throws -> NetworkInstance {
+                              targets: FloatTensor, targetsAreLabels: Bool = false,
+                              allowExtraTensors: Bool = false) throws -> NetworkInstance {
     let s = try settings(architecture: architecture, weights: weights, inputs: inputs, targets: targets,
-                         allowExtraTensors: allowExtraTensors)
+                         targetsAreLabels: targetsAreLabels, allowExtraTensors: allowExtraTensors)
     do {
       return try NetworkInstance(architecture: architecture, settings: s)
     } catch let e as InstanceError {

@@ -247,21 +247,12 @@ public enum InstanceFiles {
     }
   }
 
-  /// One-hot rows from class indices 0..<K (any dtype holding whole numbers).
+  /// One-hot rows from class indices 0..<K (`FloatNetworkData.oneHotRows`).
   static func oneHot(_ t: FloatTensor, path: String, classes k: Int) throws(InstanceFileError) -> [[Rational]] {
-    guard t.shape.count == 1 || (t.shape.count == 2 && t.shape[1] == 1), t.count >= 1 else {
-      throw .invalid("\(path): labels must have shape (n,), one class index per sample, found \(t.shapeDescription)")
+    do {
+      return try FloatNetworkData.oneHotRows(labels: t, path: path, classes: k)
+    } catch {
+      throw .invalid("\(error)")
     }
-    var rows: [[Rational]] = []
-    rows.reserveCapacity(t.count)
-    for (i, v) in t.values.enumerated() {
-      guard v.isFinite, v == v.rounded(), v >= 0, v < Double(k) else {
-        throw .invalid("\(path): label \(v) of sample \(i) is not a class index in 0...\(k - 1) (the network has K = \(k) outputs)")
-      }
-      var row = [Rational](repeating: Rational(), count: k)
-      row[Int(v)] = Rational(1)
-      rows.append(row)
-    }
-    return rows
   }
 }

@@ -89,7 +89,7 @@ public enum BoundCatalog {
       id: "one-conv-loss", hessian: .loss, claim: .equality, status: .observed,
       statement: "One linear conv layer and a dense head, with one input channel or full-rank data: rank(H_L) = min(p, rank(H_o) + rank(H_f) − c0²).",
       hypotheses: Hypotheses(classes: [.oneConv], genericTargets: true, conditions: [HypothesisCondition("c0 == 1 || r == D", "one input channel or full-rank data (r = c0·d)")]),
-      source: "this project's own earlier conjecture, observed in float64 (reference notes: \"rank(H_o) + rank(H_f) − 1 with one input channel and room, deficit c0² with full-rank data, larger near p\"; the min with p is our reading of \"room\"); not a statement of either paper; refuted (proofs/certificates/counterexample-one-conv-loss)",
+      source: "this project's own earlier conjecture, observed in float64 (reference notes: \"rank(H_o) + rank(H_f) − 1 with one input channel and room, deficit c0² with full-rank data, larger near p\"; the min with p is our reading of \"room\"); not a statement of either paper; refuted (proofs/certificates/counterexample-one-conv-loss.json)",
       formula: "min(p, rank_outer + rank_functional - c0^2)",
       notes: "Refuted as stated: 2x9 conv(3,k=6) dense(1) with n = 40 (full-rank data) has rank(H_L) = 41 > 38 (the deficit is 1, not c0² = 4); with one channel it can also fall short (1x12 conv(5,k=12) dense(2), n = 12: 40 < 43)."),
 

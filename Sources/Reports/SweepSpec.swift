@@ -113,7 +113,7 @@ public struct SweepSpec: Equatable, Sendable {
   /// The axis for the x-axis of plots (nil: chosen from the data).
   public var plotAxis: String?
   /// True when the sweep names no range: each config then gets its architecture's default
-  /// (`InstanceSettings.defaultRange(for:)`: wide for ReLU networks).
+  /// (`InstanceSettings.defaultRange(for:)`: 1000000).
   public var rangeFollowsArchitecture = false
 
   /// Settings that an axis may set instead of a placeholder.

@@ -65,8 +65,8 @@ enum CertifyCommand: Subcommand {
     EXAMPLES:
       hessrank certify "1x12 conv(2,k=3) dense(2)"
       hessrank certify examples/configs/fc-d8-6-6-K3-n100.json --bound fc-outer --bound fc-loss
-      hessrank certify "4x6 conv(1,k=5) dense(3)" --samples 10 --certificate c.json
-      hessrank certify "8 dense(6) dense(3)" --formula 'outer: q*(r+K-q)' --formula 'functional <= p/2'
+      hessrank certify "4x6 conv(1,k=5) dense(3)" --samples 10 --certificate c.json   # exits 1: r < k̃ refutes two
+      hessrank certify "8 dense(6) dense(3)" --formula 'outer: q*(r+K-q)' --formula 'functional <= p/2'   # exits 1
 
     EXIT CODES: 0 no failing verdict; 1 a bound VIOLATED or a formula SHORT over the seeds
     (--fail-on violated: only VIOLATED fails; --fail-on none: always 0); 2 bad input or usage.
@@ -108,6 +108,8 @@ enum CertifyCommand: Subcommand {
                                  primes: try args.int("primes", default: 2, range: 1...64), wantCertificates: certPath != nil)
     let json = args.has("json")
     let progress = QuietOption.progress(args, json: json)
+    // One stage per seed (equal work); "modulo prime k/N" inside a seed gives its fraction.
+    progress.plan(request.seeds.map { Progress.Stage(marker: "seed \($0) (", cost: 1) })
     let start = monotonicSeconds()
     let outcome: CertifyOutcome
     do {

@@ -24,6 +24,10 @@ enum DescribeCommand: Subcommand {
       --json          print one JSON object: p, K, input, output, layers[] (and instance)
 
     Grammar and config schema: docs/architectures.md, docs/config.md.
+
+    EXAMPLES:
+      hessrank describe "1x16 conv(4,k=3) conv(4,k=3) dense(2)"
+      hessrank describe examples/configs/cnn2d-5x5-k3-m2-K2.json --json
     """
   static let spec = ArgumentSpec(valued: [], flags: ["json"])
 

@@ -8,7 +8,7 @@ import Hessian
 enum HessianCommand: Subcommand {
   static let name = "hessian"
   static let abstract = "Export an exact Hessian (rational text, or .npy float64)"
-  static let spec = ArgumentSpec(valued: NetworkOptions.valued.union(["kind", "out"]), flags: [])
+  static let spec = ArgumentSpec(valued: NetworkOptions.valued.union(["kind", "out"]), flags: [QuietOption.flag])
   static let help = """
     USAGE: hessrank hessian <CONFIG|ARCH> --out FILE [--kind outer|functional|loss|jacobian]
                             [instance options]
@@ -23,6 +23,7 @@ enum HessianCommand: Subcommand {
     OPTIONS:
       --kind K     loss (default), outer, functional, or jacobian (the nK × p Jacobian J)
       --out FILE   output path ending in .txt or .npy (written atomically)
+      --quiet      no progress line on stderr (shown only on a terminal)
     \(NetworkOptions.help)
 
     EXAMPLE:
@@ -48,6 +49,10 @@ enum HessianCommand: Subcommand {
     } catch let e as InstanceError {
       throw CLIError(e.description)
     }
+    let progress = QuietOption.progress(args)
+    defer { progress.clear() }
+    progress.plan([Progress.Stage(marker: "building", cost: 4), Progress.Stage(marker: "writing", cost: 1)])
+    progress.say("building the exact \(kindName == "jacobian" ? "Jacobian" : "Hessian") (p = \(p), rational arithmetic)")
     let builder = try HessianBuilder(instance: instance, pattern: pattern, ring: RationalRing())
     let matrix: ScalarMatrix<Rational>
     if kindName == "jacobian" {
@@ -58,12 +63,14 @@ enum HessianCommand: Subcommand {
       }
       matrix = builder.exactHessian(kind)
     }
+    progress.say("writing \(matrix.rows) × \(matrix.cols) entries to \(out)")
     if lower.hasSuffix(".txt") {
       let header = "# \(kindName) of \(config.architecture) at seed \(config.instance.seed), n = \(instance.sampleCount): \(matrix.rows) x \(matrix.cols), exact\n"
       try AtomicFile.write(Data((header + MatrixText.format(matrix.nestedRows)).utf8), to: out)
     } else {
       try NumpyExport.write(matrix, to: out)
     }
+    progress.clear()
     Console.out("wrote \(kindName) (\(matrix.rows) × \(matrix.cols)) to \(out)")
     return 0
   }

@@ -6,7 +6,7 @@ import Foundation
 enum MatrixRankCommand: Subcommand {
   static let name = "matrix-rank"
   static let abstract = "Exact rank of a matrix text file, with a checkable certificate"
-  static let spec = ArgumentSpec(valued: ["method", "primes", "seed", "certificate"], flags: ["json"])
+  static let spec = ArgumentSpec(valued: ["method", "primes", "seed", "certificate"], flags: ["json", QuietOption.flag])
   static let help = """
     USAGE: hessrank matrix-rank <file> [--method auto|kernel|primes|bareiss|modular] [--primes N] [--seed S]
                                 [--certificate OUT.json] [--json]
@@ -45,11 +45,12 @@ enum MatrixRankCommand: Subcommand {
                          lower bound only (unless the rank is min(m, n)).
       --json             prints one JSON object: rank, rows, cols, method, proved, status,
                          seconds, seed (and failureProbabilityBound, primes, certificate).
+      --quiet            no progress line on stderr (shown only on a terminal, never with --json)
 
     EXAMPLES:
       hessrank matrix-rank examples/matrices/lowrank-6x5.txt
       hessrank matrix-rank examples/matrices/hilbert-8.txt --method bareiss
-      hessrank matrix-rank big.txt --method modular --primes 3 --seed 7 --json
+      hessrank matrix-rank examples/matrices/unimodular-30030.txt --method modular --primes 3 --seed 7 --json
       hessrank matrix-rank examples/matrices/lowrank-6x5.txt --certificate cert.json
       hessrank check cert.json
 
@@ -71,7 +72,9 @@ enum MatrixRankCommand: Subcommand {
       seed = UInt64.random(in: 0...UInt64(UInt32.max))
     }
     let json = args.has("json")
-    let progress = Progress(enabled: Console.stderrIsTerminal && !json)
+    let progress = QuietOption.progress(args, json: json)
+    // One stage: its "k of N primes" messages give the fraction done.
+    progress.plan([Progress.Stage(marker: "", cost: 1)])
 
     let start = monotonicSeconds()
     progress.say("reading \(path)")

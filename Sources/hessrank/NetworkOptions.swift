@@ -12,7 +12,8 @@ enum NetworkOptions {
   static let help = """
       --samples N          number of samples n (default 100, or the config's)
       --seed S             seed of the random instance (default 1, or the config's)
-      --range B            weights, inputs and targets uniform in [-B, B] (default 5)
+      --range B            weights, inputs and targets uniform in [-B, B] (default 1000000:
+                           a degenerate point has probability ≤ N·deg/(2B+1), printed)
       --max-denominator D  random values are fractions a/b with b ≤ D (default 1: integers)
       --targets random|zero|Y.npy
                            random targets (generic residuals, the default), all zero, or
@@ -149,30 +150,6 @@ enum NetworkOptions {
       else if !targets.isEmpty { line += "; seed \(s.seed)\(targets)" }
     }
     return line
-  }
-}
-
-/// A progress line on stderr, rewritten in place, shown only when stderr is a terminal.
-struct Progress {
-  let enabled: Bool
-  let start = monotonicSeconds()
-
-  init(enabled: Bool = Console.stderrIsTerminal) { self.enabled = enabled }
-
-  /// Replaces the progress line with `s` and the elapsed time.
-  func say(_ s: String) {
-    guard enabled else { return }
-    let elapsed = String(format: "%.1fs", monotonicSeconds() - start)
-    FileHandle.standardError.write(Data("\r\u{1B}[K… [\(elapsed)] \(s)".utf8))
-  }
-
-  /// Same as `say`.
-  func callAsFunction(_ s: String) { say(s) }
-
-  /// Removes the progress line.
-  func clear() {
-    guard enabled else { return }
-    FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
   }
 }
 

@@ -99,6 +99,7 @@ enum RankCommand: Subcommand {
     let json = args.has("json")
     let instance = try NetworkOptions.instance(config)
     let progress = QuietOption.progress(args, json: json)
+    progress.plan(Progress.rankStages(instance, options: options))
     let start = monotonicSeconds()
     let report: HessianRankReport
     do {

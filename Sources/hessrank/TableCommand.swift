@@ -69,6 +69,11 @@ enum TableCommand: Subcommand {
     BOUNDS (ids for the sweep's "bounds"; default: all; 'hessrank bounds ID' explains one):
     \(AnnotatorRegistry.standard.annotators.map { "  " + $0.summary }.joined(separator: "\n"))
 
+    EXAMPLES:
+      hessrank table examples/sweeps/quickstart.json --resume rows.jsonl --out table.md --plot plot.svg
+      hessrank table examples/sweeps/quickstart.json --list
+      hessrank table merge rows.jsonl --out table.tex --columns depth,m,H_o,H_f,one-conv-outer
+
     Exit status: 0 done (whatever the verdicts, unless --fail-on); 1 a failing verdict with
     --fail-on; 2 bad input, rows that failed, or (merge) rows missing without --allow-partial.
     """
@@ -134,9 +139,8 @@ enum TableCommand: Subcommand {
     let outcome: SweepOutcome
     do {
       outcome = try SweepRunner(plan: plan, annotators: annotators).run(jobs: jobs, shard: shard, journal: journal) { p in
-        var line = "\(p.done)/\(p.total) rows"
-        if let r = p.remaining, p.done < p.total { line += ", about \(duration(r)) left" }
-        progress.say(line)
+        // The runner weighs each row by its cost (p³): its estimate replaces the plan's.
+        progress.say("\(p.done) of \(p.total) rows", remaining: p.done < p.total ? p.remaining : nil)
       }
     } catch {
       progress.clear()
@@ -148,7 +152,7 @@ enum TableCommand: Subcommand {
     let elapsed = monotonicSeconds() - progress.start
     var summary = "table: \(outcome.rows.count) of \(outcome.planned) rows"
     if outcome.reused > 0 { summary += " (\(outcome.computed) computed, \(outcome.reused) from \(journal?.path ?? "the rows file"))" }
-    summary += " in \(duration(elapsed)) (\(jobs) job\(jobs == 1 ? "" : "s") on \(AvailableCPUs.count) CPU\(AvailableCPUs.count == 1 ? "" : "s"))"
+    summary += " in \(Progress.duration(elapsed)) (\(jobs) job\(jobs == 1 ? "" : "s") on \(AvailableCPUs.count) CPU\(AvailableCPUs.count == 1 ? "" : "s"))"
       + verdictSummary(outcome.rows)
     Console.err(summary)
     if !outcome.failures.isEmpty { return 2 }
@@ -376,13 +380,5 @@ enum TableCommand: Subcommand {
   /// True when a config's verdict over its seeds fails `policy`.
   static func failsPolicy(_ rows: [TableRow], _ policy: FailurePolicy) -> Bool {
     policy.fails(verdictsOverSeeds(rows))
-  }
-
-  /// "42s", "3m05s", "2h07m".
-  static func duration(_ s: Double) -> String {
-    let t = Int(s.rounded())
-    if t < 60 { return "\(t)s" }
-    if t < 3600 { return String(format: "%dm%02ds", t / 60, t % 60) }
-    return String(format: "%dh%02dm", t / 3600, (t % 3600) / 60)
   }
 }

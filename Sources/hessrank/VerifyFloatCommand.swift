@@ -10,16 +10,17 @@ enum VerifyFloatCommand: Subcommand {
   static let name = "verify-float"
   static let abstract = "Verify a float Hessian's rank (PyTorch/JAX/NumPy) against the exact rank"
   static let spec = ArgumentSpec(
-    valued: ["weights", "data", "targets", "hessian", "kind", "claimed-rank", "rule", "method", "primes"],
+    valued: ["weights", "data", "targets", "labels", "loss", "reduction", "hessian", "kind", "claimed-rank", "rule", "method", "primes"],
     flags: ["json", "allow-extra-tensors", QuietOption.flag])
   static let help = """
     USAGE: hessrank verify-float <CONFIG|ARCH> --weights W.safetensors|DIR --data X.npy
-                                 --targets Y.npy [--hessian H.npy] [--kind outer|functional|loss]
-                                 [--claimed-rank R] [--rule RULE]... [--json]
+                                 --targets Y.npy|--labels L.npy [--loss mse|ce]
+                                 [--reduction mean|sum|mean-all|sum-all] [--hessian H.npy]
+                                 [--kind outer|functional|loss] [--claimed-rank R] [--rule RULE]... [--json]
 
     Reads the weights, inputs and targets a float program used — every float is an exact
-    dyadic rational — builds the exact Hessian of ℓ = 1/(2n) Σ ‖f(x_i) − y_i‖² at exactly
-    those numbers, proves its rank r* over Q, and compares the float Hessian with it:
+    dyadic rational — builds the exact Hessian of the loss (by default ℓ = 1/(2n) Σ ‖f(x_i) − y_i‖²)
+    at exactly those numbers, proves its rank r*, and compares the float Hessian with it:
     its singular values (LAPACK, in the matrix's own precision, as NumPy/PyTorch/JAX do),
     σ_{r*} and σ_{r*+1} and their gap, a rigorous bound on ‖H_float − H_exact‖₂, the
     tolerances that give r*, the numerical rank under each rule, and a verdict per rule:
@@ -38,7 +39,24 @@ enum VerifyFloatCommand: Subcommand {
                              (see 'hessrank describe'), any float dtype
       --allow-extra-tensors  ignore tensors that are no parameter of the architecture
       --data X.npy           inputs, shape (n, C, D), (n, C, H, W), (n, D) or (n, C·D·…)
-      --targets Y.npy        targets, shape (n, K) (or (n,) when K = 1)
+      --targets Y.npy        targets, shape (n, K) (or (n,) when K = 1); for ce, probability
+                             rows (one-hot or soft labels)
+      --labels L.npy         class indices 0..K-1, shape (n,), instead of --targets: one-hot targets
+      --loss L               mse (default) or ce: softmax cross-entropy over the K outputs, as
+                             PyTorch F.cross_entropy / optax softmax_cross_entropy. The softmax
+                             is irrational at the point: the float matrix is compared with H at
+                             proved enclosures of π (the report adds their distance to the
+                             bound); r* is 'hessrank rank --loss ce''s: H_o proved through C·J,
+                             H_f and H_L modulo primes at a random t = e^(1/D) (a proved lower
+                             bound, exact with the probability the report states)
+      --reduction R          how the loss combines samples, so H_float is compared at its scale:
+                               mean      (1/n) Σ_i ℓ_i (default; MSE ℓ_i = ½‖f(x_i) − y_i‖²,
+                                         ce as F.cross_entropy's default)
+                               sum       Σ_i ℓ_i = n × mean (reduction='sum')
+                               mean-all  MSE only: 1/(nK) Σ (f_c(x_i) − y_ic)², PyTorch
+                                         MSELoss() / jnp.mean((f - y)**2) = (2/K) × mean
+                               sum-all   MSE only: Σ (f_c(x_i) − y_ic)², MSELoss(reduction='sum')
+                                         = 2n × mean
       --hessian H.npy        the float Hessian (p × p, float32 or float64) to verify; without
                              it, hessrank builds the float64 Hessian itself
       --kind K               loss (default, H_L), outer (H_o = JᵀJ/n) or functional (H_f)
@@ -56,9 +74,12 @@ enum VerifyFloatCommand: Subcommand {
       --json                 print the report as JSON
       --quiet                no progress line on stderr (shown only on a terminal, never with --json)
 
-    EXAMPLE:
+    EXAMPLES:
       hessrank verify-float "1x8 conv(2,k=3) dense(2)" --weights run/weights.safetensors \\
         --data run/X.npy --targets run/Y.npy --hessian run/H32.npy --claimed-rank 25
+      hessrank verify-float "1x8x8 conv(2,k=3) dense(5)" --loss ce --kind outer \\
+        --weights examples/digits/ce-weights.safetensors --data examples/digits/X40.npy \\
+        --labels examples/digits/labels40.npy
 
     EXIT CODES: 0 every verdict is CORRECT; 1 some verdict is WRONG or FRAGILE; 2 bad input
     (missing or misshapen tensors, NaN/Inf, truncated files, a ReLU pre-activation exactly 0).
@@ -80,7 +101,20 @@ enum VerifyFloatCommand: Subcommand {
     }
     let weightsPath = try required("weights", "W.safetensors|DIR")
     let dataPath = try required("data", "X.npy")
-    let targetsPath = try required("targets", "Y.npy")
+    let labelsPath = args.value("labels")
+    if labelsPath != nil && args.value("targets") != nil { throw CLIError("give --targets Y.npy or --labels L.npy, not both") }
+    let targetsPath = try labelsPath ?? required("targets", "Y.npy (or --labels L.npy)")
+    let lossName = args.value("loss") ?? "mse"
+    guard let loss = LossFunction(rawValue: lossName) else {
+      throw CLIError("--loss must be mse or ce, got '\(lossName.prefix(40))'")
+    }
+    let reductionName = args.value("reduction") ?? "mean"
+    guard let reduction = LossReduction(rawValue: reductionName) else {
+      throw CLIError("--reduction must be mean, sum, mean-all or sum-all, got '\(reductionName.prefix(40))'")
+    }
+    guard reduction.applies(to: loss) else {
+      throw CLIError(FloatVerificationError.reductionForLoss(reduction.rawValue, loss: loss.name).description)
+    }
     let kindName = args.value("kind") ?? "loss"
     guard let kind = HessianKind(rawValue: kindName) ?? HessianKind.allCases.first(where: { $0.symbol == kindName }) else {
       throw CLIError("--kind must be loss, outer or functional, got '\(kindName)'")
@@ -108,7 +142,7 @@ enum VerifyFloatCommand: Subcommand {
       let targets = try singleTensor(targetsPath)
       let instance = try FloatNetworkData.instance(
         architecture: config.architecture, weights: weights, inputs: inputs, targets: targets,
-        allowExtraTensors: args.has("allow-extra-tensors"))
+        targetsAreLabels: labelsPath != nil, allowExtraTensors: args.has("allow-extra-tensors"))
       let source: FloatHessianSource
       if let h = args.value("hessian") {
         source = .file(h, try singleTensor(h))
@@ -117,8 +151,16 @@ enum VerifyFloatCommand: Subcommand {
       }
       let p = instance.plan.parameterCount
       let certified = methodName == "certified" || (methodName == "auto" && p <= certifiedLimit)
+      // p³ each: the float64 Hessian, the exact one (5×), its rank (5× certified), the bound
+      // on the difference (a few power iterations) and the float spectrum (an SVD, ~10 p³).
+      let cube = Double(p) * Double(p) * Double(p)
+      progress.plan([Progress.Stage(marker: "float64 Hessian", cost: cube),
+                     Progress.Stage(marker: "exact Hessian over Q", cost: 5 * cube),
+                     Progress.Stage(marker: "exact rank", cost: (certified ? 5 : Double(primes)) * cube),
+                     Progress.Stage(marker: "bound on", cost: cube),
+                     Progress.Stage(marker: "float spectrum", cost: 10 * cube)])
       verification = try FloatHessianVerification(
-        instance: instance, kind: kind, floatHessian: source,
+        instance: instance, kind: kind, floatHessian: source, loss: loss, reduction: reduction,
         rules: rules.isEmpty ? ToleranceRule.standard : rules, claimedRank: claimed,
         rankMethod: certified ? .certified : .modular(primes: primes), progress: progress.say)
     } catch let e as CLIError {

@@ -51,17 +51,17 @@ enum CLITestSupport {
   }
 }
 
-/// Runs `hessrank` with `args` (working directory: the package root) and returns its exit
-/// status and everything it wrote. When the binary cannot be found or started, the status is
-/// 127 and stderr says why (so expectations on the result fail with a clear message).
-func runHessrank(_ args: [String]) -> (status: Int32, stdout: String, stderr: String) {
+/// Runs `hessrank` with `args` (working directory: the package root, or `directory`) and returns
+/// its exit status and everything it wrote. When the binary cannot be found or started, the
+/// status is 127 and stderr says why (so expectations on the result fail with a clear message).
+func runHessrank(_ args: [String], in directory: URL? = nil) -> (status: Int32, stdout: String, stderr: String) {
   guard let exe = CLITestSupport.executable else {
     return (127, "", "hessrank binary not found next to the test bundle (set HESSRANK_BINARY)")
   }
   let process = Process()
   process.executableURL = exe
   process.arguments = args
-  process.currentDirectoryURL = CLITestSupport.packageRoot
+  process.currentDirectoryURL = directory ?? CLITestSupport.packageRoot
   let out = Pipe(), err = Pipe()
   process.standardOutput = out
   process.standardError = err

@@ -200,7 +200,7 @@ import Testing
   /// The default range of a ReLU network makes kinks improbable, and the bound says how much.
   @Test func reluDefaultsAreWideAndBounded() throws {
     let config = try NetworkConfig.load(configOrArchitecture: "3x8x8 conv(6,k=3,s=2,p=1,bias) relu dense(10)")
-    #expect(config.instance.range == InstanceSettings.kinkedDefaultRange)
+    #expect(config.instance.range == InstanceSettings.wideDefaultRange)
     let instance = try NetworkInstance(architecture: config.architecture, settings: config.instance)
     #expect(instance.kinkProbabilityBound == Rational(100 * 6 * 16, 2_000_001))
     _ = try instance.activationPattern()
