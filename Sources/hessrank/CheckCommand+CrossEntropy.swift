@@ -18,7 +18,8 @@ extension CheckCommand {
       let v = try cert.verify(seed: options.seed, primes: options.primes)
       let parts = v.results.map { x in
         "rank \(x.kind.symbol) \(x.exact ? "=" : "≥") \(x.rank)"
-          + (x.kind == .outer || x.exact ? "" : " (exact unless a minor vanishes at t: probability ≤ \(x.failureBound.map(probabilityText) ?? "— the bound is vacuous"))")
+          + (x.kind == .outer || x.exact ? "" : x.failureBound.map { " (exact unless a minor vanishes at t: probability ≤ \(probabilityText($0)))" }
+               ?? " (the Schwartz–Zippel bound in t is vacuous here: a lower bound only)")
       }
       return CheckOutcome(
         summary: "\(cert.config.architecture), cross-entropy: r = \(v.dataRank), " + parts.joined(separator: ", ")

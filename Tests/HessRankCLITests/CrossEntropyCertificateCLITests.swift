@@ -58,6 +58,27 @@ import Testing
     #expect(o["holds"] as? Bool == true && o["exact"] as? Bool == false)
   }
 
+  @Test func vacuousProbabilityIsRecordedAsNull() throws {
+    // Fractions with denominators up to 10^6 make D, hence the degree Δ in t, so large that
+    // p·Δ/q ≥ 1: the lower bounds stand, the probability statement is vacuous (null).
+    let dir = try CLITestSupport.temporaryDirectory()
+    let path = dir.appendingPathComponent("vacuous.json").path
+    let r = runHessrank(["rank", "4 dense(3) dense(3)", "--samples", "5", "--loss", "ce", "--max-denominator", "1000000",
+                         "--certificate", path])
+    #expect(r.status == 0 && r.stdout.contains("proved lower bound"), "\(r.stdout)\(r.stderr)")
+    let c = try json(path)
+    let hessians = try #require(c["hessians"] as? [[String: Any]])
+    #expect(hessians[1]["failure_probability"] is NSNull && hessians[2]["failure_probability"] is NSNull)
+    let three = runHessrank(["check", path])
+    #expect(three.status == 3 && three.stdout.contains("vacuous here"), "\(three.stdout)\(three.stderr)")
+    var tampered = c
+    var h = hessians
+    h[1]["failure_probability"] = "1/2"
+    tampered["hessians"] = h
+    let t = try check(tampered, named: "claimed.json", in: dir)
+    #expect(t.status == 1 && t.stdout.contains("recomputed null (vacuous)"), "\(t.stdout)")
+  }
+
   @Test func outerOnlyCertificateIsProvedExitZero() throws {
     let dir = try CLITestSupport.temporaryDirectory()
     let path = try rankCertificate(dir, extra: ["--hessian", "outer"])
