@@ -79,7 +79,7 @@ enum VerifyFloatCommand: Subcommand {
         --data run/X.npy --targets run/Y.npy --hessian run/H32.npy --claimed-rank 25
       hessrank verify-float "1x8x8 conv(2,k=3) dense(5)" --loss ce --kind outer \\
         --weights examples/digits/ce-weights.safetensors --data examples/digits/X40.npy \\
-        --labels examples/digits/labels40.npy
+        --labels examples/digits/labels40.npy   # exits 1: float64 JAX's tolerance gives 159, r* = 160
 
     EXIT CODES: 0 every verdict is CORRECT; 1 some verdict is WRONG or FRAGILE; 2 bad input
     (missing or misshapen tensors, NaN/Inf, truncated files, a ReLU pre-activation exactly 0).
