@@ -196,7 +196,9 @@ struct _CentredArithmetic: Sendable {
             j += 4
           }
           while j < je {
-            for (cr, lr) in [(c0, l0), (c1, l1), (c2, l2), (c3, l3)] {
+            // The last columns, one at a time (no array of row pointers: this runs per entry).
+            for q in 0..<4 {
+              let cr = c0 + q * ldc, lr = l0 + q * ldl
               var sum = cr[j]
               for t in kb..<ke { sum -= lr[t].x * u[t * ldu + j] }
               cr[j] = reducing ? reduce(sum) : sum
