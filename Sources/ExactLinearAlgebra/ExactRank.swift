@@ -68,6 +68,9 @@ public enum ExactRank {
   /// have kernel vectors far below Hadamard's bound), and gives up at the budget.
   public static let outputSensitiveBudgetFraction = 4
 
+  /// `certify` runs on one thread when rows·cols·min(rows, cols) is below this (≈ 128³).
+  public static let singleThreadWork = 1 << 21
+
   /// Below this estimated kernel work `preferredRoute` takes the kernel regardless.
   public static let smallKernelWork = 1 << 25
 
@@ -79,6 +82,9 @@ public enum ExactRank {
     maxPrimes: Int = 20, route: UpperBoundRoute = .automatic, progress: (String) -> Void = { _ in }
   ) -> RankCertificate {
     let full = min(matrix.rows, matrix.cols)
+    // Small problems stay on one thread: hand-offs to a second thread cost more than they
+    // save (and on a busy machine a thread that is not scheduled stalls every step).
+    let threads = matrix.rows * matrix.cols * full < singleThreadWork ? 1 : threads
     var primes = ModularRank.RandomPrimes(seed: seed)
     var best = -1
     var estimate: EstimatedHadamardBits?  // computed once, when an upper bound is first needed
