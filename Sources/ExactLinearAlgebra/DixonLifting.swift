@@ -100,13 +100,14 @@ enum DixonLifting {
     __gmpz_ui_pow_ui(base[1], UInt(prime), UInt(group))
     var filled = 0
     // Early termination: the Hadamard bounds are worst cases, and structured matrices (such as
-    // Hessians) often have far smaller solutions. At steps 16, 32, 64, … the digits so far are
+    // Hessians) often have far smaller solutions. At the checkpoints below the digits so far are
     // reconstructed with balanced bounds N = D ≈ √(p^k / 2); a candidate that passes a random
     // check modulo another prime is returned. The callers verify every kernel vector exactly
     // against every row, so a wrong early candidate (probability ≤ 1/2^24) costs only a retry.
-    // The first check comes after 2 steps: a failing check costs one reconstruction that
-    // stops at its first entry, and small solutions (the 10-bit kernel of the p = 188 n·H_o)
-    // are then found after 2 steps instead of 16.
+    // The first check comes after 2 steps, then 4, 8, 16 and from there every quarter more
+    // steps (20, 25, 31, …, so at most 25 % beyond the steps the solution needs): a failing
+    // check costs one reconstruction that stops at the first entry it cannot explain, and
+    // small solutions (the 10-bit kernel of the p = 188 n·H_o) are found after 2 steps.
     var nextCheck = 2
     let checkField = PrimeField(unchecked: prime == 16_777_259 ? 16_777_289 : 16_777_259)
     func foldPending() {
@@ -162,16 +163,16 @@ enum DixonLifting {
         filled = 0
       }
       if (step == nextCheck || step == lastStep) && step < steps {
-        if step == nextCheck { nextCheck *= 2 }
+        if step == nextCheck { nextCheck = step < 16 ? 2 * step : step + step / 4 }
         foldPending()
         // Balanced bounds 2^h with 2·2^(2h) < 2^(step·⌊log2 p⌋) ≤ p^step.
         let h = (step * digitBits - 2) / 2
         let early = MPZScratch(3)  // P, N = D
         __gmpz_ui_pow_ui(early[0], UInt(prime), UInt(step))
         __gmpz_setbit(early[1], UInt(h))
-        let residues = IntegerMatrix(rows: r, cols: s)
-        for e in 0..<count { __gmpz_fdiv_r(residues.storage + e, acc.storage + e, early[0]) }
-        if let candidate = reconstruct(residues, modulus: early[0], numeratorBound: early[1], denominatorBound: early[1],
+        // acc (digits folded, |acc| < P) goes in as it is: `reconstruct` reduces what it reads,
+        // so a failing check costs a few entries, not a pass over all of them.
+        if let candidate = reconstruct(acc, modulus: early[0], numeratorBound: early[1], denominatorBound: early[1],
                                        threads: threads),
           passesRandomCheck(b, c, candidate.numerators, candidate.denominators, field: checkField, seed: UInt64(step))
         {
@@ -354,7 +355,7 @@ enum DixonLifting {
     if parts == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: body) }
   }
 
-  /// Turns residues x ∈ [0, P) of fractions a/b (|a| ≤ N, 0 < b ≤ D, P > 2ND) into integers
+  /// Turns residues x (any representatives modulo P) of fractions a/b (|a| ≤ N, 0 < b ≤ D, P > 2ND) into integers
   /// d_k·(a/b) with one denominator d_k per column k (the least common multiple of that
   /// column's denominators), in place. Nil if some entry has no such fraction.
   ///
@@ -375,7 +376,7 @@ enum DixonLifting {
                   _SharedPointer(base: denominatorBound))
     let parts = rows * cols >= 64 ? max(1, min(threads, cols, 8)) : 1
     let body: @Sendable (Int) -> Void = { part in
-      let t = MPZScratch(3)  // d, d·N, 2y
+      let t = MPZScratch(4)  // d, d·N, 2y, x mod P
       var k = part
       while k < cols && !failed.load(ordering: .relaxed) {
         __gmpz_set_ui(t[0], 1)
@@ -393,7 +394,8 @@ enum DixonLifting {
             continue
           }
           // Reconstruct this entry alone, enlarge d by its denominator, start the column again.
-          guard let b = rationalReconstruction(xe, shared.0.base, shared.1.base, shared.2.base) else {
+          __gmpz_fdiv_r(t[3], xe, shared.0.base)  // in [0, P) for the Euclidean algorithm
+          guard let b = rationalReconstruction(t[3], shared.0.base, shared.1.base, shared.2.base) else {
             failed.store(true, ordering: .relaxed)
             return
           }
