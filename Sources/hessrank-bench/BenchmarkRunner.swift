@@ -11,7 +11,7 @@ struct BenchCase: Codable {
   /// "bareiss", or "baseline" (builds the integer matrix only).
   var method: String
   var prime: UInt64
-  /// Minimum number of timed runs (default 3 when a run takes under a second, else 1); a
+  /// Minimum number of timed runs (default 15 under 10 ms, 3 under a second, else 1); a
   /// large value makes the timed work dominate a profile (`perf record … --case`).
   var repeats: Int? = nil
   /// Threads for "auto"/"kernel"/"primes"/"auto-stages" (default: every available CPU).
@@ -110,8 +110,9 @@ enum BenchmarkRunner {
     }
     let field = PrimeField(unchecked: c.prime)
     var result = BenchResult(seconds: 0, rank: -1, maxRSSKiB: 0, entryBytes: 0)
-    /// Times `body` once, or three times (median) when a run takes under a second; the
-    /// median CPU seconds go to the result.
+    /// Times `body` once, three times (median) when a run takes under a second, fifteen
+    /// under 10 ms (millisecond runs are at the mercy of other load); the median CPU seconds
+    /// go to the result.
     func timed(_ body: () -> Void) -> Double {
       var times: [Double] = []
       var cpus: [Double] = []
@@ -120,7 +121,7 @@ enum BenchmarkRunner {
         body()
         times.append(now() - t0)
         cpus.append(cpuNow() - c0)
-      } while times.count < (c.repeats ?? 3) && (times[0] < 1 || c.repeats != nil)
+      } while times.count < (c.repeats ?? (times[0] < 0.01 ? 15 : 3)) && (times[0] < 1 || c.repeats != nil)
       result.cpuSeconds = cpus.sorted()[cpus.count / 2]
       result.minSeconds = times.min()
       result.minCPUSeconds = cpus.min()
