@@ -382,7 +382,7 @@ import Testing
     #expect(count >= 40, "the docs name their examples, docs and proofs")
   }
 
-  @Test(arguments: ["README.md", "docs/architectures.md", "docs/audit.md", "docs/bounds.md",
+  @Test(arguments: ["README.md", "docs/architectures.md", "docs/audit.md", "docs/bounds.md", "docs/certificates.md",
                     "docs/config.md", "docs/matrix-rank.md", "docs/sweeps.md"])
   func theCommandsOfADocRunAsShown(file: String) throws {
     let examples = Self.examples(inMarkdown: try Self.text(file), source: file)
@@ -394,7 +394,7 @@ import Testing
   }
 
   @Test func everyMarkdownFileIsCovered() throws {
-    let listed: Set<String> = ["README.md", "docs/architectures.md", "docs/audit.md", "docs/bounds.md",
+    let listed: Set<String> = ["README.md", "docs/architectures.md", "docs/audit.md", "docs/bounds.md", "docs/certificates.md",
                                "docs/config.md", "docs/matrix-rank.md", "docs/sweeps.md"]
     #expect(Set(try Self.markdownFiles()).isSubset(of: listed), "add new docs to theCommandsOfADocRunAsShown")
   }
