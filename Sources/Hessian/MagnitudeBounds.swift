@@ -53,7 +53,10 @@ struct LogMagnitudeRing: ScalarRing {
     // Only integer instances give integer matrices whose minors the bound speaks of.
     guard q.isInteger else { throw NoImageError(value: q.description, ring: "magnitudes") }
     let m = q.numerator.magnitude
-    return m.isZero ? -.infinity : Double(m.bitWidth)   // |q| < 2^bits
+    if m.isZero { return -.infinity }
+    // Exact below 2^53 (the margin covers log2's rounding); otherwise |q| < 2^bits.
+    if let v = m.intValue, v < 1 << 53 { return log2(Double(v)) + Self.margin }
+    return Double(m.bitWidth)
   }
   func element(_ n: Int) -> Double { n == 0 ? -.infinity : log2(Double(n.magnitude)) + Self.margin }
 }

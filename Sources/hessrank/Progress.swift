@@ -76,22 +76,22 @@ final class Progress: Sendable {
   /// Removes the progress line (a later `say` shows it again).
   func clear() {
     guard enabled else { return }
-    let wasActive = state.withLock { st -> Bool in
-      defer { st.active = false; st.ticking = false }
-      return st.active
+    // Written under the lock, so that the ticker cannot redraw after the line is gone.
+    state.withLock { st in
+      if st.active { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+      st.active = false
+      st.ticking = false
     }
-    if wasActive { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
   }
 
   private func draw() {
-    let line: String? = state.withLock { st in
-      guard st.active else { return nil }
+    state.withLock { st in
+      guard st.active else { return }
       let elapsed = monotonicSeconds() - start
       var line = "… [\(Self.duration(elapsed))] \(st.text)"
       if let left = st.remaining ?? Self.estimate(st, elapsed: elapsed) { line += ", about \(Self.duration(left)) left" }
-      return line
+      FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8))
     }
-    if let line { FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8)) }
   }
 
   /// Moves the plan's position to the last stage whose marker `message` contains (at or after

@@ -42,7 +42,7 @@ enum VerifyFloatCommand: Subcommand {
       --targets Y.npy        targets, shape (n, K) (or (n,) when K = 1); for ce, probability
                              rows (one-hot or soft labels)
       --labels L.npy         class indices 0..K-1, shape (n,), instead of --targets: one-hot targets
-      --loss L               mse (default) or ce: softmax cross-entropy over the K outputs, as
+      --loss L               mse (default, or the config's "loss") or ce: softmax cross-entropy over the K outputs, as
                              PyTorch F.cross_entropy / optax softmax_cross_entropy. The softmax
                              is irrational at the point: the float matrix is compared with H at
                              proved enclosures of π (the report adds their distance to the
@@ -79,7 +79,7 @@ enum VerifyFloatCommand: Subcommand {
         --data run/X.npy --targets run/Y.npy --hessian run/H32.npy --claimed-rank 25
       hessrank verify-float "1x8x8 conv(2,k=3) dense(5)" --loss ce --kind outer \\
         --weights examples/digits/ce-weights.safetensors --data examples/digits/X40.npy \\
-        --labels examples/digits/labels40.npy
+        --labels examples/digits/labels40.npy   # exits 1: float64 JAX's tolerance gives 159, r* = 160
 
     EXIT CODES: 0 every verdict is CORRECT; 1 some verdict is WRONG or FRAGILE; 2 bad input
     (missing or misshapen tensors, NaN/Inf, truncated files, a ReLU pre-activation exactly 0).
@@ -104,10 +104,7 @@ enum VerifyFloatCommand: Subcommand {
     let labelsPath = args.value("labels")
     if labelsPath != nil && args.value("targets") != nil { throw CLIError("give --targets Y.npy or --labels L.npy, not both") }
     let targetsPath = try labelsPath ?? required("targets", "Y.npy (or --labels L.npy)")
-    let lossName = args.value("loss") ?? "mse"
-    guard let loss = LossFunction(rawValue: lossName) else {
-      throw CLIError("--loss must be mse or ce, got '\(lossName.prefix(40))'")
-    }
+    let loss = try LossOption.parse(args, config: config)  // --loss, else the config's "loss" key
     let reductionName = args.value("reduction") ?? "mean"
     guard let reduction = LossReduction(rawValue: reductionName) else {
       throw CLIError("--reduction must be mean, sum, mean-all or sum-all, got '\(reductionName.prefix(40))'")

@@ -92,7 +92,8 @@ import Testing
     let c = try config(#"{"architecture": "1x12 conv(2,k=3) dense(2)", "samples": 50, "seed": 18446744073709551615, "range": 3, "max_denominator": 4, "targets": "zero", "comment": "row 1"}"#)
     #expect(c.instance == InstanceSettings(samples: 50, seed: UInt64.max, range: 3, maxDenominator: 4, targets: .zero))
     #expect(c.comment == "row 1")
-    #expect(try config(#"{"architecture": "4 dense(1)"}"#).instance == InstanceSettings())
+    // Without "range" a config draws from the wide default range, for every network.
+    #expect(try config(#"{"architecture": "4 dense(1)"}"#).instance == InstanceSettings(range: InstanceSettings.wideDefaultRange))
     // With explicit inputs and no "samples", n is the number of rows.
     #expect(try config(#"{"architecture": "2 dense(1)", "inputs": [[1, 2], [3, 4], [5, 6]]}"#).instance.samples == 3)
   }
@@ -181,7 +182,8 @@ import Testing
     try c.jsonData().write(to: URL(fileURLWithPath: plain))
     #expect(try NetworkConfig.load(configOrArchitecture: plain) == c)
     // Otherwise the argument is an architecture string with default settings.
-    #expect(try NetworkConfig.load(configOrArchitecture: "1x12 conv(2,k=3) dense(2)") == NetworkConfig(architecture: c.architecture))
+    #expect(try NetworkConfig.load(configOrArchitecture: "1x12 conv(2,k=3) dense(2)")
+            == NetworkConfig(architecture: c.architecture, instance: InstanceSettings(range: InstanceSettings.wideDefaultRange)))
 
     let missing = try #require(throws: ConfigError.self) { try NetworkConfig.load(configOrArchitecture: dir.appendingPathComponent("nope.json").path) }
     #expect(missing.description.hasSuffix("nope.json: no such file"))

@@ -33,7 +33,7 @@ import Testing
 
   @Test func rankCertificateProvesHoAndLowerBoundsExitThree() throws {
     let dir = try CLITestSupport.temporaryDirectory()
-    let path = try rankCertificate(dir)
+    let path = try rankCertificate(dir)  // --range 5: a meaningful bound in t (vacuous at 10^6)
     let c = try json(path)
     #expect(c["format"] as? String == "hessrank-cross-entropy-certificate/1")
     #expect((c["config"] as? [String: Any])?["loss"] as? String == "ce")

@@ -382,8 +382,9 @@ import Testing
     #expect(count >= 40, "the docs name their examples, docs and proofs")
   }
 
-  @Test(arguments: ["README.md", "docs/architectures.md", "docs/audit.md", "docs/bounds.md", "docs/certificates.md",
-                    "docs/config.md", "docs/matrix-rank.md", "docs/sweeps.md"])
+  @Test(arguments: ["README.md", "docs/architectures.md", "docs/audit.md", "docs/bounds.md",
+                    "docs/certificates.md", "docs/config.md", "docs/matrix-rank.md", "docs/sweeps.md",
+                    "docs/verify-float-ce.md"])
   func theCommandsOfADocRunAsShown(file: String) throws {
     let examples = Self.examples(inMarkdown: try Self.text(file), source: file)
     let (ran, problems) = try Self.check(examples)
@@ -394,8 +395,9 @@ import Testing
   }
 
   @Test func everyMarkdownFileIsCovered() throws {
-    let listed: Set<String> = ["README.md", "docs/architectures.md", "docs/audit.md", "docs/bounds.md", "docs/certificates.md",
-                               "docs/config.md", "docs/matrix-rank.md", "docs/sweeps.md"]
+    let listed: Set<String> = ["README.md", "docs/architectures.md", "docs/audit.md", "docs/bounds.md",
+                               "docs/certificates.md", "docs/config.md", "docs/matrix-rank.md",
+                               "docs/sweeps.md", "docs/verify-float-ce.md"]
     #expect(Set(try Self.markdownFiles()).isSubset(of: listed), "add new docs to theCommandsOfADocRunAsShown")
   }
 

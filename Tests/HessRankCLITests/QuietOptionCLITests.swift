@@ -17,10 +17,15 @@ import Testing
       ["table", sweep, "--format", "csv"],
       ["verify-float", VerifyFloatCLITests.arch, "--weights", "\(net)/weights.safetensors", "--data", "\(net)/X.npy",
        "--targets", "\(net)/Y.npy", "--hessian", "\(net)/H64.npy"],
+      ["matrix-rank", "examples/matrices/hilbert-8.txt"],
+      ["hessian", "8 dense(6) dense(3)", "--out", dir.appendingPathComponent("H.txt").path],
     ]
     for args in runs {
       let loud = runHessrank(args), quiet = runHessrank(args + ["--quiet"])
       #expect(quiet.status == loud.status, "\(args[0]) --quiet: \(quiet.stderr)")
+      // stderr is a pipe here, not a terminal: no progress line even without --quiet.
+      #expect(!loud.stderr.contains("\r") && !loud.stderr.contains("\u{1B}[K") && !loud.stderr.contains("… ["),
+              "\(args[0]) wrote a progress line to a pipe: \(loud.stderr.prefix(200))")
       // table's closing summary line ("table: 6 of 6 rows …") is a report, not progress.
       let stderr = quiet.stderr.split(separator: "\n").filter { !$0.hasPrefix("table: ") }
       #expect(stderr.isEmpty, "\(args[0]) --quiet wrote to stderr: \(quiet.stderr.prefix(200))")

@@ -1,3 +1,4 @@
+import Foundation
 import ConvNet
 import Exact
 import ExactLinearAlgebra
@@ -48,6 +49,35 @@ import Testing
       checked += 1
     }
     #expect(ModularFailureBound.hadamardBits(rows: 4, cols: 9, maxEntry: 3) == 4 * (2 + 2))
+  }
+
+  /// The log2 bounds dominate every exact entry at the wide default range (where the word
+  /// bounds saturate), and at range 5 they are within a bit of the word bounds.
+  @Test(arguments: [5, InstanceSettings.wideDefaultRange])
+  func logBoundsDominateExactEntries(range: Int) throws {
+    var rng = SeededRandom(seed: 43)
+    var checked = 0
+    while checked < 8 {
+      let arch = RandomArchitectures.make(&rng, maxParameters: 60, allowNonlinear: true)
+      let settings = InstanceSettings(samples: 3, seed: rng.next() % 100, range: range)
+      let instance = try NetworkInstance(architecture: arch, settings: settings)
+      guard let pattern = try? instance.activationPattern().pattern else { continue }
+      guard let logs = try? HessianBuilder(instance: instance, pattern: pattern, ring: LogMagnitudeRing()) else { continue }
+      let words = try HessianBuilder(instance: instance, pattern: pattern, ring: MagnitudeRing())
+      let exact = try HessianBuilder(instance: instance, pattern: pattern, ring: RationalRing())
+      for kind in [HessianKind.functional, .loss] {
+        let e = exact.scaled(kind), b = logs.scaled(kind), w = words.scaled(kind)
+        for ((x, bound), word) in zip(zip(e.storage, b.storage), w.storage) {
+          #expect(x.isInteger)
+          let bits = x.numerator.magnitude.bitWidth   // 2^(bits−1) ≤ |x| < 2^bits
+          if bits == 0 { continue }
+          #expect(Double(bits - 1) <= bound, "|x| ≥ 2^\(bits - 1) but the bound is 2^\(bound)")
+          if word != .max, word > 0 { #expect(bound <= log2(Double(word)) + 1, "no looser than the word bound") }
+        }
+      }
+      checked += 1
+    }
+    #expect(ModularFailureBound.hadamardBits(rows: 4, cols: 9, maxEntryLog2: log2(3)) == 4 * (2 + 2))
   }
 }
 

@@ -9,6 +9,8 @@ matrix_rank and the singular values around the exact rank (160, `hessrank rank -
 
     python3 ce_rank_gap.py            # needs numpy and jax (a comparison tool, not part of hessrank)
     python3 ce_rank_gap.py --save-h   # also writes H_o_jax.npy (float64, 1.1 MB) for verify-float --hessian
+    python3 ce_rank_gap.py --save-hl  # also writes H_L_jax_mean.npy, H_L_jax_sum.npy: jax.hessian of the
+                                      # optax-style loss (mean / sum over samples), for --reduction
 """
 import json
 import struct
@@ -66,3 +68,14 @@ print(f"C.J ({CJ.shape[0]}x{p}): matrix_rank = {np.linalg.matrix_rank(CJ)}, sigm
 if "--save-h" in sys.argv:
     np.save("H_o_jax.npy", Ho)
     print("wrote H_o_jax.npy")
+if "--save-hl" in sys.argv:
+    Y = jax.nn.one_hot(labels, 5)
+
+    def ce(th, reduce):
+        logits = jax.vmap(lambda x: f(th, x))(Xs)
+        return reduce(-jnp.sum(Y * jax.nn.log_softmax(logits), axis=1))   # optax softmax_cross_entropy
+
+    for name, reduce in [("mean", jnp.mean), ("sum", jnp.sum)]:
+        H = np.asarray(jax.hessian(lambda th: ce(th, reduce))(theta))
+        np.save(f"H_L_jax_{name}.npy", H)
+        print(f"wrote H_L_jax_{name}.npy: JAX float64 matrix_rank(H_L) = {np.linalg.matrix_rank(H)}")
