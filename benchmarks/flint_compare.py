@@ -8,7 +8,7 @@ exact rank), fflu_seconds (fmpz_mat.fflu, FLINT's fraction-free LU, the
 algorithm of --method bareiss), nmod_seconds / nmod_rank (nmod_mat(M, p).rank(), excluding the conversion),
 nmod_convert_seconds, the same figures in CPU seconds (*_cpu_seconds: fair on a loaded
 machine), and the FLINT version. Times are medians of 3 runs when a run takes
-under one second, else a single run. FLINT runs single-threaded (python-flint default).
+under one second (15 under 10 ms, like hessrank-bench), else a single run. FLINT runs single-threaded (python-flint default).
 """
 import json
 import math
@@ -47,7 +47,7 @@ def timed(fn, key=None):
     first, first_cpu = time.perf_counter() - t, time.process_time() - c
     times, cpus = [first], [first_cpu]
     if first < 1.0:
-        for _ in range(2):
+        for _ in range(14 if first < 0.01 else 2):
             t, c = time.perf_counter(), time.process_time()
             fn()
             times.append(time.perf_counter() - t)

@@ -97,8 +97,10 @@ extension IntegerMatrix {
           i += parts
         }
       }
-      let updates = count * (n - c - 1)
-      if parts > 1 && count >= 2 * parts && updates >= 2048 {
+      // Threads only for steps worth a hand-off (~0.1 ms): entry updates weighted by the
+      // pivot's limbs (a tiny matrix's early steps of one-limb entries stay on this thread).
+      let updates = count * (n - c - 1) * max(1, cgmp_mpz_size(storage + (r * n + c)))
+      if parts > 1 && count >= 2 * parts && updates >= 8192 {
         DispatchQueue.concurrentPerform(iterations: parts, execute: body)
       } else {
         for part in 0..<parts { body(part) }

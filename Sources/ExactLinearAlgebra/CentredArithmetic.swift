@@ -65,8 +65,22 @@ struct _CentredArithmetic: Sendable {
     ldu: Int, rows: Int, cols: Int, k: Int, reducing: Bool, threads: Int
   ) {
     if rows == 0 || cols == 0 || k == 0 { return }
-    if reducing && k <= delay && rows * cols * k >= Self.blasThreshold {
-      multiplySubtractBLAS(c: c, ldc: ldc, l: l, u: u, ldu: ldu, rows: rows, cols: cols, k: k, threads: threads)
+    if rows * cols * k >= Self.blasThreshold {
+      if !reducing {
+        // Exact in any order: the caller bounds every partial sum below 2^53.
+        multiplySubtractBLAS(
+          c: c, ldc: ldc, l: l, ldl: k, u: u, ldu: ldu, rows: rows, cols: cols, k: k, reduce: false, threads: threads)
+        return
+      }
+      // Inner dimension in chunks of `delay` products, one reduction after each.
+      var kb = 0
+      while kb < k {
+        let kc = min(delay, k - kb)
+        multiplySubtractBLAS(
+          c: c, ldc: ldc, l: l + kb, ldl: k, u: u + kb * ldu, ldu: ldu, rows: rows, cols: cols, k: kc, reduce: true,
+          threads: threads)
+        kb += kc
+      }
       return
     }
     let chunk = reducing ? delay : Int.max
@@ -97,14 +111,16 @@ struct _CentredArithmetic: Sendable {
   /// Products at least this large (rows·cols·k) go to BLAS.
   static let blasThreshold = 1 << 15
 
-  /// `multiplySubtract` with k ≤ `delay` through BLAS `dgemm`, then one reduction per entry.
+  /// C −= L·U through BLAS `dgemm` (L with row stride `ldl`), then, with `reduce`, one
+  /// reduction per entry.
   ///
-  /// Exact: C and L, U are reduced (|x| ≤ h), so every partial sum of C − Σ_{t<k} L·U is an
-  /// integer of magnitude ≤ h + k·h² < 2^53, whatever order (or fused multiply-adds) BLAS
-  /// uses. Rows are split over `threads`, one single-threaded `dgemm` each.
+  /// Exact: with `reduce`, k ≤ `delay` and C and L, U are reduced (|x| ≤ h), so every partial
+  /// sum of C − Σ_{t<k} L·U is an integer of magnitude ≤ h + k·h² < 2^53, whatever order (or
+  /// fused multiply-adds) BLAS uses; without, the caller bounds Σ|C| + Σ|L·U| below 2^53.
+  /// Rows are split over `threads`, one single-threaded `dgemm` each.
   private func multiplySubtractBLAS(
-    c: UnsafeMutablePointer<Double>, ldc: Int, l: UnsafePointer<Double>, u: UnsafePointer<Double>,
-    ldu: Int, rows: Int, cols: Int, k: Int, threads: Int
+    c: UnsafeMutablePointer<Double>, ldc: Int, l: UnsafePointer<Double>, ldl: Int, u: UnsafePointer<Double>,
+    ldu: Int, rows: Int, cols: Int, k: Int, reduce: Bool, threads: Int
   ) {
     _ = _singleThreadedBLAS
     let parts = rows * cols * k >= 1 << 20 ? min(max(1, threads), max(1, rows / 16)) : 1
@@ -115,8 +131,9 @@ struct _CentredArithmetic: Sendable {
       if start >= end { return }
       let cPart = shared.0.base + start * ldc
       cblas_dgemm(
-        101, 111, 111, Int32(end - start), Int32(cols), Int32(k), -1, shared.1.base + start * k, Int32(k),
+        101, 111, 111, Int32(end - start), Int32(cols), Int32(k), -1, shared.1.base + start * ldl, Int32(ldl),
         shared.2.base, Int32(ldu), 1, cPart, Int32(ldc))
+      if !reduce { return }
       for i in 0..<(end - start) {
         let row = cPart + i * ldc
         var j = 0
@@ -196,7 +213,9 @@ struct _CentredArithmetic: Sendable {
             j += 4
           }
           while j < je {
-            for (cr, lr) in [(c0, l0), (c1, l1), (c2, l2), (c3, l3)] {
+            // The last columns, one at a time (no array of row pointers: this runs per entry).
+            for q in 0..<4 {
+              let cr = c0 + q * ldc, lr = l0 + q * ldl
               var sum = cr[j]
               for t in kb..<ke { sum -= lr[t].x * u[t * ldu + j] }
               cr[j] = reducing ? reduce(sum) : sum

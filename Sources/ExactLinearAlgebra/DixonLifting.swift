@@ -11,25 +11,25 @@ import Synchronization
 /// B·(X_0 + X_1 p + … + X_{k−1} p^{k−1}) ≡ C (mod p^k). By Cramer's rule every entry of X is
 /// a/b with |a| ≤ N and 0 < b ≤ D, where D and N are Hadamard bounds for det B and for B with
 /// one column replaced by a column of C; once p^k > 2·N·D·2^40 the fractions are recovered
-/// by rational reconstruction, one shared denominator at a time.
+/// by rational reconstruction, one denominator per column.
 ///
 /// All word-level arithmetic runs in the exact-double kernel of `_CentredArithmetic`: B·X_i
 /// is an exact integer product of w-bit slices of B (each slice product stays below 2^53; the
 /// residual is kept in words or, for large entries, in GMP integers), and B⁻¹·R_i is a
 /// product modulo p with delayed reduction. The result is not trusted by the callers: kernel vectors built from it are verified exactly (M·v = 0).
 enum DixonLifting {
-  /// Integers Z and d > 0 with B·Z = d·C (Z = d·B⁻¹C), or nil when B is singular modulo p or
+  /// Integers Z and d_k > 0 with B·Z[:, k] = d_k·C[:, k] for every column k (Z = B⁻¹C·diag(d)), or nil when B is singular modulo p or
   /// p is not usable by the double kernel. Entries of any size are accepted.
   ///
   /// - Parameter workBudget: the lifting gives up (nil) once its estimated word operations
   ///   (`workPerStep` per step) would pass this without an early candidate having been
   ///   accepted, so that a caller can fall back on a route whose cost it knows.
   static func solve(_ b: IntegerMatrix, _ c: IntegerMatrix, prime: UInt64, threads: Int, workBudget: Int = .max)
-    -> (numerators: IntegerMatrix, denominator: BigInt)?
+    -> (numerators: IntegerMatrix, denominators: [BigInt])?
   {
     let r = b.rows, s = c.cols
     precondition(b.cols == r && c.rows == r, "shape mismatch")
-    if s == 0 || r == 0 { return (IntegerMatrix(rows: r, cols: s), BigInt(1)) }
+    if s == 0 || r == 0 { return (IntegerMatrix(rows: r, cols: s), Array(repeating: BigInt(1), count: s)) }
     guard let ar = _CentredArithmetic(prime: prime) else { return nil }
     // B·X_i is formed as Σ_l B_l·X_i·2^(l·w) with slices |B_l| < 2^w small enough that each
     // product is exact in doubles (r·2^w·(p/2 + 8) < 2^52), summed in Int64 (needs
@@ -100,11 +100,15 @@ enum DixonLifting {
     __gmpz_ui_pow_ui(base[1], UInt(prime), UInt(group))
     var filled = 0
     // Early termination: the Hadamard bounds are worst cases, and structured matrices (such as
-    // Hessians) often have far smaller solutions. At steps 16, 32, 64, … the digits so far are
+    // Hessians) often have far smaller solutions. At the checkpoints below the digits so far are
     // reconstructed with balanced bounds N = D ≈ √(p^k / 2); a candidate that passes a random
     // check modulo another prime is returned. The callers verify every kernel vector exactly
     // against every row, so a wrong early candidate (probability ≤ 1/2^24) costs only a retry.
-    var nextCheck = 16
+    // The first check comes after 2 steps, then 4, 8, 16 and from there every quarter more
+    // steps (20, 25, 31, …, so at most 25 % beyond the steps the solution needs): a failing
+    // check costs one reconstruction that stops at the first entry it cannot explain, and
+    // small solutions (the 10-bit kernel of the p = 188 n·H_o) are found after 2 steps.
+    var nextCheck = 2
     let checkField = PrimeField(unchecked: prime == 16_777_259 ? 16_777_289 : 16_777_259)
     func foldPending() {
       guard filled > 0 else { return }
@@ -159,18 +163,18 @@ enum DixonLifting {
         filled = 0
       }
       if (step == nextCheck || step == lastStep) && step < steps {
-        if step == nextCheck { nextCheck *= 2 }
+        if step == nextCheck { nextCheck = step < 16 ? 2 * step : step + step / 4 }
         foldPending()
         // Balanced bounds 2^h with 2·2^(2h) < 2^(step·⌊log2 p⌋) ≤ p^step.
         let h = (step * digitBits - 2) / 2
         let early = MPZScratch(3)  // P, N = D
         __gmpz_ui_pow_ui(early[0], UInt(prime), UInt(step))
         __gmpz_setbit(early[1], UInt(h))
-        let residues = IntegerMatrix(rows: r, cols: s)
-        for e in 0..<count { __gmpz_fdiv_r(residues.storage + e, acc.storage + e, early[0]) }
-        if let candidate = reconstruct(residues, modulus: early[0], numeratorBound: early[1], denominatorBound: early[1],
+        // acc (digits folded, |acc| < P) goes in as it is: `reconstruct` reduces what it reads,
+        // so a failing check costs a few entries, not a pass over all of them.
+        if let candidate = reconstruct(acc, modulus: early[0], numeratorBound: early[1], denominatorBound: early[1],
                                        threads: threads),
-          passesRandomCheck(b, c, candidate.numerators, candidate.denominator, field: checkField, seed: UInt64(step))
+          passesRandomCheck(b, c, candidate.numerators, candidate.denominators, field: checkField, seed: UInt64(step))
         {
           return candidate
         }
@@ -179,7 +183,7 @@ enum DixonLifting {
     if lastStep < steps { return nil }  // over budget
     foldPending()
 
-    // Rational reconstruction with a common denominator.
+    // Rational reconstruction, one denominator per column.
     let modulus = MPZScratch(1)
     __gmpz_ui_pow_ui(modulus[0], UInt(prime), UInt(steps))
     let bounds = MPZScratch(2)  // N, D
@@ -208,10 +212,11 @@ enum DixonLifting {
     return count >= 64 ? v : v & ((UInt64(1) << UInt64(count)) - 1)
   }
 
-  /// Freivalds' check of B·Z = d·C modulo a prime: B·(Z·v) ≡ d·(C·v) for one random v. A wrong
-  /// Z passes with probability at most 1/q (the callers verify their results exactly anyway).
+  /// Freivalds' check of B·Z = C·diag(d) modulo a prime: B·(Z·v) ≡ C·(d ∘ v) for one random
+  /// v. A wrong Z passes with probability at most 1/q (the callers verify their results
+  /// exactly anyway).
   static func passesRandomCheck(
-    _ b: IntegerMatrix, _ c: IntegerMatrix, _ z: IntegerMatrix, _ d: BigInt, field: PrimeField, seed: UInt64
+    _ b: IntegerMatrix, _ c: IntegerMatrix, _ z: IntegerMatrix, _ d: [BigInt], field: PrimeField, seed: UInt64
   ) -> Bool {
     let s = c.cols, q = UInt(field.p)
     var rng = SeededRandom(seed: seed ^ 0x4652_4549_5641_4C44)  // "FREIVALD"
@@ -224,30 +229,48 @@ enum DixonLifting {
       }
     }
     let left = times(b, times(z, v))
-    let dq = d.residue(modulo: field.p)
-    let right = times(c, v).map { field.multiply(dq, $0) }
-    return left == right
+    let scaled = (0..<s).map { field.multiply(d[$0].residue(modulo: field.p), v[$0]) }
+    return left == times(c, scaled)
   }
 
-  /// Σ ⌈log2 √(‖B_i‖² + max_j C_ij²)⌉-style bound computed exactly: ⌈log2 √P⌉ for the product
-  /// P of the squared row norms of B (each increased by the largest square in row i of C).
+  /// An upper bound on ⌈log2 √P⌉ for the product P of the squared row norms of B (each
+  /// increased by the largest square in row i of C), from bit lengths alone: a row with
+  /// entries below 2^b_j has squared norm below Σ_j 4^b_j ≤ k·4^(max b_j) for its k nonzero
+  /// entries (plus one for the entry of C), so log2 of its norm is at most max b_j + ½·log2 k.
+  /// At most about one bit per row above the exact bound, without a single big product (it
+  /// only sizes the lifting; a larger bound is still a bound).
   static func hadamardRowBits(_ b: IntegerMatrix, extra c: IntegerMatrix?) -> Int {
-    let t = MPZScratch(3)  // product, row sum, max square
-    __gmpz_set_ui(t[0], 1)
+    var twiceLog = 0  // Σ over rows of ⌈2·log2(norm)⌉ bounds, in half bits
     for i in 0..<b.rows {
-      __gmpz_set_ui(t[1], 0)
-      for j in 0..<b.cols { __gmpz_addmul(t[1], b.entry(i, j), b.entry(i, j)) }
-      if let c = c {
-        __gmpz_set_ui(t[2], 0)
-        for j in 0..<c.cols where __gmpz_cmpabs(c.entry(i, j), t[2]) > 0 { __gmpz_abs(t[2], c.entry(i, j)) }
-        __gmpz_addmul(t[1], t[2], t[2])
+      var top = 0, count = 0
+      let row = b.rowPointer(i)
+      for j in 0..<b.cols where cgmp_mpz_sgn(row + j) != 0 {
+        top = max(top, Int(__gmpz_sizeinbase(row + j, 2)))
+        count += 1
       }
-      if cgmp_mpz_sgn(t[1]) != 0 { __gmpz_mul(t[0], t[0], t[1]) }
+      if let c {
+        let extra = c.rowPointer(i)
+        var topC = 0
+        for j in 0..<c.cols where cgmp_mpz_sgn(extra + j) != 0 { topC = max(topC, Int(__gmpz_sizeinbase(extra + j, 2))) }
+        if topC > 0 {
+          top = max(top, topC)
+          count += 1
+        }
+      }
+      if count == 0 { continue }
+      // log2(count·4^top) = 2·top + log2(count) ≤ 2·top + ⌈log2 count⌉.
+      let logCount = count == 1 ? 0 : Int.bitWidth - (count - 1).leadingZeroBitCount
+      twiceLog += 2 * top + logCount
     }
-    return (Int(__gmpz_sizeinbase(t[0], 2)) + 1) / 2
+    return (twiceLog + 1) / 2
   }
 
   /// B⁻¹ modulo p by Gauss–Jordan on centred doubles; nil when B is singular modulo p.
+  ///
+  /// Delayed reduction: the pivot row and each multiplier are reduced (|x| ≤ h), so one
+  /// column step adds at most h² to any entry; the other entries are reduced only every
+  /// `delay` steps (each value stays below h + delay·h² < 2^53: exact). At step col the right
+  /// half of [B | I] has nonzeros only in its first col + 1 columns, so the updates stop there.
   static func inverseModP(_ b: IntegerMatrix, _ ar: _CentredArithmetic) -> UnsafeMutablePointer<Double>? {
     let r = b.rows, w = 2 * r
     let a = UnsafeMutablePointer<Double>.allocate(capacity: r * w)
@@ -257,21 +280,52 @@ enum DixonLifting {
       for j in 0..<r { a[i * w + j] = ar.centred(UInt64(__gmpz_fdiv_ui(b.entry(i, j), UInt(ar.pInt)))) }
       a[i * w + r + i] = 1
     }
+    var sinceReduction = 0
     for col in 0..<r {
-      guard let piv = (col..<r).first(where: { a[$0 * w + col] != 0 }) else { return nil }
-      if piv != col { for j in 0..<w { swap(&a[piv * w + j], &a[col * w + j]) } }
+      let end = r + col + 1  // columns col..<end can be nonzero from here on
+      if sinceReduction == ar.delay {
+        for i in 0..<r {
+          let row = a + i * w
+          for j in col..<end { row[j] = ar.reduce(row[j]) }
+        }
+        sinceReduction = 0
+      }
+      var pivot: Int? = nil
+      for i in col..<r {
+        let v = ar.reduce(a[i * w + col])
+        a[i * w + col] = v
+        if v != 0 {
+          pivot = i
+          break
+        }
+      }
+      guard let piv = pivot else { return nil }
+      if piv != col { for j in col..<end { swap(&a[piv * w + j], &a[col * w + j]) } }
       let prow = a + col * w
       let inv = ar.inverse(prow[col])
-      for j in col..<w { prow[j] = ar.reduce(prow[j] * inv) }
+      for j in col..<end { prow[j] = ar.reduce(ar.reduce(prow[j]) * inv) }
       for i in 0..<r where i != col {
         let row = a + i * w
-        let f = row[col]
+        let f = ar.reduce(row[col])
+        row[col] = 0
         if f == 0 { continue }
-        for j in col..<w { row[j] = ar.reduce(row[j] - f * prow[j]) }
+        let fv = SIMD4<Double>(repeating: f)
+        var j = col + 1
+        while j + 4 <= end {
+          let x = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD4<Double>.self)
+          let y = UnsafeRawPointer(prow + j).loadUnaligned(as: SIMD4<Double>.self)
+          UnsafeMutableRawPointer(row + j).storeBytes(of: x - fv * y, as: SIMD4<Double>.self)
+          j += 4
+        }
+        while j < end {
+          row[j] -= f * prow[j]
+          j += 1
+        }
       }
+      sinceReduction += 1
     }
     let out = UnsafeMutablePointer<Double>.allocate(capacity: r * r)
-    for i in 0..<r { for j in 0..<r { out[i * r + j] = a[i * w + r + j] } }
+    for i in 0..<r { for j in 0..<r { out[i * r + j] = ar.reduce(a[i * w + r + j]) } }
     return out
   }
 
@@ -301,46 +355,66 @@ enum DixonLifting {
     if parts == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: body) }
   }
 
-  /// Turns residues x ∈ [0, P) of fractions a/b (|a| ≤ N, 0 < b ≤ D, P > 2ND) into integers
-  /// d·(a/b) with one common denominator d, in place. Nil if some entry has no such fraction.
+  /// Turns residues x (any representatives modulo P) of fractions a/b (|a| ≤ N, 0 < b ≤ D, P > 2ND) into integers
+  /// d_k·(a/b) with one denominator d_k per column k (the least common multiple of that
+  /// column's denominators), in place. Nil if some entry has no such fraction.
+  ///
+  /// One denominator per column, not one for the whole matrix: the columns are separate
+  /// systems (one kernel vector each), and a shared denominator is the lcm of all of theirs —
+  /// 75 bits for the 12 kernel vectors of the p = 188 n·H_o whose own denominators have at
+  /// most 10, so that early termination would need 8 lifting steps instead of 2.
   static func reconstruct(
     _ x: IntegerMatrix, modulus: UnsafeMutablePointer<__mpz_struct>,
     numeratorBound: UnsafeMutablePointer<__mpz_struct>, denominatorBound: UnsafeMutablePointer<__mpz_struct>,
     threads: Int
-  ) -> (numerators: IntegerMatrix, denominator: BigInt)? {
-    let count = x.rows * x.cols
-    let d = MPZScratch(1)
-    __gmpz_set_ui(d[0], 1)
-    let out = IntegerMatrix(rows: x.rows, cols: x.cols)
-    let shared = (_SharedPointer(base: modulus), _SharedPointer(base: numeratorBound), _SharedPointer(base: d[0]))
-    while true {
-      // Try the current denominator on every entry: y = d·x mod P, balanced, |y| ≤ d·N.
-      let failures = _FailureList()
-      let parts = count >= 64 ? max(1, min(threads, 8)) : 1
-      let body: @Sendable (Int) -> Void = { part in
-        let t = MPZScratch(2)
-        __gmpz_mul(t[1], shared.2.base, shared.1.base)  // d·N
-        let start = count * part / parts, end = count * (part + 1) / parts
-        for e in start..<end {
-          let y = out.storage + e
-          __gmpz_mul(y, x.storage + e, shared.2.base)
+  ) -> (numerators: IntegerMatrix, denominators: [BigInt])? {
+    let rows = x.rows, cols = x.cols
+    let out = IntegerMatrix(rows: rows, cols: cols)
+    let found = Mutex<[BigInt]>(Array(repeating: BigInt(1), count: cols))
+    let failed = Atomic<Bool>(false)
+    let shared = (_SharedPointer(base: modulus), _SharedPointer(base: numeratorBound),
+                  _SharedPointer(base: denominatorBound))
+    let parts = rows * cols >= 64 ? max(1, min(threads, cols, 8)) : 1
+    let body: @Sendable (Int) -> Void = { part in
+      let t = MPZScratch(4)  // d, d·N, 2y, x mod P
+      var k = part
+      while k < cols && !failed.load(ordering: .relaxed) {
+        __gmpz_set_ui(t[0], 1)
+        __gmpz_set(t[1], shared.1.base)
+        var i = 0
+        while i < rows {
+          // y = d·x mod P, balanced; it is d·(a/b) when |y| ≤ d·N.
+          let y = out.storage + (i * cols + k), xe = x.storage + (i * cols + k)
+          __gmpz_mul(y, xe, t[0])
           __gmpz_fdiv_r(y, y, shared.0.base)
-          // Balanced: if 2y > P, y −= P.
-          __gmpz_mul_2exp(t[0], y, 1)
-          if __gmpz_cmp(t[0], shared.0.base) > 0 { __gmpz_sub(y, y, shared.0.base) }
-          if __gmpz_cmpabs(y, t[1]) > 0 {
-            failures.add(e)
+          __gmpz_mul_2exp(t[2], y, 1)
+          if __gmpz_cmp(t[2], shared.0.base) > 0 { __gmpz_sub(y, y, shared.0.base) }
+          if __gmpz_cmpabs(y, t[1]) <= 0 {
+            i += 1
+            continue
+          }
+          // Reconstruct this entry alone, enlarge d by its denominator, start the column again.
+          __gmpz_fdiv_r(t[3], xe, shared.0.base)  // in [0, P) for the Euclidean algorithm
+          guard let b = rationalReconstruction(t[3], shared.0.base, shared.1.base, shared.2.base) else {
+            failed.store(true, ordering: .relaxed)
             return
           }
+          BigInt.lcm(BigInt(copying: t[0]), b).copy(into: t[0])
+          if __gmpz_cmp(t[0], shared.2.base) > 0 {
+            failed.store(true, ordering: .relaxed)
+            return
+          }
+          __gmpz_mul(t[1], t[0], shared.1.base)
+          i = 0
         }
+        let d = BigInt(copying: t[0])
+        found.withLock { $0[k] = d }
+        k += parts
       }
-      if parts == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: body) }
-      guard let e = failures.first else { return (out, BigInt(copying: d[0])) }
-      // Reconstruct entry e alone and enlarge d by its denominator.
-      guard let b = rationalReconstruction(x.storage + e, modulus, numeratorBound, denominatorBound) else { return nil }
-      BigInt.lcm(BigInt(copying: d[0]), b).copy(into: d[0])
-      if __gmpz_cmp(d[0], denominatorBound) > 0 { return nil }
     }
+    if parts == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: body) }
+    if failed.load(ordering: .relaxed) { return nil }
+    return (out, found.withLock { $0 })
   }
 
   /// The denominator b of the fraction a/b ≡ x (mod P) with |a| ≤ N, 0 < b ≤ D, if any:

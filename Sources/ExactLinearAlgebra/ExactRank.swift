@@ -68,6 +68,9 @@ public enum ExactRank {
   /// have kernel vectors far below Hadamard's bound), and gives up at the budget.
   public static let outputSensitiveBudgetFraction = 4
 
+  /// `certify` runs on one thread when rows·cols·min(rows, cols) is below this (≈ 128³).
+  public static let singleThreadWork = 1 << 21
+
   /// Below this estimated kernel work `preferredRoute` takes the kernel regardless.
   public static let smallKernelWork = 1 << 25
 
@@ -79,9 +82,12 @@ public enum ExactRank {
     maxPrimes: Int = 20, route: UpperBoundRoute = .automatic, progress: (String) -> Void = { _ in }
   ) -> RankCertificate {
     let full = min(matrix.rows, matrix.cols)
+    // Small problems stay on one thread: hand-offs to a second thread cost more than they
+    // save (and on a busy machine a thread that is not scheduled stalls every step).
+    let threads = matrix.rows * matrix.cols * full < singleThreadWork ? 1 : threads
     var primes = ModularRank.RandomPrimes(seed: seed)
     var best = -1
-    var hadamard: HadamardBound?  // computed once, when an upper bound is first needed
+    var estimate: EstimatedHadamardBits?  // computed once, when an upper bound is first needed
     for _ in 0..<maxPrimes {
       let p = primes.next()
       let profile = matrix.residues(modulo: PrimeField(unchecked: p)).rankProfile(threads: threads)
@@ -95,11 +101,14 @@ public enum ExactRank {
           pivotCols: profile.pivotCols, method: method + ", full rank")
       }
       var chosen = route
-      if chosen != .kernel && hadamard == nil { hadamard = HadamardBound(matrix) }
       // The lifting's budget: unlimited when the kernel route is chosen outright.
       var liftingBudget = Int.max
-      if chosen == .automatic, let hadamard {
-        let bits = PrimeProductProof.requiredBits(hadamard, rank: profile.rank)
+      if chosen == .automatic {
+        // The cost model only needs the bound's size: from bit lengths (one cheap pass),
+        // not the exact `HadamardBound` (a GMP product per entry), which the primes route
+        // computes when it runs.
+        if estimate == nil { estimate = EstimatedHadamardBits(matrix) }
+        let bits = estimate!.bits(minorSize: profile.rank + 1)
         chosen = preferredRoute(rows: matrix.rows, cols: matrix.cols, rank: profile.rank, requiredBits: bits)
         if chosen == .primes {
           liftingBudget =
@@ -128,7 +137,7 @@ public enum ExactRank {
         // Over the budget: the kernel vectors are large; prove the bound by primes.
       }
       return PrimeProductProof.certify(
-        matrix, seed: seed ^ 0x5052_494D_4553, threads: threads, first: (p, profile), hadamard: hadamard
+        matrix, seed: seed ^ 0x5052_494D_4553, threads: threads, first: (p, profile)
       ) {
         done, needed in progress("rank ≤ \(profile.rank): \(done) of \(needed) primes")
       }
@@ -220,9 +229,47 @@ public enum ExactRank {
       return nil
     }
     return others.enumerated().map { (k, j) in
-      var pairs: [(Int, BigInt)] = [(j, d)]
+      var pairs: [(Int, BigInt)] = [(j, d[k])]
       for t in 0..<pivotCols.count { pairs.append((pivotCols[t], z[t, k])) }
-      return SparseIntegerVector(pairs: pairs).dividedByContent(startingWith: d)
+      return SparseIntegerVector(pairs: pairs).dividedByContent(startingWith: d[k])
     }
+  }
+}
+
+/// The size of Hadamard's bound on the k-minors of a matrix from the bit lengths of its
+/// entries (one pass, no big products), for cost models: a row of c nonzero entries below
+/// 2^b has norm below √c·2^b, so the sum of the k largest per-row bounds (or per column,
+/// whichever is smaller) is at most about k bits above `HadamardBound.bits(minorSize:)`.
+/// Not a proof bound (`PrimeProductProof` uses the exact one, which `check` repeats).
+struct EstimatedHadamardBits {
+  /// Twice log2 of each row's (column's) norm bound, largest first.
+  private let rowHalfBits: [Int]
+  private let colHalfBits: [Int]
+
+  init(_ matrix: IntegerMatrix) {
+    var rowTop = [Int](repeating: 0, count: matrix.rows), rowCount = rowTop
+    var colTop = [Int](repeating: 0, count: matrix.cols), colCount = colTop
+    for i in 0..<matrix.rows {
+      let row = matrix.rowPointer(i)
+      for j in 0..<matrix.cols where cgmp_mpz_sgn(row + j) != 0 {
+        let b = Int(__gmpz_sizeinbase(row + j, 2))
+        rowTop[i] = max(rowTop[i], b)
+        rowCount[i] += 1
+        colTop[j] = max(colTop[j], b)
+        colCount[j] += 1
+      }
+    }
+    func twice(_ top: Int, _ count: Int) -> Int {
+      count == 0 ? 0 : 2 * top + (count == 1 ? 0 : Int.bitWidth - (count - 1).leadingZeroBitCount)
+    }
+    rowHalfBits = zip(rowTop, rowCount).map(twice).sorted(by: >)
+    colHalfBits = zip(colTop, colCount).map(twice).sorted(by: >)
+  }
+
+  /// About ⌈log2⌉ of Hadamard's bound on every minor of size at most `minorSize`.
+  func bits(minorSize k: Int) -> Int {
+    let rows = (rowHalfBits.prefix(max(0, k)).reduce(0, +) + 1) / 2
+    let cols = (colHalfBits.prefix(max(0, k)).reduce(0, +) + 1) / 2
+    return min(rows, cols)
   }
 }

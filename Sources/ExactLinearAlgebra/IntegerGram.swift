@@ -63,6 +63,13 @@ extension IntegerMatrix {
     return out
   }
 
+  /// The rows×cols matrix with the given row-major 128-bit entries.
+  public convenience init(rows: Int, cols: Int, int128Entries entries: [Int128]) {
+    precondition(entries.count == rows * cols, "\(entries.count) entries for a \(rows)×\(cols) matrix")
+    self.init(rows: rows, cols: cols)
+    for k in 0..<entries.count where entries[k] != 0 { Self.setInt128(storage + k, entries[k]) }
+  }
+
   /// Sets a GMP integer to a 128-bit value.
   static func setInt128(_ z: UnsafeMutablePointer<__mpz_struct>, _ v: Int128) {
     if let small = Int(exactly: v) {

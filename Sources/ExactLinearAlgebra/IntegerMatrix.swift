@@ -220,6 +220,11 @@ public final class IntegerMatrix: @unchecked Sendable {
       maxLimbs = max(maxLimbs, Int(v[t].pointee._mp_size.magnitude))
     }
     guard let words = words else { return annihilatesExactly(indices: indices, v: v) }
+    // Word-size vectors (small kernels): 128-bit sums, each product of two words exact, each
+    // addition checked; an overflow sends the vector to the limb loop below.
+    if maxLimbs <= 1, let small = Self.annihilatesInWords(indices: indices, values: values, words: words, cols: cols) {
+      return small
+    }
     // Σ of k products < k·2^64·2^(64·maxLimbs): two extra limbs suffice for k < 2^64.
     let width = maxLimbs + 2
     let acc = UnsafeMutablePointer<mp_limb_t>.allocate(capacity: 2 * width)
@@ -247,6 +252,32 @@ public final class IntegerMatrix: @unchecked Sendable {
           }
         }
         for x in 0..<width where positive[x] != negative[x] { return false }
+      }
+      return true
+    }
+  }
+
+  /// M·v = 0 for a vector of machine-word entries, in checked 128-bit sums: nil when a value
+  /// does not fit a word or a sum overflows (the caller then uses the limb loop).
+  static func annihilatesInWords(indices: [Int], values: [BigInt], words: [Int], cols: Int) -> Bool? {
+    var v = [Int](repeating: 0, count: values.count)
+    for t in 0..<values.count {
+      guard let x = values[t].intValue else { return nil }
+      v[t] = x
+    }
+    let rows = words.count / max(cols, 1)
+    return words.withUnsafeBufferPointer { w in
+      for i in 0..<rows {
+        var sum: Int128 = 0
+        let row = i * cols
+        for t in 0..<indices.count {
+          let a = w[row + indices[t]]
+          if a == 0 { continue }
+          let (s, overflow) = sum.addingReportingOverflow(Int128(a) * Int128(v[t]))  // |a·v| < 2^126
+          if overflow { return nil }
+          sum = s
+        }
+        if sum != 0 { return false }
       }
       return true
     }

@@ -442,6 +442,9 @@ public enum HessianRanks {
       return kinds.contains(.outer) ? [.outer: IntegerMatrix(rationalRows: cj.nestedRows)] : [:]
     }
     let wanted = Set(kinds)
+    if let words = try? exactMatricesInWords(instance, pattern: pattern, wanted: wanted, threads: threads) {
+      return words
+    }
     if let builder = try? HessianBuilder(instance: instance, pattern: pattern, ring: IntegerRing()) {
       var out: [HessianKind: IntegerMatrix] = [:]
       var jac: IntegerMatrix?
@@ -466,6 +469,34 @@ public enum HessianRanks {
         let hl = RationalRing().sum(rationalGram(jac, threads: threads), hf)
         out[.loss] = IntegerMatrix(rationalRows: hl.nestedRows)
       }
+    }
+    return out
+  }
+
+  /// `exactMatrices` of an integer instance built in checked 128-bit words
+  /// (`CheckedInt128Ring`): nil when the instance is not integral or some value overflowed
+  /// (the caller then builds over Z in big integers). Exact whenever it returns.
+  static func exactMatricesInWords(_ instance: NetworkInstance, pattern: ActivationPattern,
+                                   wanted: Set<HessianKind>, threads: Int) throws -> [HessianKind: IntegerMatrix]? {
+    let ring = CheckedInt128Ring()
+    let builder = try HessianBuilder(instance: instance, pattern: pattern, ring: ring)
+    func integer(_ m: ScalarMatrix<Int128>) -> IntegerMatrix {
+      IntegerMatrix(rows: m.rows, cols: m.cols, int128Entries: m.storage)
+    }
+    var out: [HessianKind: IntegerMatrix] = [:]
+    var jac: IntegerMatrix?
+    if wanted.contains(.outer) || wanted.contains(.loss) {
+      let j = builder.jacobian()
+      if ring.overflowed { return nil }
+      jac = integer(j)
+    }
+    if wanted.contains(.outer) { out[.outer] = jac }
+    if wanted.contains(.functional) || wanted.contains(.loss) {
+      let f = builder.functionalScaled()
+      if ring.overflowed { return nil }
+      let hf = integer(f)
+      if wanted.contains(.functional) { out[.functional] = hf }
+      if wanted.contains(.loss), let jac { out[.loss] = jac.gram(threads: threads).adding(hf) }
     }
     return out
   }

@@ -11,6 +11,11 @@ struct BenchCase: Codable {
   /// "bareiss", or "baseline" (builds the integer matrix only).
   var method: String
   var prime: UInt64
+  /// Minimum number of timed runs (default 15 under 10 ms, 3 under a second, else 1); a
+  /// large value makes the timed work dominate a profile (`perf record … --case`).
+  var repeats: Int? = nil
+  /// Threads for "auto"/"kernel"/"primes"/"auto-stages" (default: every available CPU).
+  var threads: Int? = nil
 }
 
 /// What a child reports.
@@ -18,6 +23,9 @@ struct BenchResult: Codable {
   var seconds: Double
   /// CPU seconds of the process over the same runs (median), all threads summed.
   var cpuSeconds: Double? = nil
+  /// The fastest run's wall and CPU seconds (the least disturbed by other load).
+  var minSeconds: Double? = nil
+  var minCPUSeconds: Double? = nil
   var rank: Int
   var maxRSSKiB: Int
   /// Bytes held by the matrix entries (mpz headers + limbs, or 8 per residue).
@@ -102,8 +110,9 @@ enum BenchmarkRunner {
     }
     let field = PrimeField(unchecked: c.prime)
     var result = BenchResult(seconds: 0, rank: -1, maxRSSKiB: 0, entryBytes: 0)
-    /// Times `body` once, or three times (median) when a run takes under a second; the
-    /// median CPU seconds go to the result.
+    /// Times `body` once, three times (median) when a run takes under a second, fifteen
+    /// under 10 ms (millisecond runs are at the mercy of other load); the median CPU seconds
+    /// go to the result.
     func timed(_ body: () -> Void) -> Double {
       var times: [Double] = []
       var cpus: [Double] = []
@@ -112,8 +121,10 @@ enum BenchmarkRunner {
         body()
         times.append(now() - t0)
         cpus.append(cpuNow() - c0)
-      } while times.count < 3 && times[0] < 1
+      } while times.count < (c.repeats ?? (times[0] < 0.01 ? 15 : 3)) && (times[0] < 1 || c.repeats != nil)
       result.cpuSeconds = cpus.sorted()[cpus.count / 2]
+      result.minSeconds = times.min()
+      result.minCPUSeconds = cpus.min()
       return times.sorted()[times.count / 2]
     }
     switch c.method {
@@ -136,23 +147,31 @@ enum BenchmarkRunner {
           result.note = r.isProved ? "proved" : String(format: "P(fail) ≤ %.1e", r.failureProbabilityBound)
         }
       case "auto", "kernel", "primes":
+        let threads = c.threads ?? ModularElimination.defaultThreads
         let route = ExactRank.UpperBoundRoute(rawValue: c.method) ?? .automatic
         result.seconds = timed {
-          let cert = ExactRank.certify(m, seed: 1, route: route)
+          let cert = ExactRank.certify(m, seed: 1, threads: threads, route: route)
           result.rank = cert.rank
           result.note =
             cert.kernel.map { "kernel of \($0.count)" } ?? cert.upperBoundPrimes.map { "\($0.count) primes" }
             ?? "full-rank exit"
         }
       case "auto-stages":
-        // The certified path step by step: rank profile, kernel solve, exact check.
+        let threads = c.threads ?? ModularElimination.defaultThreads
+        // The certified path step by step: rank profile, kernel solve, exact check (the
+        // last of `repeats` runs, so that one-off start-up costs can be told apart).
+        for _ in 1..<max(1, c.repeats ?? 1) {
+          let profile = m.residues(modulo: field).rankProfile(threads: threads)
+          _ = ExactRank.kernelVectors(
+            of: m, pivotRows: profile.pivotRows, pivotCols: profile.pivotCols, prime: c.prime, threads: threads)
+        }
         let t0 = now()
-        let profile = m.residues(modulo: field).rankProfile()
+        let profile = m.residues(modulo: field).rankProfile(threads: threads)
         let t1 = now()
         let kernel = ExactRank.kernelVectors(
-          of: m, pivotRows: profile.pivotRows, pivotCols: profile.pivotCols, prime: c.prime)
+          of: m, pivotRows: profile.pivotRows, pivotCols: profile.pivotCols, prime: c.prime, threads: threads)
         let t2 = now()
-        let ok = ExactRank.annihilatesAll(m, kernel, threads: ModularElimination.defaultThreads)
+        let ok = ExactRank.annihilatesAll(m, kernel, threads: threads)
         let t3 = now()
         let bits = kernel.map { $0.values.map(\.bitWidth).max() ?? 0 }.max() ?? 0
         result.rank = profile.rank

@@ -61,7 +61,11 @@ enum HessianCommand: Subcommand {
       guard let kind = HessianKind(rawValue: kindName) else {
         throw CLIError("--kind must be loss, outer, functional or jacobian, got '\(kindName)'")
       }
-      matrix = builder.exactHessian(kind)
+      // n·H with JᵀJ taken over Z through one common denominator (`rationalGram`), then
+      // divided by n: the same matrix as `builder.exactHessian(kind)` without p²·nK products
+      // of fractions.
+      let inverse = Rational(1, instance.sampleCount)
+      matrix = try HessianRanks.exactScaledHessian(instance, pattern: pattern, kind: kind).map { $0 * inverse }
     }
     progress.say("writing \(matrix.rows) × \(matrix.cols) entries to \(out)")
     if lower.hasSuffix(".txt") {

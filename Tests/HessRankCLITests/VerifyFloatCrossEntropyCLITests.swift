@@ -68,7 +68,8 @@ import Testing
     // A config's "loss" key selects cross-entropy; --loss overrides it.
     let config = try CLITestSupport.write("{\"architecture\": \"\(arch)\", \"loss\": \"ce\"}", named: "ce.json", in: dir)
     let fromConfig = runHessrank(["verify-float", config, "--kind", "outer"] + files)
-    #expect(fromConfig.status == 0 && fromConfig.stdout.contains("rank(H_o) = \(try #require(Self.rankRow(rank.stdout, "H_o"))) at the point"),
+    let outerRank = try #require(Self.rankRow(rank.stdout, "H_o"))
+    #expect(fromConfig.status == 0 && fromConfig.stdout.contains("rank(H_o) = \(outerRank) at the point"),
             "\(fromConfig.stdout) \(fromConfig.stderr)")
     let overridden = runHessrank(["verify-float", config, "--kind", "outer", "--loss", "mse"] + files)
     #expect(overridden.status == 0 && overridden.stdout.contains("over Q, proved") && !overridden.stdout.contains("cross-entropy"))
