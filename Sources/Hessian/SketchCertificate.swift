@@ -116,6 +116,11 @@ public struct SketchCertificate: Sendable {
   /// - Returns: per Hessian the proved lower bound, and whether it is the exact rank (full).
   /// - Throws: `HessianCertificateError.rejected` when anything does not hold.
   public func verify(threads: Int = ModularElimination.defaultThreads) throws -> [(kind: HessianKind, rank: Int, exact: Bool)] {
+    // Sketch minors of the cross-entropy Hessians depend on the random t of the softmax, which
+    // this format does not record: such a certificate is refused, never checked as MSE.
+    guard config.instance.loss == .mse else {
+      throw HessianCertificateError.rejected("sketch certificates are checked for the MSE loss only; this one's config has \"loss\": \"\(config.instance.loss.rawValue)\"")
+    }
     let instance: NetworkInstance
     let pattern: ActivationPattern
     do {
