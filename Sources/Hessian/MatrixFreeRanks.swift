@@ -82,7 +82,7 @@ public enum MatrixFreeRanks {
         continue
       }
       do {
-        products = try BatchedProducts(instance: instance, pattern: pattern, prime: prime, loss: loss)
+        products = try BatchedProducts(instance: instance, pattern: pattern, prime: prime, loss: loss, hessian: hessian)
       } catch is NoImageError {
         continue  // the prime divides a denominator of the instance
       }

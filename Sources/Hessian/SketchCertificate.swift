@@ -149,7 +149,7 @@ public struct SketchCertificate: Sendable {
       guard r <= (e.kind == .outer ? min(rowsJ, p) : p) else { throw reject("rank \(r) exceeds the matrix size") }
       let products: BatchedProducts
       do {
-        products = try BatchedProducts(instance: instance, pattern: pattern, prime: e.prime)
+        products = try BatchedProducts(instance: instance, pattern: pattern, prime: e.prime, hessian: e.kind != .outer)
       } catch {
         throw reject("the prime divides a denominator of the instance")
       }

@@ -50,31 +50,40 @@ public struct BatchedProducts: Sendable {
   /// false keeps the sparse loops (the tests compare both).
   public var blasForward = true
 
+  /// Whether n·H_f·V can be formed (the backward data were built).
+  public let supportsHessian: Bool
+
   /// Maps the instance into F_P with its activation pattern and max-pooling selections (from
   /// the exact forward pass); n·H_f is weighted by the residuals of `loss`.
+  /// - Parameter hessian: false builds only what J·V needs (no residual gradients, no
+  ///   transposed index maps: less time and memory when only H_o is asked for).
   /// - Throws: `NoImageError` when P divides a denominator of the instance.
   public init(instance: NetworkInstance, pattern: ActivationPattern, prime: UInt64,
-              loss: any SketchLoss = MeanSquaredSketchLoss()) throws {
+              loss: any SketchLoss = MeanSquaredSketchLoss(), hessian: Bool = true) throws {
     let field = CentredResidues(prime: prime)
     self.field = field
     self.loss = loss
+    supportsHessian = hessian
     let pf = PrimeField(unchecked: prime)
-    let net = try RingNetwork(instance: instance, pattern: pattern, ring: pf)
+    // The point's forward pass in Montgomery form (a multiply without division), read back as residues.
+    let mf = MontgomeryField(prime: prime)
+    let net = try RingNetwork(instance: instance, pattern: pattern, ring: mf)
+    func centred(_ x: UInt64) -> Double { field.centred(mf.residue(x)) }
     let plan = instance.plan
     parameterCount = plan.parameterCount
     outputCount = plan.outputSize
     sampleCount = instance.sampleCount
-    theta = net.theta.map { field.centred($0) }
+    theta = net.theta.map(centred)
     var stages: [ProductStage] = []
     var sizes: [Int] = []
     var act = 0, pool = 0
     for (si, s) in plan.stages.enumerated() {
       switch s {
       case .parametric(let t, let off, _):
-        stages.append(.parametric(ParametricGathers(t, offset: off)))
+        stages.append(.parametric(ParametricGathers(t, offset: off, backward: hessian)))
         sizes.append(t.cols)
       case .fixed(let m, _):
-        stages.append(.fixed(FixedGathers(m, residues: net.fixedCoefficients(stage: si), field: field)))
+        stages.append(.fixed(FixedGathers(m, residues: net.fixedCoefficients(stage: si).map { mf.residue($0) }, field: field)))
         sizes.append(m.cols)
       case .activation(_, let size, _):
         stages.append(.activation(index: act, size: size))
@@ -94,14 +103,17 @@ public struct BatchedProducts: Sendable {
     var values: [[[Double]]] = [], gradients: [[[Double]]] = [], masks: [[[Double]]] = []
     for i in 0..<instance.sampleCount {
       let trace = net.forward(sample: i)
-      values.append(trace.stageInputs.map { $0.map { field.centred($0) } })
-      let delta = loss.residual(sample: i, output: trace.output, target: net.targets[i], field: pf)
-      var g = [[Double]](repeating: [], count: stages.count)
-      net.backward(sample: i, from: [delta]) { si, rows in g[si] = rows[0].map { field.centred($0) } }
-      gradients.append(g)
+      values.append(trace.stageInputs.map { $0.map(centred) })
+      if hessian {
+        let delta = loss.residual(sample: i, output: trace.output.map { mf.residue($0) },
+                                  target: net.targets[i].map { mf.residue($0) }, field: pf)
+        var g = [[Double]](repeating: [], count: stages.count)
+        net.backward(sample: i, from: [delta.map { mf.fromResidue($0) }]) { si, rows in g[si] = rows[0].map(centred) }
+        gradients.append(g)
+      }
       masks.append((0..<act).map { k in
         let size = pattern.positive[i][k].count
-        return (0..<size).map { q in field.centred(net.mask(k, q, sample: i)) }
+        return (0..<size).map { q in centred(net.mask(k, q, sample: i)) }
       })
     }
     self.values = values
@@ -114,6 +126,7 @@ public struct BatchedProducts: Sendable {
   /// row-major, centred residues). Returns (nK × width, p × width or empty), centred.
   public func apply(_ v: [Double], width b: Int, hessian: Bool, threads: Int) -> (jv: [Double], hv: [Double]) {
     precondition(v.count == parameterCount * b)
+    precondition(!hessian || supportsHessian, "n·H_f·V asked of products built without the backward data")
     let n = sampleCount, k = outputCount, p = parameterCount
     var jv = [Double](repeating: 0, count: n * k * b)
     let parts = max(1, min(threads, n))

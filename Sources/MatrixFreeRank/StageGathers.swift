@@ -23,10 +23,15 @@ struct ParametricGathers: Sendable {
   /// The channel-shared layout (conv, dense) whose forward tangent goes through BLAS, if any.
   let shared: SharedWeightLayout?
 
-  init(_ t: ToeplitzStructure, offset: Int) {
+  /// The maps of `t`; without `backward` only the forward ones (the transposed maps stay empty).
+  init(_ t: ToeplitzStructure, offset: Int, backward: Bool = true) {
     structure = t
     self.offset = offset
     shared = SharedWeightLayout(t)
+    guard backward else {
+      (colStart, colRow, colParameter, parStart, parRow, parColumn, biasStart, biasRow) = ([], [], [], [], [], [], [], [])
+      return
+    }
     var rowOf = [Int](repeating: 0, count: t.nonzeroCount)
     for a in 0..<t.rows { for e in t.rowStart[a]..<t.rowStart[a + 1] { rowOf[e] = a } }
     (colStart, colRow, colParameter) = Self.group(keys: t.column, keyCount: t.cols, first: rowOf, second: t.parameter)
