@@ -143,7 +143,7 @@ enum RankCommand: Subcommand {
       let status: String
       if x.isProved {
         status = "proved"
-      } else if let b = x.failureBound {
+      } else if let b = x.failureBound, b < 0.1 {  // a larger bound says nothing worth printing
         status = "exact w.p. ≥ 1 − \(String(format: "%.0e", b))"
       } else {
         status = "proved lower bound"
