@@ -165,6 +165,11 @@ extension NetworkInstance {
       if case .fixed(let m, _) = stage { fixed.append(m.coefficient) } else { fixed.append([]) }
     }
     var allSelected: [[[Int]]] = []
+    // Layers whose θ fits machine integers run on them (`ScaledIntegers`); same values.
+    let scaledTheta = plan.stages.map { stage -> ScaledIntegers? in
+      guard case .parametric(let t, let off, _) = stage else { return nil }
+      return ScaledIntegers(theta[off..<(off + t.parameterCount)])
+    }
     for (i, x) in inputs.enumerated() {
       var h = x
       var masks: [[Bool]] = []
@@ -174,7 +179,11 @@ extension NetworkInstance {
         let activationIndex = masks.count
         switch stage {
         case .parametric(let t, let off, _):
-          h = t.apply(theta: theta[off..<(off + t.parameterCount)], to: h, in: ring)
+          if let th = scaledTheta[si], let xs = ScaledIntegers(h), let z = t.applyScaled(theta: th, to: xs) {
+            h = z
+          } else {
+            h = t.apply(theta: theta[off..<(off + t.parameterCount)], to: h, in: ring)
+          }
         case .fixed(let m, _):
           h = m.apply(fixed[si], to: h, in: ring)
         case .activation(let a, _, let layer):

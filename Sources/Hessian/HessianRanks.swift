@@ -250,15 +250,6 @@ public enum HessianRanks {
       }
     }
     if options.wantCertificates && method == .modular { method = .certified }
-    // Max pooling and cross-entropy have no matrix-free products yet: auto falls back to the
-    // dense modular path; an explicit request is refused with one line.
-    let hasSelection = instance.plan.stages.contains { if case .selection = $0 { return true } else { return false } }
-    if method == .matrixFree && (hasSelection || options.loss == .crossEntropy) {
-      let what = hasSelection ? "max pooling" : "the cross-entropy loss"
-      guard options.method == .auto else { throw MatrixFreeUnsupported(what: what) }
-      method = .modular
-      reason = "auto → modular: the matrix-free method does not support \(what) yet"
-    }
     let needed = min(memoryEstimate(instance, method: method, options: options)
       &+ NetworkInstance.memoryEstimate(plan: instance.plan, samples: instance.sampleCount), Int.max / 2)
     guard needed <= memoryBudget else {
@@ -273,8 +264,11 @@ public enum HessianRanks {
     let dataCert = ExactRank.certify(IntegerMatrix(rationalRows: instance.dataMatrix.nestedRows), seed: options.primeSeed,
                                        threads: options.threads)
     var results: [HessianRankResult]
+    // The dense paths rank cross-entropy's H_o (C·J) like MSE's J and leave H_f, H_L to
+    // `CrossEntropyRanks`; the matrix-free path takes the loss through its `SketchLoss`.
+    let denseCrossEntropy = options.loss == .crossEntropy && method != .matrixFree
     var shared = options
-    if options.loss == .crossEntropy { shared.kinds = options.kinds.filter { $0 == .outer } }
+    if denseCrossEntropy { shared.kinds = options.kinds.filter { $0 == .outer } }
     switch method {
     case _ where shared.kinds.isEmpty:
       results = []
@@ -293,12 +287,12 @@ public enum HessianRanks {
         }
       }
     case .matrixFree:
-      results = try MatrixFreeRanks.ranks(instance, pattern: pattern, options: options, progress: progress)
+      results = try MatrixFreeRanks.ranks(instance, pattern: pattern, logits: logits, options: options, progress: progress)
     case .certified, .bareiss:
       results = try exactRanks(instance, pattern: pattern, kinds: shared.kinds, bareiss: method == .bareiss,
                                seed: options.primeSeed, threads: options.threads, loss: options.loss, progress: progress)
     }
-    if options.loss == .crossEntropy {
+    if denseCrossEntropy {
       let ce = try CrossEntropyRanks.ranks(instance, pattern: pattern, outputs: logits, kinds: options.kinds,
                                            options: options, progress: progress)
       results = options.kinds.compactMap { kind in (results + ce).first { $0.kind == kind } }

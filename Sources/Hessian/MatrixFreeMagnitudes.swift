@@ -13,6 +13,8 @@ enum MatrixFreeMagnitudes {
   /// nil when the instance is not integer or a bound saturates.
   struct RowBounds {
     var outer: [Int]?
+    /// Rows J_i[c] − J_i[K−1] of the cross-entropy factor C·J (|row| ≤ |J_i[c]| + |J_i[K−1]|).
+    var outerDifferences: [Int]?
     var functional: [Int]?
     var loss: [Int]?
 
@@ -23,12 +25,13 @@ enum MatrixFreeMagnitudes {
     }
   }
 
-  static func rowBounds(_ instance: NetworkInstance, pattern: ActivationPattern) -> RowBounds {
+  /// The bounds; without `hessian` only those of J and C·J (the H_f pass is skipped).
+  static func rowBounds(_ instance: NetworkInstance, pattern: ActivationPattern, hessian: Bool = true) -> RowBounds {
     let ring = MagnitudeRing()
     guard let net = try? RingNetwork(instance: instance, pattern: pattern, ring: ring) else { return RowBounds() }
     let plan = instance.plan
     let p = plan.parameterCount, k = plan.outputSize
-    var jRows: [UInt64] = []
+    var jRows: [UInt64] = [], differenceRows: [UInt64] = []
     var hf = [UInt64](repeating: 0, count: p)
     var jtj = [UInt64](repeating: 0, count: p)
     let stages = plan.stages
@@ -37,7 +40,7 @@ enum MatrixFreeMagnitudes {
       // Forward tangent along v = 1.
       var tangents: [[UInt64]] = []
       var x = [UInt64](repeating: 0, count: trace.stageInputs[0].count)
-      var act = 0
+      var act = 0, pool = 0
       for (si, s) in stages.enumerated() {
         tangents.append(x)
         let h = trace.stageInputs[si]
@@ -57,16 +60,21 @@ enum MatrixFreeMagnitudes {
           x = x.indices.map { ring.multiply(x[$0], net.mask(act, $0, sample: i)) }
           act += 1
         case .selection:
-          preconditionFailure("max pooling is refused before the matrix-free path (HessianRanks.compute)")
+          let chosen = pattern.selected[i][pool]
+          x = chosen.map { x[$0] }
+          pool += 1
         }
       }
       jRows.append(contentsOf: x)
+      if k >= 2 { differenceRows.append(contentsOf: x.dropLast().map { ring.add($0, x[k - 1]) }) }
+      guard hessian else { continue }
       // |J_i|ᵀ (|J_i| 1) and the H_f row sums.
       let delta = zip(trace.output, net.targets[i]).map { ring.add($0, $1) }
       var gAt = [[UInt64]](repeating: [], count: stages.count)
       net.backward(sample: i, from: [delta, x]) { si, rows in gAt[si] = rows[0] + rows[1] }
       var y = [UInt64](repeating: 0, count: k)
       act = stages.reduce(0) { if case .activation = $1 { return $0 + 1 } else { return $0 } }
+      pool = stages.reduce(0) { if case .selection = $1 { return $0 + 1 } else { return $0 } }
       for si in stages.indices.reversed() {
         let h = trace.stageInputs[si], xin = tangents[si]
         switch stages[si] {
@@ -96,8 +104,12 @@ enum MatrixFreeMagnitudes {
           act -= 1
           let a = act
           y = y.indices.map { ring.multiply(y[$0], net.mask(a, $0, sample: i)) }
-        case .selection:
-          preconditionFailure("max pooling is refused before the matrix-free path (HessianRanks.compute)")
+        case .selection(let w, _):
+          pool -= 1
+          let chosen = pattern.selected[i][pool]
+          var ny = [UInt64](repeating: 0, count: w.cols)
+          for (a, c) in chosen.enumerated() { ny[c] = ring.add(ny[c], y[a]) }
+          y = ny
         }
       }
     }
@@ -106,6 +118,7 @@ enum MatrixFreeMagnitudes {
       return v.map { $0 == 0 ? 0 : UInt64.bitWidth - $0.leadingZeroBitCount }.sorted(by: >)
     }
     let loss = zip(hf, jtj).map { ring.add($0, $1) }
-    return RowBounds(outer: bits(jRows), functional: bits(hf), loss: bits(loss))
+    guard hessian else { return RowBounds(outer: bits(jRows), outerDifferences: bits(differenceRows)) }
+    return RowBounds(outer: bits(jRows), outerDifferences: bits(differenceRows), functional: bits(hf), loss: bits(loss))
   }
 }

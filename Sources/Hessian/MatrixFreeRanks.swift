@@ -38,9 +38,32 @@ public enum MatrixFreeRanks {
   /// The first sketch width of the first run.
   static let initialWidth = 64
 
-  static func ranks(_ instance: NetworkInstance, pattern: ActivationPattern, options: HessianRankOptions,
-                    progress: (String) -> Void) throws -> [HessianRankResult] {
-    let p = instance.plan.parameterCount, rowsJ = instance.sampleCount * instance.plan.outputSize
+  /// The loss side of one run modulo `prime`: MSE, or cross-entropy at π evaluated at a random
+  /// t ∈ [1, P) (nil when P divides a target's denominator or no usable t was found).
+  static func sketchLoss(_ loss: LossFunction, softmax: SoftmaxExponents?, targets: [[Rational]]?, prime: UInt64,
+                         seed: UInt64) -> (any SketchLoss)? {
+    guard loss == .crossEntropy, let softmax, let targets else { return MeanSquaredSketchLoss() }
+    let pf = PrimeField(unchecked: prime)
+    guard let y = try? targets.map({ try $0.map { try pf.element($0) } }) else { return nil }
+    var rng = SeededRandom(seed: seed ^ prime ^ 0x5443_45)  // "TCE"
+    for _ in 0..<64 {
+      if let pi = softmax.probabilities(at: rng.next(in: 1...(prime - 1)), prime: pf) {
+        return CrossEntropySketchLoss(probabilities: pi, targets: y)
+      }
+    }
+    return nil
+  }
+
+  /// - Parameter logits: the exact network outputs (for cross-entropy's softmax exponents).
+  static func ranks(_ instance: NetworkInstance, pattern: ActivationPattern, logits: [[Rational]],
+                    options: HessianRankOptions, progress: (String) -> Void) throws -> [HessianRankResult] {
+    let p = instance.plan.parameterCount, k = instance.plan.outputSize
+    let ce = options.loss == .crossEntropy
+    let rowsJ = instance.sampleCount * options.loss.outerRowsPerSample(outputs: k)
+    let softmax = ce ? SoftmaxExponents(logits: logits) : nil
+    let ceTargets = ce ? try CrossEntropyTargets.targets(instance) : nil
+    // Cross-entropy: degrees in t of the cleared entries of n·H_f and n·H_L (proofs/cross-entropy.md).
+    let degreeF = softmax.map { Double($0.degreeSum.description) ?? .infinity } ?? 0
     var sketchOptions = SketchOptions(targets: options.kinds.map(target), initialWidth: initialWidth,
                                       threads: options.threads, memoryBudget: HessianRanks.memoryBudget)
     sketchOptions.growth = 1.5
@@ -49,13 +72,17 @@ public enum MatrixFreeRanks {
     var seconds: [HessianKind: Double] = [:]
     var clock = Stopwatch()
     progress("Hadamard bounds (magnitudes, matrix-free)")
-    let rowBounds = MatrixFreeMagnitudes.rowBounds(instance, pattern: pattern)
+    let hessian = options.kinds.contains(.functional) || options.kinds.contains(.loss)
+    let rowBounds = MatrixFreeMagnitudes.rowBounds(instance, pattern: pattern, hessian: hessian && !ce)
     var used = 0
     var start: Int? = nil
     for prime in SketchPrimes.draw(count: options.primes + 16, seed: options.primeSeed) where used < options.primes {
       let products: BatchedProducts
+      guard let loss = sketchLoss(options.loss, softmax: softmax, targets: ceTargets, prime: prime, seed: options.primeSeed) else {
+        continue
+      }
       do {
-        products = try BatchedProducts(instance: instance, pattern: pattern, prime: prime)
+        products = try BatchedProducts(instance: instance, pattern: pattern, prime: prime, loss: loss, hessian: hessian)
       } catch is NoImageError {
         continue  // the prime divides a denominator of the instance
       }
@@ -76,9 +103,18 @@ public enum MatrixFreeRanks {
         // This run fails only if its prime divides a nonzero maximal-rank minor (at most
         // bits/23 of the primes ≥ 2^23 do, bits from Hadamard's bound on the full matrix) or its
         // sketch falls short (Schwartz–Zippel); runs draw prime and sketch independently.
-        let bits = MatrixFreeMagnitudes.RowBounds.bits(kind == .outer ? rowBounds.outer : kind == .functional ? rowBounds.functional : rowBounds.loss,
-                                                        minor: kind == .outer ? min(rowsJ, p) : p)
-        let primePart = bits.map { min(1, Double($0 / 23) / Double(CentredResidues.primeCountLowerBound)) } ?? 1
+        let rows = kind == .outer ? (ce ? rowBounds.outerDifferences : rowBounds.outer)
+          : kind == .functional ? rowBounds.functional : rowBounds.loss
+        let bits = MatrixFreeMagnitudes.RowBounds.bits(rows, minor: kind == .outer ? min(rowsJ, p) : p)
+        var primePart = bits.map { min(1, Double($0 / 23) / Double(CentredResidues.primeCountLowerBound)) } ?? 1
+        if ce && kind != .outer {
+          // Schwartz–Zippel in t: the cleared minor has degree ≤ r·Δ in t (Δ = Σd_i for H_f,
+          // 2Σd_i for H_L), t uniform among the ≥ P − 1 − Σd_i usable values. The prime's
+          // share (it divides the minor's content) is not bounded, as on the dense path.
+          let delta = kind == .functional ? degreeF : 2 * degreeF
+          let usable = Double(prime - 1) - degreeF
+          primePart = usable > 0 ? min(1, Double(o.rank + 1) * delta / usable) : 1
+        }
         let run = o.isFull ? 0 : min(1, primePart + o.sketchFailureBound)
         failure[kind] = (failure[kind] ?? 1) * run
       }
@@ -89,11 +125,15 @@ public enum MatrixFreeRanks {
     return options.kinds.map { kind in
       let o = best[kind]!
       let bound = o.isFull ? 0 : failure[kind] ?? 1
+      let outerName = ce ? "C·J·S" : "J·S"
+      let ceNote = !ce ? "" : kind == .outer
+        ? "; cross-entropy: H_o on C·J (proofs/cross-entropy.md)"
+        : "; cross-entropy at a random t for t = e^(1/\(softmax!.denominator)), a proved lower bound\(bound >= 1 ? " (the Schwartz–Zippel bound in t is vacuous here)" : ", exact unless a minor vanishes at (S, t) or every prime divides its content (not bounded)")"
       var r = HessianRankResult(
         kind: kind, rank: o.rank,
-        matrix: kind == .outer ? "J·S (\(rowsJ)×\(o.widths.last ?? 0))" : "SᵀnHS (\(o.widths.last ?? 0)²)",
+        matrix: kind == .outer ? "\(outerName) (\(rowsJ)×\(o.widths.last ?? 0))" : "SᵀnHS (\(o.widths.last ?? 0)²)",
         isProved: o.isFull, failureBound: bound,
-        method: "sketches SᵀHS, J·S from batched Hessian/Jacobian-vector products modulo \(used) prime(s) in [2^23, 2^24), widths \(o.widths.map(String.init).joined(separator: "→"))",
+        method: "sketches SᵀHS, \(outerName) from batched Hessian/Jacobian-vector products modulo \(used) prime(s) in [2^23, 2^24), widths \(o.widths.map(String.init).joined(separator: "→"))" + ceNote,
         certificate: nil, seconds: seconds[kind] ?? 0)
       r.sketch = o
       return r

@@ -116,8 +116,10 @@ public struct SketchCertificate: Sendable {
   /// - Returns: per Hessian the proved lower bound, and whether it is the exact rank (full).
   /// - Throws: `HessianCertificateError.rejected` when anything does not hold.
   public func verify(threads: Int = ModularElimination.defaultThreads) throws -> [(kind: HessianKind, rank: Int, exact: Bool)] {
+    // Sketch minors of the cross-entropy Hessians depend on the random t of the softmax, which
+    // this format does not record: such a certificate is refused, never checked as MSE.
     guard config.instance.loss == .mse else {
-      throw HessianCertificateError.rejected("the config's loss is \(config.instance.loss.name), but sketch certificates are about the MSE loss")
+      throw HessianCertificateError.rejected("sketch certificates are checked for the MSE loss only; this one's config has \"loss\": \"\(config.instance.loss.rawValue)\"")
     }
     let instance: NetworkInstance
     let pattern: ActivationPattern
@@ -147,7 +149,7 @@ public struct SketchCertificate: Sendable {
       guard r <= (e.kind == .outer ? min(rowsJ, p) : p) else { throw reject("rank \(r) exceeds the matrix size") }
       let products: BatchedProducts
       do {
-        products = try BatchedProducts(instance: instance, pattern: pattern, prime: e.prime)
+        products = try BatchedProducts(instance: instance, pattern: pattern, prime: e.prime, hessian: e.kind != .outer)
       } catch {
         throw reject("the prime divides a denominator of the instance")
       }

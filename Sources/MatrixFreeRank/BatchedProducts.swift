@@ -1,3 +1,4 @@
+import CLapack
 import ConvNet
 import Dispatch
 import Exact
@@ -40,37 +41,58 @@ public struct BatchedProducts: Sendable {
   let gradients: [[[Double]]]
   /// masks[i][k][q]: the multiplier of activation stage k at position q for sample i.
   let masks: [[[Double]]]
+  /// selected[i][k][a]: the input position output a of max-pooling stage k copies for sample i.
+  let selected: [[[Int]]]
   let firstParametric: Int
+  /// The loss: δ_i for n·H_f here, and what the sketches do with J·V (`SketchLoss`).
+  public let loss: any SketchLoss
+  /// Whether forward tangents of conv and dense layers go through BLAS (`SharedWeightLayout`);
+  /// false keeps the sparse loops (the tests compare both).
+  public var blasForward = true
 
-  /// Maps the instance into F_P with its activation pattern (from the exact forward pass).
+  /// Whether n·H_f·V can be formed (the backward data were built).
+  public let supportsHessian: Bool
+
+  /// Maps the instance into F_P with its activation pattern and max-pooling selections (from
+  /// the exact forward pass); n·H_f is weighted by the residuals of `loss`.
+  /// - Parameter hessian: false builds only what J·V needs (no residual gradients, no
+  ///   transposed index maps: less time and memory when only H_o is asked for).
   /// - Throws: `NoImageError` when P divides a denominator of the instance.
-  public init(instance: NetworkInstance, pattern: ActivationPattern, prime: UInt64) throws {
+  public init(instance: NetworkInstance, pattern: ActivationPattern, prime: UInt64,
+              loss: any SketchLoss = MeanSquaredSketchLoss(), hessian: Bool = true) throws {
     let field = CentredResidues(prime: prime)
     self.field = field
+    self.loss = loss
+    supportsHessian = hessian
     let pf = PrimeField(unchecked: prime)
-    let net = try RingNetwork(instance: instance, pattern: pattern, ring: pf)
+    // The point's forward pass in Montgomery form (a multiply without division), read back as residues.
+    let mf = MontgomeryField(prime: prime)
+    let net = try RingNetwork(instance: instance, pattern: pattern, ring: mf)
+    func centred(_ x: UInt64) -> Double { field.centred(mf.residue(x)) }
     let plan = instance.plan
     parameterCount = plan.parameterCount
     outputCount = plan.outputSize
     sampleCount = instance.sampleCount
-    theta = net.theta.map { field.centred($0) }
+    theta = net.theta.map(centred)
     var stages: [ProductStage] = []
     var sizes: [Int] = []
-    var act = 0
+    var act = 0, pool = 0
     for (si, s) in plan.stages.enumerated() {
       switch s {
       case .parametric(let t, let off, _):
-        stages.append(.parametric(ParametricGathers(t, offset: off)))
+        stages.append(.parametric(ParametricGathers(t, offset: off, backward: hessian)))
         sizes.append(t.cols)
       case .fixed(let m, _):
-        stages.append(.fixed(FixedGathers(m, residues: net.fixedCoefficients(stage: si), field: field)))
+        stages.append(.fixed(FixedGathers(m, residues: net.fixedCoefficients(stage: si).map { mf.residue($0) }, field: field)))
         sizes.append(m.cols)
       case .activation(_, let size, _):
         stages.append(.activation(index: act, size: size))
         sizes.append(size)
         act += 1
-      case .selection:
-        throw MatrixFreeUnsupported(what: "max pooling")
+      case .selection(let w, _):
+        stages.append(.selection(index: pool, rows: w.rows))
+        sizes.append(w.cols)
+        pool += 1
       }
     }
     sizes.append(plan.outputSize)
@@ -81,28 +103,37 @@ public struct BatchedProducts: Sendable {
     var values: [[[Double]]] = [], gradients: [[[Double]]] = [], masks: [[[Double]]] = []
     for i in 0..<instance.sampleCount {
       let trace = net.forward(sample: i)
-      values.append(trace.stageInputs.map { $0.map { field.centred($0) } })
-      let delta = zip(trace.output, net.targets[i]).map { pf.subtract($0, $1) }
-      var g = [[Double]](repeating: [], count: stages.count)
-      net.backward(sample: i, from: [delta]) { si, rows in g[si] = rows[0].map { field.centred($0) } }
-      gradients.append(g)
+      values.append(trace.stageInputs.map { $0.map(centred) })
+      if hessian {
+        let delta = loss.residual(sample: i, output: trace.output.map { mf.residue($0) },
+                                  target: net.targets[i].map { mf.residue($0) }, field: pf)
+        var g = [[Double]](repeating: [], count: stages.count)
+        net.backward(sample: i, from: [delta.map { mf.fromResidue($0) }]) { si, rows in g[si] = rows[0].map(centred) }
+        gradients.append(g)
+      }
       masks.append((0..<act).map { k in
         let size = pattern.positive[i][k].count
-        return (0..<size).map { q in field.centred(net.mask(k, q, sample: i)) }
+        return (0..<size).map { q in centred(net.mask(k, q, sample: i)) }
       })
     }
     self.values = values
     self.gradients = gradients
     self.masks = masks
+    selected = pattern.selected
   }
 
   /// J·V and, when `hessian`, n·H_f·V for a block V of `width` directions (p × width,
   /// row-major, centred residues). Returns (nK × width, p × width or empty), centred.
   public func apply(_ v: [Double], width b: Int, hessian: Bool, threads: Int) -> (jv: [Double], hv: [Double]) {
     precondition(v.count == parameterCount * b)
+    precondition(!hessian || supportsHessian, "n·H_f·V asked of products built without the backward data")
     let n = sampleCount, k = outputCount, p = parameterCount
     var jv = [Double](repeating: 0, count: n * k * b)
     let parts = max(1, min(threads, n))
+    // Samples are split over threads; each thread's BLAS calls stay single-threaded.
+    openblas_set_num_threads(Int32(parts == 1 ? max(1, threads) : 1))
+    defer { openblas_set_num_threads(1) }
+    let scratch = blasForward ? scratchCount(width: b) : 0
     let hvCount = hessian ? p * b : 0
     let hvParts = UnsafeMutablePointer<Double>.allocate(capacity: max(1, parts * hvCount))
     hvParts.initialize(repeating: 0, count: max(1, parts * hvCount))
@@ -113,7 +144,7 @@ public struct BatchedProducts: Sendable {
         let vp = SendableConstPointer(base: vb.baseAddress!), jp = SendablePointer(base: jb.baseAddress!)
         let body: @Sendable (Int) -> Void = { part in
           let lo = part * n / parts, hi = (part + 1) * n / parts
-          var work = Workspace(sizes: self.sizes, width: b)
+          var work = Workspace(sizes: self.sizes, width: b, scratch: scratch)
           for i in lo..<hi {
             self.sample(i, v: vp.base, width: b, jv: jp.base + i * k * b,
                         hv: hessian ? shared.base + part * hvCount : nil, work: &work)
@@ -138,19 +169,31 @@ public struct BatchedProducts: Sendable {
     var y0: UnsafeMutablePointer<Double>
     var y1: UnsafeMutablePointer<Double>
     var zero: [Bool]
+    /// The BLAS path's im2col buffers.
+    var scratch: UnsafeMutablePointer<Double>
 
-    init(sizes: [Int], width b: Int) {
+    init(sizes: [Int], width b: Int, scratch count: Int) {
       x = sizes.map { UnsafeMutablePointer<Double>.allocate(capacity: max(1, $0 * b)) }
       let m = max(1, (sizes.max() ?? 1) * b)
       y0 = .allocate(capacity: m)
       y1 = .allocate(capacity: m)
       zero = [Bool](repeating: true, count: sizes.count)
+      scratch = .allocate(capacity: max(1, count))
     }
 
     func release() {
       for p in x { p.deallocate() }
       y0.deallocate()
       y1.deallocate()
+      scratch.deallocate()
+    }
+  }
+
+  /// Doubles of BLAS scratch one thread needs for blocks of b directions.
+  func scratchCount(width b: Int) -> Int {
+    stages.reduce(0) { m, s in
+      if case .parametric(let g) = s, let layout = g.shared { return max(m, layout.scratchCount(width: b)) }
+      return m
     }
   }
 
@@ -165,6 +208,20 @@ public struct BatchedProducts: Sendable {
       work.zero[s] = zero
       let xin = work.x[s], xout = work.x[s + 1]
       switch stage {
+      case .parametric(let g) where blasForward && g.shared != nil:
+        let t = g.structure, off = g.offset
+        for a in 0..<t.rows {
+          if t.biasOfRow[a] >= 0 {
+            (xout + a * b).update(from: v + (off + t.biasOfRow[a]) * b, count: b)
+          } else {
+            (xout + a * b).update(repeating: 0, count: b)
+          }
+        }
+        theta.withUnsafeBufferPointer { th in
+          g.shared!.forward(xout, xin: zero ? nil : UnsafePointer(xin), h: vals[s], theta: th.baseAddress! + off,
+                            v: v + off * b, width: b, field: f, scratch: work.scratch)
+        }
+        zero = false
       case .parametric(let g):
         let t = g.structure, off = g.offset, h = vals[s]
         for a in 0..<t.rows {
@@ -214,6 +271,10 @@ public struct BatchedProducts: Sendable {
             f.scaled(xout + q * b, c, xin + q * b, b)
           }
         }
+      case .selection(let k, let rows):
+        if zero { continue }
+        let chosen = selected[i][k]
+        for a in 0..<rows { (xout + a * b).update(from: xin + chosen[a] * b, count: b) }
       }
     }
     jv.update(from: work.x[stages.count], count: outputCount * b)
@@ -303,6 +364,15 @@ public struct BatchedProducts: Sendable {
             f.scaled(y + q * b, c, y + q * b, b)
           }
         }
+      case .selection(let k, let rows):
+        if yZero { continue }
+        // The transposed selection: each input gathers the outputs that copy it (overlapping
+        // windows can choose one input several times; sums of reduced values, reduced after).
+        let chosen = selected[i][k], cols = sizes[s]
+        spare.update(repeating: 0, count: cols * b)
+        for a in 0..<rows { f.add(spare + chosen[a] * b, y + a * b, b) }
+        f.reduce(spare, cols * b)
+        swap(&y, &spare)
       }
     }
   }
@@ -316,15 +386,4 @@ struct SendablePointer: @unchecked Sendable {
 /// A read-only pointer shared by the threads.
 struct SendableConstPointer: @unchecked Sendable {
   let base: UnsafePointer<Double>
-}
-
-/// A network the matrix-free products do not cover yet (one line for the user).
-public struct MatrixFreeUnsupported: Error, CustomStringConvertible {
-  /// The layer kind or loss.
-  public let what: String
-  /// Public initialiser.
-  public init(what: String) { self.what = what }
-  public var description: String {
-    "the matrix-free method does not support \(what) yet; use --method modular (or certified)"
-  }
 }

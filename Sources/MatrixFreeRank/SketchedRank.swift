@@ -111,6 +111,8 @@ public enum SketchedRank {
     let field = products.field
     let pf = PrimeField(unchecked: field.prime)
     let p = products.parameterCount, rowsJ = products.sampleCount * products.outputCount
+    let n = products.sampleCount, k = products.outputCount, loss = products.loss
+    let rowsOuter = n * loss.outerRowsPerSample(outputs: k)
     let wanted = Set(options.targets)
     let hessian = wanted.contains(.functional) || wanted.contains(.loss)
     // J·S is kept as blocks (nK × b); S is regenerated from its seed when an older block meets a
@@ -161,7 +163,11 @@ public enum SketchedRank {
         gramF = grow(gramF, left: { k in
           k == last ? s : SketchGram.block(Array(blockStarts[k]..<(blockStarts[k] + widthsOfBlocks[k])), seed: seed, rows: p, field: field)
         }, right: hv, rows: p)
-        if wanted.contains(.loss) { gramO = grow(gramO, left: { jBlocks[$0] }, right: jv, rows: rowsJ) }
+        if wanted.contains(.loss) {
+          // Sᵀ(n·H_o)S = (J·S)ᵀ A (J·S), A = diag(A_i) symmetric.
+          let ajv = loss.curvature(jv, samples: n, outputs: k, width: b, field: field)
+          gramO = grow(gramO, left: { jBlocks[$0] }, right: ajv, rows: rowsJ)
+        }
       }
       t = target
       if t < planned { continue }
@@ -172,12 +178,12 @@ public enum SketchedRank {
         let m: ModularMatrix
         switch kind {
         case .outer:
-          var mm = ModularMatrix(rows: rowsJ, cols: t, field: pf)
+          var mm = ModularMatrix(rows: rowsOuter, cols: t, field: pf)
           mm.withUnsafeMutableBufferPointer { buf in
             var col = 0
-            for (k, bk) in widthsOfBlocks.enumerated() {
-              let blk = jBlocks[k]
-              for r in 0..<rowsJ { for c in 0..<bk { buf[r * t + col + c] = field.residue(blk[r * bk + c]) } }
+            for (q, bk) in widthsOfBlocks.enumerated() {
+              let blk = loss.outerFactor(jBlocks[q], samples: n, outputs: k, width: bk, field: field)
+              for r in 0..<rowsOuter { for c in 0..<bk { buf[r * t + col + c] = field.residue(blk[r * bk + c]) } }
               col += bk
             }
           }
@@ -196,7 +202,7 @@ public enum SketchedRank {
     }
     return options.targets.map { kind in
       let r = results[kind]!
-      let full = kind == .outer ? min(rowsJ, p) : p
+      let full = kind == .outer ? min(rowsOuter, p) : p
       return SketchOutcome(target: kind, rank: r.rank, prime: field.prime, sketchSeed: seed, widths: widths,
                            pivotRows: r.rows, pivotCols: r.cols, isFull: r.rank == full)
     }
@@ -218,22 +224,24 @@ public enum SketchedRank {
 
 extension SketchedRank {
   /// The determinant modulo P of the minor M[rows, cols] of the sketch matrix of `target`
-  /// (J·S for H_o, Sᵀ(n·H)S otherwise), recomputed from the sketch seed: only the sketch
-  /// columns the minor touches are regenerated and multiplied. Nonzero proves
-  /// rank(H over Q) ≥ rows.count. Indices must be in range (rows: 0..<nK for H_o).
+  /// (F·J·S for H_o with F the loss's factor, Sᵀ(n·H)S otherwise), recomputed from the sketch
+  /// seed: only the sketch columns the minor touches are regenerated and multiplied. Nonzero
+  /// proves rank(H over Q) ≥ rows.count. Indices must be in range (rows of F·J·S for H_o).
   public static func minorDeterminant(_ products: BatchedProducts, seed: UInt64, target: SketchTarget,
                                       rows: [Int], cols: [Int], threads: Int = 2) -> UInt64 {
     let field = products.field
     let pf = PrimeField(unchecked: field.prime)
     let p = products.parameterCount, rowsJ = products.sampleCount * products.outputCount
+    let n = products.sampleCount, k = products.outputCount, loss = products.loss
     let r = rows.count
     precondition(cols.count == r)
     var minor = ModularMatrix(rows: r, cols: r, field: pf)
     if target == .outer {
       let s = SketchGram.block(cols, seed: seed, rows: p, field: field)
       let (jv, _) = products.apply(s, width: r, hessian: false, threads: threads)
+      let fjv = loss.outerFactor(jv, samples: n, outputs: k, width: r, field: field)
       minor.withUnsafeMutableBufferPointer { buf in
-        for (a, row) in rows.enumerated() { for c in 0..<r { buf[a * r + c] = field.residue(jv[row * r + c]) } }
+        for (a, row) in rows.enumerated() { for c in 0..<r { buf[a * r + c] = field.residue(fjv[row * r + c]) } }
       }
     } else {
       let used = Array(Set(rows).union(cols)).sorted()
@@ -242,7 +250,9 @@ extension SketchedRank {
       let s = SketchGram.block(used, seed: seed, rows: p, field: field)
       let (jv, hv) = products.apply(s, width: u, hessian: true, threads: threads)
       let mf = SketchGram.transposeProduct(s, hv, rows: p, ca: u, cb: u, field: field, threads: threads)
-      let mo = target == .loss ? SketchGram.transposeProduct(jv, jv, rows: rowsJ, ca: u, cb: u, field: field, threads: threads) : nil
+      let mo = target == .loss
+        ? SketchGram.transposeProduct(jv, loss.curvature(jv, samples: n, outputs: k, width: u, field: field), rows: rowsJ,
+                                      ca: u, cb: u, field: field, threads: threads) : nil
       minor.withUnsafeMutableBufferPointer { buf in
         for (a, row) in rows.enumerated() {
           for (c, col) in cols.enumerated() {

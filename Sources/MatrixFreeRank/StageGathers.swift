@@ -20,10 +20,18 @@ struct ParametricGathers: Sendable {
   /// By bias b (local index weightCount + b): output rows biasStart[b]..<biasStart[b+1] in `biasRow`.
   let biasStart: [Int]
   let biasRow: [Int]
+  /// The channel-shared layout (conv, dense) whose forward tangent goes through BLAS, if any.
+  let shared: SharedWeightLayout?
 
-  init(_ t: ToeplitzStructure, offset: Int) {
+  /// The maps of `t`; without `backward` only the forward ones (the transposed maps stay empty).
+  init(_ t: ToeplitzStructure, offset: Int, backward: Bool = true) {
     structure = t
     self.offset = offset
+    shared = SharedWeightLayout(t)
+    guard backward else {
+      (colStart, colRow, colParameter, parStart, parRow, parColumn, biasStart, biasRow) = ([], [], [], [], [], [], [], [])
+      return
+    }
     var rowOf = [Int](repeating: 0, count: t.nonzeroCount)
     for a in 0..<t.rows { for e in t.rowStart[a]..<t.rowStart[a + 1] { rowOf[e] = a } }
     (colStart, colRow, colParameter) = Self.group(keys: t.column, keyCount: t.cols, first: rowOf, second: t.parameter)
@@ -84,9 +92,8 @@ struct FixedGathers: Sendable {
 
 /// One stage of the network as the batched products see it.
 ///
-/// A new kind of stage (e.g. max pooling: a sample-dependent selection, like an activation's
-/// mask) needs a case here, its forward gather and its transposed gather in `BatchedProducts`;
-/// the sketch, Gram and rank code do not change.
+/// A new kind of stage needs a case here, its forward gather and its transposed gather in
+/// `BatchedProducts`; the sketch, Gram and rank code do not change.
 enum ProductStage: Sendable {
   /// A conv or dense layer.
   case parametric(ParametricGathers)
@@ -94,4 +101,7 @@ enum ProductStage: Sendable {
   case fixed(FixedGathers)
   /// An elementwise activation with fixed branches: `index` among the activation stages.
   case activation(index: Int, size: Int)
+  /// Max pooling with its selection fixed at the point (a sample-dependent 0/1 matrix, like an
+  /// activation's mask): `index` among the selection stages, `rows` outputs.
+  case selection(index: Int, rows: Int)
 }

@@ -150,7 +150,7 @@ enum RankCommand: Subcommand {
       let status: String
       if x.isProved {
         status = "proved"
-      } else if let b = x.failureBound {
+      } else if let b = x.failureBound, b < 0.1 {  // a larger bound says nothing worth printing
         status = "exact w.p. ≥ 1 − \(String(format: "%.0e", b))"
       } else {
         status = "proved lower bound"
@@ -182,10 +182,14 @@ enum RankCommand: Subcommand {
       lines.append("           Hadamard's bound on the minors has the probability shown; --method certified proves it)")
     }
     if r.method == .matrixFree {
-      lines.append("          (matrix-free: each rank is that of a random sketch SᵀHS, or J·S for H_o, modulo a prime:")
+      lines.append("          (matrix-free: each rank is that of a random sketch SᵀHS, or \(r.loss == .mse ? "J·S" : "C·J·S") for H_o, modulo a prime:")
       lines.append("           a proved lower bound — a nonzero minor of a product of integer matrices with H —")
       lines.append("           and the exact rank unless the prime divides every maximal minor (Hadamard) or the")
-      lines.append("           sketch fell short (Schwartz–Zippel); the probability shown bounds both, over all runs)")
+      lines.append("           sketch fell short (Schwartz–Zippel); the probability shown bounds both, over all runs\(r.loss == .mse ? ")" : ";")")
+      if r.loss != .mse {
+        lines.append("           cross-entropy H_f, H_L: also Schwartz–Zippel in the random t of the softmax; the prime's")
+        lines.append("           share is not bounded there, as on the dense path, and no bound is shown when it is vacuous)")
+      }
     }
     if let certificate { lines.append("certificate written to \(certificate) (verify: hessrank check \(certificate))") }
     lines.append(String(format: "time      %.3f s", seconds))

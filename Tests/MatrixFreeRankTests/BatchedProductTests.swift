@@ -4,7 +4,7 @@ import Hessian
 import Testing
 @testable import MatrixFreeRank
 
-/// Networks of the suite: conv (1-D, 2-D, stride, padding, bias), pooling, ReLU, leaky ReLU, dense.
+/// Networks of the suite: conv (1-D, 2-D, stride, padding, bias), average and max pooling, ReLU, leaky ReLU, dense.
 let suiteNetworks: [(String, Int)] = [
   ("1x12 conv(2,k=3) dense(2)", 30),
   ("8 dense(6) dense(3)", 12),
@@ -12,6 +12,9 @@ let suiteNetworks: [(String, Int)] = [
   ("2x6x6 conv(3,k=3,p=1,bias) avgpool(k=2) leaky(1/3) dense(3,bias)", 9),
   ("4x6 conv(1,k=5) dense(3)", 10),
   ("6 dense(5,bias) relu dense(4) dense(2)", 40),
+  // Max pooling: overlapping windows (an input chosen twice), and pooling between two conv layers.
+  ("2x8x8 conv(3,k=3,bias) relu maxpool(k=2,s=1) dense(3)", 9),
+  ("1x16 conv(2,k=3) maxpool(k=3,s=2) conv(2,k=2) dense(3)", 8),
 ]
 
 func instance(_ arch: String, samples: Int, seed: UInt64) throws -> (NetworkInstance, ActivationPattern) {
@@ -31,13 +34,18 @@ func denseRank(_ m: ScalarMatrix<UInt64>, prime: UInt64) -> Int {
   func productsEqualDenseTimesV(arch: String, samples: Int) throws {
     let (inst, pattern) = try instance(arch, samples: samples, seed: 3)
     let prime = SketchPrimes.draw(count: 1, seed: 7)[0]
-    let products = try BatchedProducts(instance: inst, pattern: pattern, prime: prime)
+    var products = try BatchedProducts(instance: inst, pattern: pattern, prime: prime)
     let f = products.field, pf = PrimeField(unchecked: prime)
     let dense = try HessianBuilder(instance: inst, pattern: pattern, ring: pf)
     let jac = dense.jacobian(), hf = dense.functionalScaled()
     let p = products.parameterCount, b = 5
     let v = SketchGram.block(Array(0..<b), seed: 11, rows: p, field: f)
+    // Every conv and dense layer of the suite has the channel-shared layout of the BLAS path.
+    for case .parametric(let g) in products.stages { #expect(g.shared != nil, "\(arch)") }
     let (jv, hv) = products.apply(v, width: b, hessian: true, threads: 2)
+    products.blasForward = false  // the sparse loops: the same products
+    let (jvSparse, hvSparse) = products.apply(v, width: b, hessian: true, threads: 1)
+    #expect(jvSparse.map { f.residue($0) } == jv.map { f.residue($0) } && hvSparse.map { f.residue($0) } == hv.map { f.residue($0) })
     func times(_ m: ScalarMatrix<UInt64>) -> [UInt64] {
       var out = [UInt64](repeating: 0, count: m.rows * b)
       for r in 0..<m.rows {
@@ -54,6 +62,27 @@ func denseRank(_ m: ScalarMatrix<UInt64>, prime: UInt64) -> Int {
     // Values stay reduced (|x| ≤ P/2 + 8), the invariant the exactness rests on.
     let h = Double(prime / 2 + 8)
     #expect(jv.allSatisfy { abs($0) <= h } && hv.allSatisfy { abs($0) <= h })
+  }
+}
+
+@Suite struct SharedWeightLayoutTests {
+  /// Conv layers (padding, stride, dilation, 1-D and 2-D) and dense layers have the shared
+  /// layout with C = output channels, J = c_in·k_h·k_w; BLAS products through it equal the
+  /// sparse ones on wide entries (slabs of the inner dimension reduced in time: J > delay).
+  @Test(arguments: ["3x9x9 conv(4,k=3,p=2,s=2,dil=2) dense(3)", "30x5 conv(3,k=5,p=1) dense(2)", "300 dense(3) dense(2)"])
+  func layoutAndWideProducts(arch: String) throws {
+    let (inst, pattern) = try instance(arch, samples: 2, seed: 5)
+    var products = try BatchedProducts(instance: inst, pattern: pattern, prime: SketchPrimes.draw(count: 1, seed: 3)[0])
+    let layouts = products.stages.compactMap { s -> SharedWeightLayout? in
+      if case .parametric(let g) = s { return g.shared } else { return nil }
+    }
+    #expect(layouts.count == inst.plan.parametricStageIndices.count)
+    let b = 7, p = products.parameterCount
+    let v = SketchGram.block(Array(0..<b), seed: 2, rows: p, field: products.field)
+    let (jv, _) = products.apply(v, width: b, hessian: false, threads: 2)
+    products.blasForward = false
+    let (jvSparse, _) = products.apply(v, width: b, hessian: false, threads: 2)
+    #expect(jv.map { products.field.residue($0) } == jvSparse.map { products.field.residue($0) })
   }
 }
 

@@ -1,0 +1,120 @@
+import CLapack
+import ConvNet
+
+/// The layout of a parametric stage whose rows come in C channel groups of Q rows that share
+/// one pattern: row c·Q + q reads input column `columnOf[q·J + j]` with weight c·J + j (conv
+/// layers: C output channels, Q output positions, J = c_in·k_h·k_w; dense layers: Q = 1).
+/// Found from the Toeplitz structure itself and verified entry by entry, so any layer that has
+/// the shape gets the fast path and any other keeps the sparse loops.
+///
+/// With that shape the two terms of the forward tangent are dense products through BLAS:
+/// T(θ)·Ẋ = W·im2col(Ẋ) (W the C × J weight matrix) and Z(h)·V = im2col(h)·V_c per channel,
+/// on exact integer-valued doubles: the inner dimension is cut into slabs of at most
+/// `delay − 1` products of centred residues, each slab reduced before the next, so every partial
+/// sum is an integer below 2^53 and BLAS's order of summation does not matter.
+struct SharedWeightLayout: Sendable {
+  /// C.
+  let channels: Int
+  /// Q.
+  let positions: Int
+  /// J.
+  let width: Int
+  /// Q × J: the input column of (q, j), or −1 (padding).
+  let columnOf: [Int]
+
+  /// The layout of `t`, or nil when its rows do not have the shared shape.
+  init?(_ t: ToeplitzStructure) {
+    guard t.rows > 0, t.weightCount > 0 else { return nil }
+    // Q: the first row whose weights all lie above every weight of the rows before it.
+    var highest = -1, q = t.rows
+    for a in 0..<t.rows {
+      let entries = t.rowStart[a]..<t.rowStart[a + 1]
+      guard !entries.isEmpty else { continue }
+      let low = entries.map { t.parameter[$0] }.min()!
+      if a > 0 && low > highest { q = a; break }
+      highest = max(highest, entries.map { t.parameter[$0] }.max()!)
+    }
+    let j = highest + 1
+    guard j > 0, t.rows % q == 0, t.weightCount == (t.rows / q) * j else { return nil }
+    let c = t.rows / q
+    var columnOf = [Int](repeating: -1, count: q * j)
+    for a in 0..<q {
+      for e in t.rowStart[a]..<t.rowStart[a + 1] {
+        let w = t.parameter[e]
+        guard w < j, columnOf[a * j + w] < 0 else { return nil }
+        columnOf[a * j + w] = t.column[e]
+      }
+    }
+    // Every row c·Q + q repeats row q with weights shifted by c·J.
+    for ch in 1..<max(1, c) {
+      for a in 0..<q {
+        let r0 = t.rowStart[a], r1 = t.rowStart[ch * q + a]
+        let count = t.rowStart[a + 1] - r0
+        guard t.rowStart[ch * q + a + 1] - r1 == count else { return nil }
+        for e in 0..<count where t.parameter[r1 + e] != t.parameter[r0 + e] + ch * j || t.column[r1 + e] != t.column[r0 + e] {
+          return nil
+        }
+      }
+    }
+    channels = c
+    positions = q
+    width = j
+    self.columnOf = columnOf
+  }
+
+  /// Positions gathered at once for T(θ)·Ẋ (the im2col block is J × m·b doubles, about 8 MB).
+  func positionBlock(width b: Int) -> Int { max(1, min(positions, (1 << 20) / max(1, width * b))) }
+
+  /// Scratch doubles one thread needs: im2col(h) (Q × J) and one gathered block of Ẋ.
+  func scratchCount(width b: Int) -> Int { positions * width + width * positionBlock(width: b) * b }
+
+  /// xout += T(θ)·xin (when `xin` is given) + Z(h)·V_l, reduced; `xout` (C·Q × b) holds the
+  /// bias rows of V already (reduced). `theta` and `v` point at the layer's first weight.
+  func forward(_ xout: UnsafeMutablePointer<Double>, xin: UnsafePointer<Double>?, h: [Double],
+               theta: UnsafePointer<Double>, v: UnsafePointer<Double>, width b: Int, field: CentredResidues,
+               scratch: UnsafeMutablePointer<Double>) {
+    let c = channels, q = positions, j = width
+    let slab = max(1, field.delay - 1)
+    let patches = scratch, gathered = scratch + q * j
+    if let xin {
+      let m = positionBlock(width: b)
+      var q0 = 0
+      while q0 < q {
+        let mm = min(m, q - q0), n = mm * b
+        // gathered[jj, i·b + col] = xin[column(q0 + i, jj), col].
+        for jj in 0..<j {
+          for i in 0..<mm {
+            let dst = gathered + jj * n + i * b
+            let col = columnOf[(q0 + i) * j + jj]
+            if col < 0 { dst.update(repeating: 0, count: b) } else { dst.update(from: xin + col * b, count: b) }
+          }
+        }
+        var j0 = 0
+        while j0 < j {
+          let k = min(slab, j - j0)
+          cblas_dgemm(101, 111, 111, Int32(c), Int32(n), Int32(k), 1, theta + j0, Int32(j), gathered + j0 * n, Int32(n),
+                      1, xout + q0 * b, Int32(q * b))
+          for ch in 0..<c { field.reduce(xout + (ch * q + q0) * b, n) }
+          j0 += k
+        }
+        q0 += mm
+      }
+    }
+    for a in 0..<q {
+      for jj in 0..<j {
+        let col = columnOf[a * j + jj]
+        patches[a * j + jj] = col < 0 ? 0 : h[col]
+      }
+    }
+    for ch in 0..<c {
+      var j0 = 0
+      while j0 < j {
+        let k = min(slab, j - j0)
+        cblas_dgemm(101, 111, 111, Int32(q), Int32(b), Int32(k), 1, patches + j0, Int32(j), v + (ch * j + j0) * b, Int32(b),
+                    1, xout + ch * q * b, Int32(b))
+        field.reduce(xout + ch * q * b, q * b)
+        j0 += k
+      }
+    }
+  }
+}
