@@ -4,13 +4,14 @@ import Exact
 /// Hadamard bounds for the matrix-free path without any p × p matrix: row 1-norms of |J| and
 /// of |n·H_f|, |n·H_L| from one magnitude Hessian-vector product with the all-ones vector.
 ///
-/// Over the magnitude ring (|a + b| ≤ |a| + |b|, saturating), the forward-over-reverse product
+/// Over the log-magnitude ring (log2 bounds of |a + b| ≤ |a| + |b| and |ab|, never saturating,
+/// so the wide default range keeps its bound), the forward-over-reverse product
 /// of `BatchedProducts` with v = 1 bounds Σ_k |(n·H_f)_jk| for every row j; |J| 1 bounds the
 /// row 1-norms of J, and |J|ᵀ(|J| 1) those of JᵀJ. A row's 2-norm is at most its 1-norm, so
 /// the product of the r largest bounds any r × r minor (Hadamard).
 enum MatrixFreeMagnitudes {
   /// log2 bounds on |det| of r × r minors of J (nK × p), n·H_f and n·H_L, as functions of r;
-  /// nil when the instance is not integer or a bound saturates.
+  /// nil when the instance is not integer.
   struct RowBounds {
     var outer: [Int]?
     /// Rows J_i[c] − J_i[K−1] of the cross-entropy factor C·J (|row| ≤ |J_i[c]| + |J_i[K−1]|).
@@ -27,19 +28,19 @@ enum MatrixFreeMagnitudes {
 
   /// The bounds; without `hessian` only those of J and C·J (the H_f pass is skipped).
   static func rowBounds(_ instance: NetworkInstance, pattern: ActivationPattern, hessian: Bool = true) -> RowBounds {
-    let ring = MagnitudeRing()
+    let ring = LogMagnitudeRing()
     guard let net = try? RingNetwork(instance: instance, pattern: pattern, ring: ring) else { return RowBounds() }
     let plan = instance.plan
     let p = plan.parameterCount, k = plan.outputSize
-    var jRows: [UInt64] = [], differenceRows: [UInt64] = []
-    var hf = [UInt64](repeating: 0, count: p)
-    var jtj = [UInt64](repeating: 0, count: p)
+    var jRows: [Double] = [], differenceRows: [Double] = []
+    var hf = [Double](repeating: ring.zero, count: p)
+    var jtj = [Double](repeating: ring.zero, count: p)
     let stages = plan.stages
     for i in 0..<instance.sampleCount {
       let trace = net.forward(sample: i)
       // Forward tangent along v = 1.
-      var tangents: [[UInt64]] = []
-      var x = [UInt64](repeating: 0, count: trace.stageInputs[0].count)
+      var tangents: [[Double]] = []
+      var x = [Double](repeating: ring.zero, count: trace.stageInputs[0].count)
       var act = 0, pool = 0
       for (si, s) in stages.enumerated() {
         tangents.append(x)
@@ -49,7 +50,7 @@ enum MatrixFreeMagnitudes {
           let th = net.theta[off..<(off + t.parameterCount)]
           var out = t.apply(theta: th, to: x, in: ring)
           for a in 0..<t.rows {
-            var z: UInt64 = t.biasOfRow[a] >= 0 ? 1 : 0
+            var z = t.biasOfRow[a] >= 0 ? ring.one : ring.zero
             for e in t.rowStart[a]..<t.rowStart[a + 1] { z = ring.add(z, h[t.column[e]]) }
             out[a] = ring.add(out[a], z)
           }
@@ -70,9 +71,9 @@ enum MatrixFreeMagnitudes {
       guard hessian else { continue }
       // |J_i|ᵀ (|J_i| 1) and the H_f row sums.
       let delta = zip(trace.output, net.targets[i]).map { ring.add($0, $1) }
-      var gAt = [[UInt64]](repeating: [], count: stages.count)
+      var gAt = [[Double]](repeating: [], count: stages.count)
       net.backward(sample: i, from: [delta, x]) { si, rows in gAt[si] = rows[0] + rows[1] }
-      var y = [UInt64](repeating: 0, count: k)
+      var y = [Double](repeating: ring.zero, count: k)
       act = stages.reduce(0) { if case .activation = $1 { return $0 + 1 } else { return $0 } }
       pool = stages.reduce(0) { if case .selection = $1 { return $0 + 1 } else { return $0 } }
       for si in stages.indices.reversed() {
@@ -94,7 +95,7 @@ enum MatrixFreeMagnitudes {
           }
           let th = net.theta[off..<(off + t.parameterCount)]
           var ny = t.applyTransposed(theta: th, to: y, in: ring)
-          for a in 0..<t.rows where gd[a] != 0 {
+          for a in 0..<t.rows where !ring.isZero(gd[a]) {
             for e in t.rowStart[a]..<t.rowStart[a + 1] { ny[t.column[e]] = ring.add(ny[t.column[e]], gd[a]) }
           }
           y = ny
@@ -107,15 +108,16 @@ enum MatrixFreeMagnitudes {
         case .selection(let w, _):
           pool -= 1
           let chosen = pattern.selected[i][pool]
-          var ny = [UInt64](repeating: 0, count: w.cols)
+          var ny = [Double](repeating: ring.zero, count: w.cols)
           for (a, c) in chosen.enumerated() { ny[c] = ring.add(ny[c], y[a]) }
           y = ny
         }
       }
     }
-    func bits(_ v: [UInt64]) -> [Int]? {
-      if v.contains(.max) { return nil }
-      return v.map { $0 == 0 ? 0 : UInt64.bitWidth - $0.leadingZeroBitCount }.sorted(by: >)
+    // Whole bits above each log2 bound (0 for a zero row); nil if a bound is not finite.
+    func bits(_ v: [Double]) -> [Int]? {
+      if v.contains(where: { $0.isNaN || $0 == .infinity || $0 > 1e15 }) { return nil }
+      return v.map { ring.isZero($0) ? 0 : max(0, Int($0.rounded(.up))) }.sorted(by: >)
     }
     let loss = zip(hf, jtj).map { ring.add($0, $1) }
     guard hessian else { return RowBounds(outer: bits(jRows), outerDifferences: bits(differenceRows)) }
