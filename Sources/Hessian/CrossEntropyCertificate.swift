@@ -148,13 +148,7 @@ public struct CrossEntropyCertificate: Sendable {
       // Integers above 2^53 are written as strings, so that no JSON tool rounds them.
       guard case .string(let pr)? = item["prime"], let prime = UInt64(pr) else { throw bad("\"prime\" must be an integer below 2^64 in a string") }
       guard case .string(let tt)? = item["t"], let t = UInt64(tt) else { throw bad("\"t\" must be an integer below 2^64 in a string") }
-      func indices(_ key: String) throws -> [Int] {
-        guard case .array(let a)? = item[key] else { throw bad("no \"\(key)\" array") }
-        return try a.map { v in
-          guard case .number(let s) = v, let n = Int(s) else { throw bad("\"\(key)\" must hold integers") }
-          return n
-        }
-      }
+      func indices(_ key: String) throws -> [Int] { try HessianCertificate.integers(item, key, bad: bad) }
       let bound: Rational?
       switch item["failure_probability"] {
       case .null?: bound = nil

@@ -132,6 +132,16 @@ public struct HessianCertificate: Sendable {
     return (try? JSONValue.parse(Array(data))) ?? .null
   }
 
+  /// The integers of `item[key]` (pivot rows or columns of a recorded minor), or the error
+  /// `bad` makes of what is wrong with them.
+  static func integers(_ item: JSONValue, _ key: String, bad: (String) -> HessianCertificateError) throws -> [Int] {
+    guard case .array(let a)? = item[key] else { throw bad("no \"\(key)\" array") }
+    return try a.map { v in
+      guard case .number(let s) = v, let n = Int(s) else { throw bad("\"\(key)\" must hold integers") }
+      return n
+    }
+  }
+
   static func rankCertificate(_ v: JSONValue, what: String) throws -> RankCertificate {
     do {
       return try JSONDecoder().decode(RankCertificate.self, from: Data(v.serialized().utf8))

@@ -98,13 +98,7 @@ public struct SketchCertificate: Sendable {
       guard case .number(let r)? = item["rank_at_least"], let rank = Int(r), rank >= 0 else { throw bad("\"rank_at_least\" must be a non-negative integer") }
       guard case .number(let pr)? = item["prime"], let prime = UInt64(pr) else { throw bad("\"prime\" must be an integer") }
       guard case .string(let sd)? = item["sketch_seed"], let seed = UInt64(sd) else { throw bad("\"sketch_seed\" must be an integer in a string") }
-      func indices(_ key: String) throws -> [Int] {
-        guard case .array(let a)? = item[key] else { throw bad("no \"\(key)\" array") }
-        return try a.map { v in
-          guard case .number(let s) = v, let n = Int(s) else { throw bad("\"\(key)\" must hold integers") }
-          return n
-        }
-      }
+      func indices(_ key: String) throws -> [Int] { try HessianCertificate.integers(item, key, bad: bad) }
       return Entry(kind: kind, rank: rank, prime: prime, sketchSeed: seed, pivotRows: try indices("pivot_rows"),
                    pivotCols: try indices("pivot_cols"))
     }

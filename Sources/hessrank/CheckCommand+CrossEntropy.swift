@@ -30,9 +30,8 @@ extension CheckCommand {
     }
   }
 
-  /// "3.1e-14" for a probability bound (display only).
+  /// "3.1e-14" for a probability bound (display only; "0" for none).
   static func probabilityText(_ q: Rational) -> String {
-    let x = (Double(q.numerator.description) ?? 0) / (Double(q.denominator.description) ?? 1)
-    return x == 0 ? "0" : String(format: "%.1e", x)
+    q.isZero ? "0" : RankCommand.scientific(q)
   }
 }
