@@ -157,91 +157,112 @@ extension NetworkInstance {
   ///   and `allowKinks` is false; `InstanceError.maxPoolTie` when a max-pooling window has two
   ///   largest entries that are different functions of θ near the point (see `StructuralForms`).
   public func activationPattern(allowKinks: Bool = false) throws -> (pattern: ActivationPattern, outputs: [[Rational]]) {
-    let ring = RationalRing()
     var all: [[[Bool]]] = []
     var outputs: [[Rational]] = []
-    var fixed: [[Rational]] = []
-    for stage in plan.stages {
-      if case .fixed(let m, _) = stage { fixed.append(m.coefficient) } else { fixed.append([]) }
-    }
     var allSelected: [[[Int]]] = []
-    // Layers whose θ fits machine integers run on them (`ScaledIntegers`); same values.
-    let scaledTheta = plan.stages.map { stage -> ScaledIntegers? in
-      guard case .parametric(let t, let off, _) = stage else { return nil }
-      return ScaledIntegers(theta[off..<(off + t.parameterCount)])
-    }
-    for (i, x) in inputs.enumerated() {
-      var h = x
-      var masks: [[Bool]] = []
-      var identicallyZero: [[Bool]]?
-      var selections: [[Int]] = []
-      for (si, stage) in plan.stages.enumerated() {
-        let activationIndex = masks.count
-        switch stage {
-        case .parametric(let t, let off, _):
-          if let th = scaledTheta[si], let xs = ScaledIntegers(h), let z = t.applyScaled(theta: th, to: xs) {
-            h = z
-          } else {
-            h = t.apply(theta: theta[off..<(off + t.parameterCount)], to: h, in: ring)
-          }
-        case .fixed(let m, _):
-          h = m.apply(fixed[si], to: h, in: ring)
-        case .activation(let a, _, let layer):
-          var pos = [Bool](repeating: false, count: h.count)
-          for q in h.indices {
-            let s = h[q].signum
-            if s == 0 && a != .identity && !allowKinks {
-              // A pre-activation that is 0 for every θ (a zero patch, no bias) is no kink:
-              // every derivative through it vanishes, whichever branch is recorded.
-              if identicallyZero == nil { identicallyZero = identicallyZeroPreActivations(sample: i) }
-              if identicallyZero?[activationIndex][q] != true {
-                throw kinkError(layer: layer, sample: i, position: q)
-              }
-            }
-            pos[q] = s > 0
-            if s < 0 {
-              switch a {
-              case .identity: break
-              case .relu: h[q] = Rational()
-              case .leaky(let slope): h[q] = h[q] * slope
-              }
-            }
-          }
-          masks.append(pos)
-        case .selection(let w, let layer):
-          var chosen = [Int](repeating: 0, count: w.rows)
-          var forms: [Int]?  // structural forms of h, computed at the first tie of this stage
-          for a in 0..<w.rows {
-            let window = w.candidates(a)
-            var best = window.first!
-            var tied: [Int] = []
-            for q in window.dropFirst() {
-              if h[q] > h[best] {
-                best = q
-                tied = []
-              } else if h[q] == h[best] {
-                tied.append(q)
-              }
-            }
-            if !tied.isEmpty && !allowKinks {
-              if forms == nil {
-                forms = StructuralForms(plan: plan).forms(input: x, masks: masks, selections: selections, before: si)
-              }
-              if let other = tied.first(where: { forms![$0] != forms![best] }) {
-                throw InstanceError.maxPoolTie(layer: layer, sample: i, position: a, inputs: [best, other], seed: settings.seed)
-              }
-            }
-            chosen[a] = best
-          }
-          h = chosen.map { h[$0] }
-          selections.append(chosen)
-        }
-      }
-      all.append(masks)
-      allSelected.append(selections)
-      outputs.append(h)
+    // Samples run on Int128 numerators when they fit (`ScaledForwardPass`; same rationals);
+    // an overflow, a zero pre-activation or a max-pooling tie sends the sample over Q.
+    let scaled = ScaledForwardPass(plan: plan, theta: theta)
+    for i in inputs.indices {
+      let r = try scaled?.run(inputs[i], allowKinks: allowKinks) ?? rationalForward(sample: i, allowKinks: allowKinks)
+      all.append(r.masks)
+      allSelected.append(r.selections)
+      outputs.append(r.output)
     }
     return (ActivationPattern(positive: all, selected: allSelected), outputs)
+  }
+
+  /// Whether some stage is piecewise linear (ReLU, leaky ReLU, max pooling): only then does the
+  /// activation pattern depend on the point.
+  public var hasPiecewiseStages: Bool {
+    plan.stages.contains { stage in
+      if case .activation(let a, _, _) = stage { return a != .identity }
+      if case .selection = stage { return true }
+      return false
+    }
+  }
+
+  /// The activation pattern alone (for paths that need no exact outputs, e.g. the MSE loss,
+  /// whose residuals are taken in the ring). With no piecewise stage nothing depends on the
+  /// point and no exact forward pass runs: every identity stage's multiplier is 1 on either
+  /// branch (recorded as positive). Otherwise `activationPattern(allowKinks:)`'s pattern.
+  public func activationPatternOnly(allowKinks: Bool = false) throws -> ActivationPattern {
+    if hasPiecewiseStages { return try activationPattern(allowKinks: allowKinks).pattern }
+    let sizes = plan.stages.compactMap { stage -> Int? in
+      if case .activation(_, let size, _) = stage { return size }
+      return nil
+    }
+    return ActivationPattern(positive: inputs.map { _ in sizes.map { [Bool](repeating: true, count: $0) } })
+  }
+
+  /// One sample's exact forward pass over Q (GMP): branches, selections and output; throws for
+  /// kinks and max-pooling ties as `activationPattern(allowKinks:)` documents.
+  func rationalForward(sample i: Int, allowKinks: Bool) throws -> (masks: [[Bool]], selections: [[Int]], output: [Rational]) {
+    let ring = RationalRing()
+    let x = inputs[i]
+    var h = x
+    var masks: [[Bool]] = []
+    var identicallyZero: [[Bool]]?
+    var selections: [[Int]] = []
+    for (si, stage) in plan.stages.enumerated() {
+      let activationIndex = masks.count
+      switch stage {
+      case .parametric(let t, let off, _):
+        h = t.apply(theta: theta[off..<(off + t.parameterCount)], to: h, in: ring)
+      case .fixed(let m, _):
+        h = m.apply(m.coefficient, to: h, in: ring)
+      case .activation(let a, _, let layer):
+        var pos = [Bool](repeating: false, count: h.count)
+        for q in h.indices {
+          let s = h[q].signum
+          if s == 0 && a != .identity && !allowKinks {
+            // A pre-activation that is 0 for every θ (a zero patch, no bias) is no kink:
+            // every derivative through it vanishes, whichever branch is recorded.
+            if identicallyZero == nil { identicallyZero = identicallyZeroPreActivations(sample: i) }
+            if identicallyZero?[activationIndex][q] != true {
+              throw kinkError(layer: layer, sample: i, position: q)
+            }
+          }
+          pos[q] = s > 0
+          if s < 0 {
+            switch a {
+            case .identity: break
+            case .relu: h[q] = Rational()
+            case .leaky(let slope): h[q] = h[q] * slope
+            }
+          }
+        }
+        masks.append(pos)
+      case .selection(let w, let layer):
+        var chosen = [Int](repeating: 0, count: w.rows)
+        var forms: [Int]?  // structural forms of h, computed at the first tie of this stage
+        for a in 0..<w.rows {
+          let window = w.candidates(a)
+          var best = window.first!
+          var tied: [Int] = []
+          for q in window.dropFirst() {
+            if h[q] > h[best] {
+              best = q
+              tied = []
+            } else if h[q] == h[best] {
+              tied.append(q)
+            }
+          }
+          if !tied.isEmpty && !allowKinks {
+            if forms == nil {
+              forms = StructuralForms(plan: plan).forms(input: x, masks: masks, selections: selections, before: si)
+            }
+            if let other = tied.first(where: { forms![$0] != forms![best] }) {
+              throw InstanceError.maxPoolTie(layer: layer, sample: i, position: a, inputs: [best, other], seed: settings.seed)
+            }
+          }
+          chosen[a] = best
+        }
+        h = chosen.map { h[$0] }
+        selections.append(chosen)
+      }
+    }
+    return (masks, selections, h)
   }
 
   /// The error for a real kink: with data from a file only the weights can move.

@@ -263,8 +263,16 @@ public enum HessianRanks {
         throw LossError("cross-entropy certificates come from the dense path (sketch certificates are for the MSE loss only); use --method auto or certified, or drop --certificate")
       }
     }
-    progress("exact forward pass (n = \(instance.sampleCount))")
-    let (pattern, logits) = try instance.activationPattern()
+    // MSE needs only the pattern (residuals are taken in each ring): none is computed for a
+    // network without piecewise stages. Cross-entropy needs the exact logits.
+    let pattern: ActivationPattern, logits: [[Rational]]
+    if options.loss == .mse {
+      if instance.hasPiecewiseStages { progress("exact forward pass (n = \(instance.sampleCount))") }
+      (pattern, logits) = (try instance.activationPatternOnly(), [])
+    } else {
+      progress("exact forward pass (n = \(instance.sampleCount))")
+      (pattern, logits) = try instance.activationPattern()
+    }
     progress("data rank")
     let dataCert = ExactRank.certify(IntegerMatrix(rationalRows: instance.dataMatrix.nestedRows), seed: options.primeSeed,
                                        threads: options.threads)

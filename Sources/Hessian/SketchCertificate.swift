@@ -119,7 +119,7 @@ public struct SketchCertificate: Sendable {
     let pattern: ActivationPattern
     do {
       instance = try NetworkInstance(architecture: config.architecture, settings: config.instance)
-      pattern = try instance.activationPattern().pattern
+      pattern = try instance.activationPatternOnly()
     } catch {
       throw HessianCertificateError.rejected("the config does not give a valid instance: \(error)")
     }

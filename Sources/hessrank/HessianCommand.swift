@@ -45,7 +45,7 @@ enum HessianCommand: Subcommand {
     }
     let pattern: ActivationPattern
     do {
-      pattern = try instance.activationPattern().pattern
+      pattern = try instance.activationPatternOnly()
     } catch let e as InstanceError {
       throw CLIError(e.description)
     }
