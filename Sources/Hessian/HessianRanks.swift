@@ -257,11 +257,6 @@ public enum HessianRanks {
     }
     if options.loss == .crossEntropy {
       guard instance.plan.outputSize >= 2 else { throw LossError("cross-entropy needs at least 2 outputs (the last layer dense(K) with K ≥ 2)") }
-      // Sketch certificates do not record the softmax's t: a cross-entropy proof is the dense
-      // path's CrossEntropyCertificate, never a sketch certificate `check` would reject.
-      guard !(options.wantCertificates && method == .matrixFree) else {
-        throw LossError("cross-entropy certificates come from the dense path (sketch certificates are for the MSE loss only); use --method auto or certified, or drop --certificate")
-      }
     }
     // MSE needs only the pattern (residuals are taken in each ring): none is computed for a
     // network without piecewise stages. Cross-entropy needs the exact logits.

@@ -41,17 +41,24 @@ public enum MatrixFreeRanks {
   /// The loss side of one run modulo `prime`: MSE, or cross-entropy at π evaluated at a random
   /// t ∈ [1, P) (nil when P divides a target's denominator or no usable t was found).
   static func sketchLoss(_ loss: LossFunction, softmax: SoftmaxExponents?, targets: [[Rational]]?, prime: UInt64,
-                         seed: UInt64) -> (any SketchLoss)? {
-    guard loss == .crossEntropy, let softmax, let targets else { return MeanSquaredSketchLoss() }
-    let pf = PrimeField(unchecked: prime)
-    guard let y = try? targets.map({ try $0.map { try pf.element($0) } }) else { return nil }
+                         seed: UInt64) -> (loss: any SketchLoss, t: UInt64?)? {
+    guard loss == .crossEntropy, let softmax, let targets else { return (MeanSquaredSketchLoss(), nil) }
     var rng = SeededRandom(seed: seed ^ prime ^ 0x5443_45)  // "TCE"
     for _ in 0..<64 {
-      if let pi = softmax.probabilities(at: rng.next(in: 1...(prime - 1)), prime: pf) {
-        return CrossEntropySketchLoss(probabilities: pi, targets: y)
-      }
+      let t = rng.next(in: 1...(prime - 1))
+      if let l = crossEntropyLoss(softmax: softmax, targets: targets, prime: prime, t: t) { return (l, t) }
     }
     return nil
+  }
+
+  /// Cross-entropy's sketch loss with π evaluated at t modulo `prime` (nil when P divides a
+  /// target's denominator or π's denominator vanishes at t).
+  public static func crossEntropyLoss(softmax: SoftmaxExponents, targets: [[Rational]], prime: UInt64,
+                                      t: UInt64) -> CrossEntropySketchLoss? {
+    let pf = PrimeField(unchecked: prime)
+    guard t >= 1, t < prime, let y = try? targets.map({ try $0.map { try pf.element($0) } }),
+          let pi = softmax.probabilities(at: t, prime: pf) else { return nil }
+    return CrossEntropySketchLoss(probabilities: pi, targets: y)
   }
 
   /// - Parameter logits: the exact network outputs (for cross-entropy's softmax exponents).
@@ -78,7 +85,7 @@ public enum MatrixFreeRanks {
     var start: Int? = nil
     for prime in SketchPrimes.draw(count: options.primes + 16, seed: options.primeSeed) where used < options.primes {
       let products: BatchedProducts
-      guard let loss = sketchLoss(options.loss, softmax: softmax, targets: ceTargets, prime: prime, seed: options.primeSeed) else {
+      guard let (loss, t) = sketchLoss(options.loss, softmax: softmax, targets: ceTargets, prime: prime, seed: options.primeSeed) else {
         continue
       }
       do {
@@ -88,13 +95,25 @@ public enum MatrixFreeRanks {
       }
       let seed = options.primeSeed &+ 0x5345_4544 &+ UInt64(used)  // "SEED"
       used += 1
-      let outcomes: [SketchOutcome]
+      var outcomes: [SketchOutcome]
       do {
         outcomes = try SketchedRank.run(products, seed: seed, options: sketchOptions, startWidth: start) {
           progress("run \(used)/\(options.primes): \($0)")
         }
       } catch let e as SketchError {
         throw HessianRankError.tooLarge(e.description)
+      }
+      for (j, kind) in options.kinds.enumerated() {
+        outcomes[j].softmaxT = kind == .outer ? nil : t
+        // A certificate records the pivot minor's value: `check` recomputes it, so a changed t,
+        // seed, prime, pivot or instance is caught even where its minor would be nonzero too.
+        if options.wantCertificates && outcomes[j].rank > best[kind]?.rank ?? -1 {
+          let o = outcomes[j]
+          progress("run \(used)/\(options.primes): certificate minor of \(kind.symbol)")
+          outcomes[j].minorDeterminant = o.rank == 0 ? 1
+            : SketchedRank.minorDeterminant(products, seed: o.sketchSeed, target: target(kind), rows: o.pivotRows,
+                                            cols: o.pivotCols, threads: options.threads)
+        }
       }
       let lap = clock.lap() / Double(max(1, options.kinds.count))
       for (kind, o) in zip(options.kinds, outcomes) {

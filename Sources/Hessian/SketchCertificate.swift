@@ -13,6 +13,14 @@ import MatrixFreeRank
 /// nonzero minor of SᵀHS mod P is a nonzero r × r minor of a product of matrices with H mod P,
 /// so rank(H mod P) ≥ r and hence rank(H over Q) ≥ r (P divides no denominator of the instance,
 /// checked). It proves a lower bound only; it proves the rank when r = p (or min(nK, p) for H_o).
+///
+/// Cross-entropy (config `"loss": "ce"`): H_o's minor is one of C·J·S (rank(H_o) = rank(C·J),
+/// proofs/cross-entropy.md, Lemma 1; rows i·(K−1) + c); H_f's and H_L's entries record the residue
+/// t of t = e^(1/D) modulo their prime at which π was evaluated: a nonzero minor there is a nonzero
+/// polynomial in t over Q, nonzero at the transcendental e^(1/D) (Lemmas 2 and 3), so it proves
+/// rank ≥ r at the point. Every entry then also records the minor's value modulo P, which `verify`
+/// recomputes: a changed t, seed, prime, pivot or instance does not pass unnoticed even where its
+/// own minor would be nonzero.
 public struct SketchCertificate: Sendable {
   /// The format identifier.
   public static let currentFormat = "hessrank-sketch-certificate/1"
@@ -31,15 +39,22 @@ public struct SketchCertificate: Sendable {
     public var pivotRows: [Int]
     /// Columns of the minor (sketch columns).
     public var pivotCols: [Int]
+    /// Cross-entropy H_f, H_L: the residue of t at which π was evaluated modulo `prime`.
+    public var softmaxT: UInt64?
+    /// The minor's determinant modulo `prime` (required for cross-entropy, optional for MSE).
+    public var minorDeterminant: UInt64?
 
     /// An entry.
-    public init(kind: HessianKind, rank: Int, prime: UInt64, sketchSeed: UInt64, pivotRows: [Int], pivotCols: [Int]) {
+    public init(kind: HessianKind, rank: Int, prime: UInt64, sketchSeed: UInt64, pivotRows: [Int], pivotCols: [Int],
+                softmaxT: UInt64? = nil, minorDeterminant: UInt64? = nil) {
       self.kind = kind
       self.rank = rank
       self.prime = prime
       self.sketchSeed = sketchSeed
       self.pivotRows = pivotRows
       self.pivotCols = pivotCols
+      self.softmaxT = softmaxT
+      self.minorDeterminant = minorDeterminant
     }
   }
 
@@ -60,7 +75,7 @@ public struct SketchCertificate: Sendable {
     let entries = try report.results.map { r -> Entry in
       guard let s = r.sketch else { throw HessianCertificateError.missingCertificate(r.kind.symbol) }
       return Entry(kind: r.kind, rank: s.rank, prime: s.prime, sketchSeed: s.sketchSeed,
-                   pivotRows: s.pivotRows, pivotCols: s.pivotCols)
+                   pivotRows: s.pivotRows, pivotCols: s.pivotCols, softmaxT: s.softmaxT, minorDeterminant: s.minorDeterminant)
     }
     self.init(config: config, entries: entries)
   }
@@ -73,10 +88,14 @@ public struct SketchCertificate: Sendable {
       ("format", .string(Self.currentFormat)),
       ("config", config.jsonObject(structuredLayers: false)),
       ("hessians", .array(entries.map { e in
-        .object([("hessian", .string(e.kind.rawValue)), ("rank_at_least", .number(String(e.rank))),
-                 ("prime", .number(String(e.prime))), ("sketch_seed", .string(String(e.sketchSeed))),
-                 ("pivot_rows", .array(e.pivotRows.map { .number(String($0)) })),
-                 ("pivot_cols", .array(e.pivotCols.map { .number(String($0)) }))])
+        var fields: [(key: String, value: JSONValue)] = [
+          ("hessian", .string(e.kind.rawValue)), ("rank_at_least", .number(String(e.rank))),
+          ("prime", .number(String(e.prime))), ("sketch_seed", .string(String(e.sketchSeed)))]
+        if let t = e.softmaxT { fields.append(("t", .string(String(t)))) }
+        fields += [("pivot_rows", .array(e.pivotRows.map { .number(String($0)) })),
+                   ("pivot_cols", .array(e.pivotCols.map { .number(String($0)) }))]
+        if let d = e.minorDeterminant { fields.append(("minor_mod_prime", .string(String(d)))) }
+        return .object(fields)
       })),
     ])
   }
@@ -99,8 +118,13 @@ public struct SketchCertificate: Sendable {
       guard case .number(let pr)? = item["prime"], let prime = UInt64(pr) else { throw bad("\"prime\" must be an integer") }
       guard case .string(let sd)? = item["sketch_seed"], let seed = UInt64(sd) else { throw bad("\"sketch_seed\" must be an integer in a string") }
       func indices(_ key: String) throws -> [Int] { try HessianCertificate.integers(item, key, bad: bad) }
+      func optional(_ key: String) throws -> UInt64? {
+        guard let v = item[key] else { return nil }
+        guard case .string(let text) = v, let x = UInt64(text) else { throw bad("\"\(key)\" must be an integer below 2^64 in a string") }
+        return x
+      }
       return Entry(kind: kind, rank: rank, prime: prime, sketchSeed: seed, pivotRows: try indices("pivot_rows"),
-                   pivotCols: try indices("pivot_cols"))
+                   pivotCols: try indices("pivot_cols"), softmaxT: try optional("t"), minorDeterminant: try optional("minor_mod_prime"))
     }
   }
 
@@ -110,20 +134,26 @@ public struct SketchCertificate: Sendable {
   /// - Returns: per Hessian the proved lower bound, and whether it is the exact rank (full).
   /// - Throws: `HessianCertificateError.rejected` when anything does not hold.
   public func verify(threads: Int = ModularElimination.defaultThreads) throws -> [(kind: HessianKind, rank: Int, exact: Bool)] {
-    // Sketch minors of the cross-entropy Hessians depend on the random t of the softmax, which
-    // this format does not record: such a certificate is refused, never checked as MSE.
-    guard config.instance.loss == .mse else {
-      throw HessianCertificateError.rejected("sketch certificates are checked for the MSE loss only; this one's config has \"loss\": \"\(config.instance.loss.rawValue)\"")
-    }
+    let ce = config.instance.loss == .crossEntropy
     let instance: NetworkInstance
     let pattern: ActivationPattern
+    var softmax: SoftmaxExponents?
+    var targets: [[Rational]] = []
     do {
       instance = try NetworkInstance(architecture: config.architecture, settings: config.instance)
-      pattern = try instance.activationPatternOnly()
+      if ce {
+        let (pat, logits) = try instance.activationPattern()
+        pattern = pat
+        softmax = SoftmaxExponents(logits: logits)
+        targets = try CrossEntropyTargets.targets(instance)
+      } else {
+        pattern = try instance.activationPatternOnly()
+      }
     } catch {
       throw HessianCertificateError.rejected("the config does not give a valid instance: \(error)")
     }
-    let p = instance.plan.parameterCount, rowsJ = instance.sampleCount * instance.plan.outputSize
+    let k = instance.plan.outputSize
+    let p = instance.plan.parameterCount, rowsJ = instance.sampleCount * (ce ? k - 1 : k)
     let kinds = entries.map(\.kind)
     guard Set(kinds).count == kinds.count else { throw HessianCertificateError.rejected("a Hessian is listed twice") }
     var out: [(HessianKind, Int, Bool)] = []
@@ -141,15 +171,40 @@ public struct SketchCertificate: Sendable {
         throw reject("pivot index out of range")
       }
       guard r <= (e.kind == .outer ? min(rowsJ, p) : p) else { throw reject("rank \(r) exceeds the matrix size") }
+      let loss: any SketchLoss
+      if let softmax {
+        guard e.minorDeterminant != nil else { throw reject("a cross-entropy entry must record \"minor_mod_prime\"") }
+        let pf = PrimeField(unchecked: e.prime)
+        if e.kind == .outer {
+          // C·J·S does not depend on π (only the rows of C·J are used): any probabilities do.
+          guard e.softmaxT == nil else { throw reject("H_o's minor (of C·J) records no t") }
+          guard let y = try? targets.map({ try $0.map { try pf.element($0) } }) else {
+            throw reject("the prime divides a denominator of the instance")
+          }
+          loss = CrossEntropySketchLoss(probabilities: y, targets: y)
+        } else {
+          guard let t = e.softmaxT else { throw reject("a cross-entropy entry must record the residue \"t\" at which π was evaluated") }
+          guard let l = MatrixFreeRanks.crossEntropyLoss(softmax: softmax, targets: targets, prime: e.prime, t: t) else {
+            throw reject("π is undefined modulo \(e.prime) at t = \(t) (t outside [1, P), or a denominator vanishes there)")
+          }
+          loss = l
+        }
+      } else {
+        guard e.softmaxT == nil else { throw reject("records a softmax t, but the config's loss is MSE") }
+        loss = MeanSquaredSketchLoss()
+      }
       let products: BatchedProducts
       do {
-        products = try BatchedProducts(instance: instance, pattern: pattern, prime: e.prime, hessian: e.kind != .outer)
+        products = try BatchedProducts(instance: instance, pattern: pattern, prime: e.prime, loss: loss, hessian: e.kind != .outer)
       } catch {
         throw reject("the prime divides a denominator of the instance")
       }
       let det = r == 0 ? 1 : SketchedRank.minorDeterminant(products, seed: e.sketchSeed, target: MatrixFreeRanks.target(e.kind),
                                                           rows: e.pivotRows, cols: e.pivotCols, threads: threads)
-      guard det != 0 else { throw reject("the \(r) × \(r) minor is zero modulo \(e.prime): no lower bound") }
+      guard det != 0 else { throw reject("the \(r) × \(r) minor is zero modulo \(e.prime)\(e.softmaxT.map { " at t = \($0)" } ?? ""): no lower bound") }
+      if let recorded = e.minorDeterminant, recorded != det {
+        throw reject("the minor is \(det) modulo \(e.prime), recorded as \(recorded) (t, seed, prime, pivots or instance changed)")
+      }
       out.append((e.kind, r, r == (e.kind == .outer ? min(rowsJ, p) : p)))
     }
     return out

@@ -30,6 +30,10 @@ public struct SketchOutcome: Sendable, Equatable {
   public let pivotCols: [Int]
   /// Whether the rank reached the size of the matrix (then it is the exact rank, proved).
   public let isFull: Bool
+  /// Cross-entropy: the residue of t at which π was evaluated modulo `prime` (nil for MSE).
+  public var softmaxT: UInt64? = nil
+  /// The pivot minor's determinant modulo `prime`, when a certificate was asked for.
+  public var minorDeterminant: UInt64? = nil
 
   /// Schwartz–Zippel over the sketch's entries: an upper bound on the probability that the
   /// sketch's rank is below the rank of the Hessian modulo P. A nonzero s × s minor of SᵀHS

@@ -119,27 +119,57 @@ let crossEntropyNetworks: [(String, Int)] = [
     }
   }
 
-  /// A sketch certificate whose config asks for cross-entropy is refused with one line, never
-  /// checked as if it were MSE (the format does not record the softmax's t).
-  @Test func crossEntropySketchCertificateIsRefused() throws {
-    var config = NetworkConfig(architecture: try Architecture(parsing: "6 dense(5) dense(4)"),
-                               instance: InstanceSettings(samples: 10, seed: 1, range: 1000))
+  /// Cross-entropy sketch certificates: written by the matrix-free path with t per prime and each
+  /// minor's value; they verify after a JSON round trip with the ranks of the run (= the dense
+  /// CE ranks, checked in `crossEntropyRanksEqualDense`), and every tampered field is rejected.
+  @Test(arguments: ["6 dense(5) dense(4)", "1x10 conv(3,k=3,bias) relu conv(2,k=2,s=2) dense(3)"])
+  func crossEntropySketchCertificates(arch: String) throws {
+    var settings = InstanceSettings(samples: 10, seed: 1, range: 1000)
+    settings.loss = .crossEntropy
+    let config = NetworkConfig(architecture: try Architecture(parsing: arch), instance: settings)
     let inst = try NetworkInstance(architecture: config.architecture, settings: config.instance)
-    let report = try HessianRanks.compute(inst, options: HessianRankOptions(method: .matrixFree, primes: 1, wantCertificates: true))
-    let cert = try SketchCertificate(report: report, config: config)
-    #expect(try cert.verify().count == 3)
-    config.instance.loss = .crossEntropy
-    let relabelled = try SketchCertificate(json: SketchCertificate(config: config, entries: cert.entries).jsonData())
-    #expect(relabelled.config.instance.loss == .crossEntropy)
-    do {
-      _ = try relabelled.verify()
-      Issue.record("a cross-entropy sketch certificate was accepted")
-    } catch let e as HessianCertificateError {
-      #expect(e.description.contains("MSE loss only") && !e.description.contains("\n"))
+    var options = HessianRankOptions(method: .matrixFree, primes: 1, wantCertificates: true)
+    options.loss = .crossEntropy
+    let report = try HessianRanks.compute(inst, options: options)
+    let cert = try SketchCertificate(json: SketchCertificate(report: report, config: config).jsonData())
+    #expect(try cert.verify().map(\.rank) == report.results.map(\.rank))
+    let hf = try #require(cert.entries.firstIndex { $0.kind == .functional })
+    let ho = try #require(cert.entries.firstIndex { $0.kind == .outer })
+    #expect(cert.entries[hf].softmaxT != nil && cert.entries[ho].softmaxT == nil)
+    #expect(cert.entries.allSatisfy { $0.minorDeterminant != nil && $0.minorDeterminant != 0 })
+
+    func rejected(_ what: String, _ expected: String, _ change: (inout SketchCertificate) -> Void) {
+      var c = cert
+      change(&c)
+      do {
+        _ = try c.verify()
+        Issue.record("\(arch): \(what) was accepted")
+      } catch let e as HessianCertificateError {
+        #expect(e.description.contains(expected) && !e.description.contains("\n"), "\(what): \(e.description)")
+      } catch {
+        Issue.record("\(what): \(error)")
+      }
     }
-    // Writing one is refused too.
-    var ce = HessianRankOptions(method: .matrixFree, primes: 1, wantCertificates: true)
-    ce.loss = .crossEntropy
-    #expect(throws: LossError.self) { try HessianRanks.compute(inst, options: ce) }
+    let t = cert.entries[hf].softmaxT!, prime = cert.entries[hf].prime
+    rejected("another t", "recorded as") { $0.entries[hf].softmaxT = t == prime - 1 ? 1 : t + 1 }
+    rejected("t = 0", "π is undefined") { $0.entries[hf].softmaxT = 0 }
+    rejected("t ≥ P", "π is undefined") { $0.entries[hf].softmaxT = prime }
+    rejected("no t", "must record the residue") { $0.entries[hf].softmaxT = nil }
+    rejected("t on H_o", "records no t") { $0.entries[ho].softmaxT = t }
+    rejected("no minor value", "must record") { $0.entries[hf].minorDeterminant = nil }
+    rejected("another minor value", "recorded as") { $0.entries[ho].minorDeterminant! ^= 1 }
+    rejected("another sketch seed", "recorded as") { $0.entries[hf].sketchSeed &+= 1 }
+    rejected("another prime", "H_f: ") { $0.entries[hf].prime = SketchPrimes.draw(count: 1, seed: 99)[0] }
+    rejected("a composite prime", "not a prime") { $0.entries[hf].prime = (1 << 23) + 1 }
+    rejected("rank without pivots", "rows and") { $0.entries[hf].rank += 1 }
+    rejected("another pivot", "recorded as") { $0.entries[hf].pivotCols[0] = $0.entries[hf].pivotCols.max()! + 1 }
+    rejected("another instance seed", "recorded as") { $0.config.instance.seed = 2 }
+    rejected("loss relabelled MSE", "recorded as") { $0.config.instance.loss = .mse }
+
+    // An MSE certificate relabelled cross-entropy has no t: rejected, never checked as MSE.
+    let msePlain = try HessianRanks.compute(inst, options: HessianRankOptions(method: .matrixFree, primes: 1, wantCertificates: true))
+    var relabelled = try SketchCertificate(report: msePlain, config: config)
+    relabelled.config.instance.loss = .crossEntropy
+    #expect(throws: HessianCertificateError.self) { try relabelled.verify() }
   }
 }
