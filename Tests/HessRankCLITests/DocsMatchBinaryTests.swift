@@ -33,6 +33,8 @@ import Testing
     ("--shard 0/4", "one shard of four machines' sweep (sweep.json stands for the reader's sweep)"),
     ("merge rows-*.jsonl", "merges the four shards' rows (needs every shard)"),
     ("merge out/rows-*.jsonl", "merges GNU parallel's shards (needs every shard)"),
+    ("cnn-channels-large.json --shard", "rows of p up to 113,280 matrix-free: minutes (BENCHMARKS.md)"),
+    ("merge rows-0.jsonl rows-1.jsonl", "merges the two shards of cnn-channels-large.json (needs both)"),
   ]
 
   struct Command {
