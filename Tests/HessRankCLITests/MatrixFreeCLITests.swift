@@ -37,4 +37,25 @@ import Testing
     let rejected = runHessrank(["check", bad.path])
     #expect(rejected.status == 1 && (rejected.stdout + rejected.stderr).contains("REJECTED"), "\(rejected.stdout) \(rejected.stderr)")
   }
+
+  /// Cross-entropy with `--method matrix-free --certificate`: written (no longer refused), and
+  /// `check` proves 18/30/39 exactly on a deep linear net, where the lower bounds reach the
+  /// fc-ce-* upper bounds (TIGHT, exit 0); on a ReLU net (no catalog bound reached) exit 3.
+  @Test func crossEntropySketchCertificateCheck() throws {
+    let dir = try CLITestSupport.temporaryDirectory()
+    let cert = dir.appendingPathComponent("ce.json").path
+    let r = runHessrank(["rank", "6 dense(5) dense(4)", "--samples", "10", "--loss", "ce", "--method", "matrix-free",
+                         "--certificate", cert, "--quiet"])
+    #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+    let c = runHessrank(["check", cert])
+    #expect(c.status == 0, "\(c.stdout)\(c.stderr)")
+    #expect(c.stdout.contains("rank H_o = 18 (TIGHT: the upper side of fc-ce-outer") && c.stdout.contains("rank H_f = 30 (TIGHT")
+            && c.stdout.contains("rank H_L = 39 (TIGHT"), "\(c.stdout)")
+    let relu = dir.appendingPathComponent("relu.json").path
+    let rr = runHessrank(["rank", "1x10 conv(3,k=3,bias) relu conv(2,k=2,s=2) dense(3)", "--samples", "12", "--loss", "ce",
+                          "--method", "matrix-free", "--certificate", relu, "--quiet"])
+    #expect(rr.status == 0, "\(rr.stdout)\(rr.stderr)")
+    let three = runHessrank(["check", relu])
+    #expect(three.status == 3 && three.stdout.contains("cross-entropy") && three.stdout.contains("≥"), "\(three.stdout)\(three.stderr)")
+  }
 }
