@@ -58,4 +58,23 @@ import Testing
     let three = runHessrank(["check", relu])
     #expect(three.status == 3 && three.stdout.contains("cross-entropy") && three.stdout.contains("≥"), "\(three.stdout)\(three.stderr)")
   }
+
+  /// A sketch certificate of a point read from a data file records the file's SHA-256; `check`
+  /// rejects it once the file changes (one byte flipped).
+  @Test func sketchCertificateDataFileChange() throws {
+    let dir = try CLITestSupport.temporaryDirectory()
+    let data = dir.appendingPathComponent("X.npy")
+    try FileManager.default.copyItem(at: CLITestSupport.packageRoot.appendingPathComponent("examples/digits/X40.npy"), to: data)
+    let cert = dir.appendingPathComponent("x.json").path
+    let r = runHessrank(["rank", "1x8x8 conv(2,k=3) dense(5)", "--data", data.path, "--samples", "10", "--method", "matrix-free",
+                         "--certificate", cert, "--quiet"])
+    #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+    let ok = runHessrank(["check", cert, "--lower-bound-ok"])
+    #expect(ok.status == 0, "\(ok.stdout)\(ok.stderr)")
+    var bytes = try Data(contentsOf: data)
+    bytes[bytes.count - 1] ^= 1
+    try bytes.write(to: data)
+    let changed = runHessrank(["check", cert, "--lower-bound-ok"])
+    #expect(changed.status == 1 && changed.stdout.contains("has changed"), "\(changed.stdout)\(changed.stderr)")
+  }
 }
