@@ -55,8 +55,10 @@ enum RankCommand: Subcommand {
                            a proved lower bound, exact with the probability shown
                            (proofs/cross-entropy.md); --certificate writes a
                            cross-entropy certificate (H_o proved, H_f and H_L lower
-                           bounds: check exits 3 unless --lower-bound-ok)
+                           bounds: check exits 3 unless --lower-bound-ok; with
+                           --method matrix-free a sketch certificate recording t)
       --certificate FILE   write a certificate that 'hessrank check FILE' re-verifies
+                           (matrix-free: a sketch certificate, docs/certificates.md)
       --json               print one JSON object (p, r, n, K, seed, rank_outer, …, results)
       --quiet              no progress line on stderr (shown only on a terminal, never with --json)
     \(NetworkOptions.help)
