@@ -1,4 +1,5 @@
 import ConvNet
+import Dispatch
 import Exact
 
 /// Hadamard bounds for the matrix-free path without any p × p matrix: row 1-norms of |J| and
@@ -26,17 +27,68 @@ enum MatrixFreeMagnitudes {
     }
   }
 
-  /// The bounds; without `hessian` only those of J and C·J (the H_f pass is skipped).
-  static func rowBounds(_ instance: NetworkInstance, pattern: ActivationPattern, hessian: Bool = true) -> RowBounds {
+  /// One thread's share of the pass: the rows of J and C·J of its samples (in sample order) and
+  /// its partial sums of the H_f and JᵀJ row bounds.
+  struct Part {
+    var jRows: [Double] = []
+    var differenceRows: [Double] = []
+    var hf: [Double]
+    var jtj: [Double]
+  }
+
+  /// Where the threads leave their parts (each writes its own slot).
+  struct Slots: @unchecked Sendable {
+    let base: UnsafeMutablePointer<Part?>
+  }
+
+  /// The bounds; without `hessian` only those of J and C·J (the H_f pass is skipped). Samples are
+  /// split over `threads` (the bounds are sums over samples; any order of the log-sums bounds them).
+  static func rowBounds(_ instance: NetworkInstance, pattern: ActivationPattern, hessian: Bool = true,
+                        threads: Int = 1) -> RowBounds {
     let ring = LogMagnitudeRing()
     guard let net = try? RingNetwork(instance: instance, pattern: pattern, ring: ring) else { return RowBounds() }
+    let n = instance.sampleCount
+    let parts = max(1, min(threads, n))
+    let slots = Slots(base: .allocate(capacity: parts))
+    slots.base.initialize(repeating: nil, count: parts)
+    defer { slots.base.deinitialize(count: parts); slots.base.deallocate() }
+    let body: @Sendable (Int) -> Void = { part in
+      slots.base[part] = accumulate(instance, net: net, pattern: pattern, samples: (part * n / parts)..<((part + 1) * n / parts),
+                                    hessian: hessian)
+    }
+    if parts == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: body) }
+    var total = slots.base[0]!
+    for part in 1..<parts {
+      let other = slots.base[part]!
+      total.jRows += other.jRows
+      total.differenceRows += other.differenceRows
+      for j in total.hf.indices {
+        total.hf[j] = ring.add(total.hf[j], other.hf[j])
+        total.jtj[j] = ring.add(total.jtj[j], other.jtj[j])
+      }
+    }
+    let (jRows, differenceRows, hf, jtj) = (total.jRows, total.differenceRows, total.hf, total.jtj)
+    // Whole bits above each log2 bound (0 for a zero row); nil if a bound is not finite.
+    func bits(_ v: [Double]) -> [Int]? {
+      if v.contains(where: { $0.isNaN || $0 == .infinity || $0 > 1e15 }) { return nil }
+      return v.map { ring.isZero($0) ? 0 : max(0, Int($0.rounded(.up))) }.sorted(by: >)
+    }
+    let loss = zip(hf, jtj).map { ring.add($0, $1) }
+    guard hessian else { return RowBounds(outer: bits(jRows), outerDifferences: bits(differenceRows)) }
+    return RowBounds(outer: bits(jRows), outerDifferences: bits(differenceRows), functional: bits(hf), loss: bits(loss))
+  }
+
+  /// The magnitude products of `samples`.
+  static func accumulate(_ instance: NetworkInstance, net: RingNetwork<LogMagnitudeRing>, pattern: ActivationPattern,
+                         samples: Range<Int>, hessian: Bool) -> Part {
+    let ring = LogMagnitudeRing()
     let plan = instance.plan
     let p = plan.parameterCount, k = plan.outputSize
     var jRows: [Double] = [], differenceRows: [Double] = []
     var hf = [Double](repeating: ring.zero, count: p)
     var jtj = [Double](repeating: ring.zero, count: p)
     let stages = plan.stages
-    for i in 0..<instance.sampleCount {
+    for i in samples {
       let trace = net.forward(sample: i)
       // Forward tangent along v = 1.
       var tangents: [[Double]] = []
@@ -114,13 +166,6 @@ enum MatrixFreeMagnitudes {
         }
       }
     }
-    // Whole bits above each log2 bound (0 for a zero row); nil if a bound is not finite.
-    func bits(_ v: [Double]) -> [Int]? {
-      if v.contains(where: { $0.isNaN || $0 == .infinity || $0 > 1e15 }) { return nil }
-      return v.map { ring.isZero($0) ? 0 : max(0, Int($0.rounded(.up))) }.sorted(by: >)
-    }
-    let loss = zip(hf, jtj).map { ring.add($0, $1) }
-    guard hessian else { return RowBounds(outer: bits(jRows), outerDifferences: bits(differenceRows)) }
-    return RowBounds(outer: bits(jRows), outerDifferences: bits(differenceRows), functional: bits(hf), loss: bits(loss))
+    return Part(jRows: jRows, differenceRows: differenceRows, hf: hf, jtj: jtj)
   }
 }

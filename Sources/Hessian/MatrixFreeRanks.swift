@@ -80,7 +80,8 @@ public enum MatrixFreeRanks {
     var clock = Stopwatch()
     progress("Hadamard bounds (magnitudes, matrix-free)")
     let hessian = options.kinds.contains(.functional) || options.kinds.contains(.loss)
-    let rowBounds = MatrixFreeMagnitudes.rowBounds(instance, pattern: pattern, hessian: hessian && !ce)
+    let rowBounds = MatrixFreeMagnitudes.rowBounds(instance, pattern: pattern, hessian: hessian && !ce,
+                                                       threads: options.threads)
     var used = 0
     var start: Int? = nil
     for prime in SketchPrimes.draw(count: options.primes + 16, seed: options.primeSeed) where used < options.primes {

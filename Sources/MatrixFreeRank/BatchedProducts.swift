@@ -49,6 +49,9 @@ public struct BatchedProducts: Sendable {
   /// Whether forward tangents of conv and dense layers go through BLAS (`SharedWeightLayout`);
   /// false keeps the sparse loops (the tests compare both).
   public var blasForward = true
+  /// Whether the backward (n·H_f·V) products of those layers go through BLAS
+  /// (`SharedWeightLayout.weightGradient`, `inputGradient`); false keeps the sparse loops.
+  public var blasBackward = true
 
   /// Whether n·H_f·V can be formed (the backward data were built).
   public let supportsHessian: Bool
@@ -133,7 +136,7 @@ public struct BatchedProducts: Sendable {
     // Samples are split over threads; each thread's BLAS calls stay single-threaded.
     openblas_set_num_threads(Int32(parts == 1 ? max(1, threads) : 1))
     defer { openblas_set_num_threads(1) }
-    let scratch = blasForward ? scratchCount(width: b) : 0
+    let scratch = blasForward || (hessian && blasBackward) ? scratchCount(width: b) : 0
     let hvCount = hessian ? p * b : 0
     let hvParts = UnsafeMutablePointer<Double>.allocate(capacity: max(1, parts * hvCount))
     hvParts.initialize(repeating: 0, count: max(1, parts * hvCount))
@@ -149,6 +152,8 @@ public struct BatchedProducts: Sendable {
             self.sample(i, v: vp.base, width: b, jv: jp.base + i * k * b,
                         hv: hessian ? shared.base + part * hvCount : nil, work: &work)
           }
+          // The BLAS backward leaves weight rows unreduced between samples (`Workspace.pending`).
+          if hessian { self.field.reduce(shared.base + part * hvCount, hvCount) }
           work.release()
         }
         if parts == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: body) }
@@ -171,6 +176,8 @@ public struct BatchedProducts: Sendable {
     var zero: [Bool]
     /// The BLAS path's im2col buffers.
     var scratch: UnsafeMutablePointer<Double>
+    /// Per stage: products added onto its weight rows of n·H_f·V since they were last reduced.
+    var pending: [Int]
 
     init(sizes: [Int], width b: Int, scratch count: Int) {
       x = sizes.map { UnsafeMutablePointer<Double>.allocate(capacity: max(1, $0 * b)) }
@@ -178,6 +185,7 @@ public struct BatchedProducts: Sendable {
       y0 = .allocate(capacity: m)
       y1 = .allocate(capacity: m)
       zero = [Bool](repeating: true, count: sizes.count)
+      pending = [Int](repeating: 0, count: sizes.count)
       scratch = .allocate(capacity: max(1, count))
     }
 
@@ -192,7 +200,7 @@ public struct BatchedProducts: Sendable {
   /// Doubles of BLAS scratch one thread needs for blocks of b directions.
   func scratchCount(width b: Int) -> Int {
     stages.reduce(0) { m, s in
-      if case .parametric(let g) = s, let layout = g.shared { return max(m, layout.scratchCount(width: b)) }
+      if case .parametric(let g) = s, let layout = g.shared { return max(m, layout.scratchCount(width: b, delay: field.delay)) }
       return m
     }
   }
@@ -284,6 +292,19 @@ public struct BatchedProducts: Sendable {
     var yZero = true
     for s in stages.indices.reversed() {
       switch stages[s] {
+      case .parametric(let g) where blasBackward && g.shared != nil:
+        let layout = g.shared!, t = g.structure, off = g.offset, xZero = work.zero[s]
+        layout.weightGradient(hv + off * b, pending: &work.pending[s], xin: xZero ? nil : UnsafePointer(work.x[s]),
+                              g: gradients[i][s], h: vals[s], y: yZero ? nil : UnsafePointer(y), width: b, field: f,
+                              scratch: work.scratch)
+        if !yZero { biasGradient(g, hv: hv, y: y, width: b) }
+        if s == firstParametric { return }
+        theta.withUnsafeBufferPointer { th in
+          layout.inputGradient(spare, inputSize: t.cols, y: yZero ? nil : UnsafePointer(y), g: gradients[i][s],
+                               theta: th.baseAddress! + off, v: v + off * b, width: b, field: f, scratch: work.scratch)
+        }
+        swap(&y, &spare)
+        yZero = false
       case .parametric(let g):
         let t = g.structure, off = g.offset, h = vals[s], gout = gradients[i][s]
         let xin = work.x[s], xZero = work.zero[s]
@@ -306,18 +327,7 @@ public struct BatchedProducts: Sendable {
             }
             if pending > 0 { f.reduce(acc, b) }
           }
-          if !yZero {
-            for bias in 0..<t.biasCount {
-              let acc = hv + (off + t.weightCount + bias) * b
-              var pending = 0
-              for e in g.biasStart[bias]..<g.biasStart[bias + 1] {
-                f.add(acc, y + g.biasRow[e] * b, b)
-                pending += 1
-                if pending >= delay - 1 { f.reduce(acc, b); pending = 0 }
-              }
-              if pending > 0 { f.reduce(acc, b) }
-            }
-          }
+          if !yZero { biasGradient(g, hv: hv, y: y, width: b) }
         }
         if s == firstParametric { return }
         // ġ_{l−1} = T_l(θ)ᵀ ġ_l + T_l(V_l)ᵀ g_l, by input column.
@@ -374,6 +384,23 @@ public struct BatchedProducts: Sendable {
         f.reduce(spare, cols * b)
         swap(&y, &spare)
       }
+    }
+  }
+}
+
+extension BatchedProducts {
+  /// The bias rows of n·H_f·V: each bias gathers ġ over the rows it feeds (reduced after).
+  func biasGradient(_ g: ParametricGathers, hv: UnsafeMutablePointer<Double>, y: UnsafePointer<Double>, width b: Int) {
+    let t = g.structure, f = field, delay = field.delay
+    for bias in 0..<t.biasCount {
+      let acc = hv + (g.offset + t.weightCount + bias) * b
+      var pending = 0
+      for e in g.biasStart[bias]..<g.biasStart[bias + 1] {
+        f.add(acc, y + g.biasRow[e] * b, b)
+        pending += 1
+        if pending >= delay - 1 { f.reduce(acc, b); pending = 0 }
+      }
+      if pending > 0 { f.reduce(acc, b) }
     }
   }
 }

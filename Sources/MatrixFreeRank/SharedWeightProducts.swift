@@ -35,7 +35,8 @@ struct SharedWeightLayout: Sendable {
       highest = max(highest, entries.map { t.parameter[$0] }.max()!)
     }
     let j = highest + 1
-    guard j > 0, t.rows % q == 0, t.weightCount == (t.rows / q) * j else { return nil }
+    // q·j < 2^28: the transposed scatter adds at most Q·J pairs of reduced values onto one input.
+    guard j > 0, t.rows % q == 0, t.weightCount == (t.rows / q) * j, q * j < 1 << 28 else { return nil }
     let c = t.rows / q
     var columnOf = [Int](repeating: -1, count: q * j)
     for a in 0..<q {
@@ -65,8 +66,18 @@ struct SharedWeightLayout: Sendable {
   /// Positions gathered at once for T(θ)·Ẋ (the im2col block is J × m·b doubles, about 8 MB).
   func positionBlock(width b: Int) -> Int { max(1, min(positions, (1 << 20) / max(1, width * b))) }
 
-  /// Scratch doubles one thread needs: im2col(h) (Q × J) and one gathered block of Ẋ.
-  func scratchCount(width b: Int) -> Int { positions * width + width * positionBlock(width: b) * b }
+  /// Positions taken at once by the backward products: both gradient terms of a block
+  /// (2·m products onto one entry) fit between two reductions, and a block of im2col(Ẋ) is at
+  /// most 2^22 doubles.
+  func backwardBlock(width b: Int, delay: Int) -> Int {
+    max(1, min(positions, max(1, (delay - 1) / 2), (1 << 22) / max(1, width * b)))
+  }
+
+  /// Scratch doubles one thread needs: im2col(h) (Q × J) and one gathered block of Ẋ (forward),
+  /// or two blocks of m × J·b (backward).
+  func scratchCount(width b: Int, delay: Int) -> Int {
+    positions * width + max(width * positionBlock(width: b) * b, 2 * backwardBlock(width: b, delay: delay) * width * b)
+  }
 
   /// xout += T(θ)·xin (when `xin` is given) + Z(h)·V_l, reduced; `xout` (C·Q × b) holds the
   /// bias rows of V already (reduced). `theta` and `v` point at the layer's first weight.
@@ -116,5 +127,110 @@ struct SharedWeightLayout: Sendable {
         j0 += k
       }
     }
+  }
+
+  /// im2col(h): patches[q·J + j] = h[column(q, j)] (0 for padding).
+  private func fillPatches(_ patches: UnsafeMutablePointer<Double>, _ h: [Double]) {
+    let j = width
+    for a in 0..<positions {
+      for jj in 0..<j {
+        let col = columnOf[a * j + jj]
+        patches[a * j + jj] = col < 0 ? 0 : h[col]
+      }
+    }
+  }
+
+  /// The weight rows of n·H_f·V (C·J × b at `hv`): hv += Z(ẋ)ᵀ g + Z(h)ᵀ ġ, through BLAS.
+  ///
+  /// Per block of m positions, Z(ẋ)ᵀg is G·im2col(Ẋ) (G the C × Q matrix of g, im2col(Ẋ) the
+  /// m × J·b gather of ẋ) and Z(h)ᵀġ is im2col(h)ᵀ·Ġ_c per channel c (Ġ_c the Q × b rows of ġ
+  /// of channel c). Each block adds 2m ≤ delay − 1 products onto an entry; `pending` counts the
+  /// products added since hv was last reduced (carried across samples, so dense layers, m = 1,
+  /// reduce once every (delay − 1)/2 samples). `xin` nil: ẋ = 0; `y` nil: ġ = 0.
+  func weightGradient(_ hv: UnsafeMutablePointer<Double>, pending: inout Int, xin: UnsafePointer<Double>?,
+                      g: [Double], h: [Double], y: UnsafePointer<Double>?, width b: Int, field: CentredResidues,
+                      scratch: UnsafeMutablePointer<Double>) {
+    guard xin != nil || y != nil else { return }
+    let c = channels, q = positions, j = width, n = j * b
+    let m = backwardBlock(width: b, delay: field.delay)
+    let patches = scratch, gathered = scratch + q * j
+    if y != nil { fillPatches(patches, h) }
+    g.withUnsafeBufferPointer { gb in
+      let gp = gb.baseAddress!
+      var q0 = 0
+      while q0 < q {
+        let mm = min(m, q - q0)
+        let added = (xin != nil ? mm : 0) + (y != nil ? mm : 0)
+        if pending + added > field.delay - 1 {
+          field.reduce(hv, c * n)
+          pending = 0
+        }
+        if let xin {
+          // gathered[i, jj·b + col] = ẋ[column(q0 + i, jj), col].
+          for i in 0..<mm {
+            for jj in 0..<j {
+              let dst = gathered + i * n + jj * b
+              let col = columnOf[(q0 + i) * j + jj]
+              if col < 0 { dst.update(repeating: 0, count: b) } else { dst.update(from: xin + col * b, count: b) }
+            }
+          }
+          cblas_dgemm(101, 111, 111, Int32(c), Int32(n), Int32(mm), 1, gp + q0, Int32(q), gathered, Int32(n),
+                      1, hv, Int32(n))
+        }
+        if let y {
+          for ch in 0..<c {
+            cblas_dgemm(101, 112, 111, Int32(j), Int32(b), Int32(mm), 1, patches + q0 * j, Int32(j),
+                        y + (ch * q + q0) * b, Int32(b), 1, hv + ch * n, Int32(b))
+          }
+        }
+        pending += added
+        q0 += mm
+      }
+    }
+  }
+
+  /// out (input size × b) ← T(θ)ᵀ ġ + T(V)ᵀ g, reduced, through BLAS: per block of m
+  /// positions, E = Gᵀ·V (m × J·b) and D = Wᵀ·Ġ (J × m·b), then col2im (each input column
+  /// gathers E + D over the (q, j) that read it). The inner dimension C is cut into slabs of
+  /// delay − 1, each reduced. `y` nil: ġ = 0.
+  func inputGradient(_ out: UnsafeMutablePointer<Double>, inputSize: Int, y: UnsafePointer<Double>?, g: [Double],
+                     theta: UnsafePointer<Double>, v: UnsafePointer<Double>, width b: Int, field: CentredResidues,
+                     scratch: UnsafeMutablePointer<Double>) {
+    let c = channels, q = positions, j = width, n = j * b
+    let m = backwardBlock(width: b, delay: field.delay), slab = max(1, field.delay - 1)
+    let e = scratch + q * j, d = e + m * n
+    out.update(repeating: 0, count: inputSize * b)
+    g.withUnsafeBufferPointer { gb in
+      let gp = gb.baseAddress!
+      var q0 = 0
+      while q0 < q {
+        let mm = min(m, q - q0)
+        var c0 = 0
+        while c0 < c {
+          let k = min(slab, c - c0)
+          // E[i, jj·b + col] += Σ_ch g[ch·Q + q0 + i] · V[ch·J + jj, col].
+          cblas_dgemm(101, 112, 111, Int32(mm), Int32(n), Int32(k), 1, gp + c0 * q + q0, Int32(q), v + c0 * n, Int32(n),
+                      c0 == 0 ? 0 : 1, e, Int32(n))
+          field.reduce(e, mm * n)
+          if let y {
+            // D[jj, i·b + col] += Σ_ch W[ch, jj] · ġ[ch·Q + q0 + i, col].
+            cblas_dgemm(101, 112, 111, Int32(j), Int32(mm * b), Int32(k), 1, theta + c0 * j, Int32(j),
+                        y + (c0 * q + q0) * b, Int32(q * b), c0 == 0 ? 0 : 1, d, Int32(mm * b))
+            field.reduce(d, j * mm * b)
+          }
+          c0 += k
+        }
+        for i in 0..<mm {
+          for jj in 0..<j {
+            let col = columnOf[(q0 + i) * j + jj]
+            guard col >= 0 else { continue }
+            field.add(out + col * b, e + i * n + jj * b, b)
+            if y != nil { field.add(out + col * b, d + jj * mm * b + i * b, b) }
+          }
+        }
+        q0 += mm
+      }
+    }
+    field.reduce(out, inputSize * b)
   }
 }

@@ -105,7 +105,9 @@ public enum SketchedRank {
     // The new block of S, an old one regenerated, H_f·S of the block, and per thread its
     // accumulator and the tangent workspace.
     let work = (hessian ? 3 : 1) * p * block + threads * ((hessian ? p : 0) + workspaceRows) * block
-    return 8 * (stored + grams + work)
+    // The BLAS im2col buffers of a thread: at most 2^20 doubles forward, two blocks of 2^22 backward.
+    let scratch = threads * (hessian ? 1 << 23 : 1 << 20)
+    return 8 * (stored + grams + work + scratch)
   }
 
   /// Runs the sketch for `products` (one prime) with sketch seed `seed`.

@@ -44,8 +44,15 @@ func denseRank(_ m: ScalarMatrix<UInt64>, prime: UInt64) -> Int {
     for case .parametric(let g) in products.stages { #expect(g.shared != nil, "\(arch)") }
     let (jv, hv) = products.apply(v, width: b, hessian: true, threads: 2)
     products.blasForward = false  // the sparse loops: the same products
+    products.blasBackward = false
     let (jvSparse, hvSparse) = products.apply(v, width: b, hessian: true, threads: 1)
     #expect(jvSparse.map { f.residue($0) } == jv.map { f.residue($0) } && hvSparse.map { f.residue($0) } == hv.map { f.residue($0) })
+    // BLAS backward with the sparse forward (and the reverse): the same H_f·V.
+    products.blasBackward = true
+    #expect(products.apply(v, width: b, hessian: true, threads: 2).hv.map { f.residue($0) } == hv.map { f.residue($0) })
+    products.blasForward = true
+    products.blasBackward = false
+    #expect(products.apply(v, width: b, hessian: true, threads: 2).hv.map { f.residue($0) } == hv.map { f.residue($0) })
     func times(_ m: ScalarMatrix<UInt64>) -> [UInt64] {
       var out = [UInt64](repeating: 0, count: m.rows * b)
       for r in 0..<m.rows {
@@ -69,9 +76,14 @@ func denseRank(_ m: ScalarMatrix<UInt64>, prime: UInt64) -> Int {
   /// Conv layers (padding, stride, dilation, 1-D and 2-D) and dense layers have the shared
   /// layout with C = output channels, J = c_in·k_h·k_w; BLAS products through it equal the
   /// sparse ones on wide entries (slabs of the inner dimension reduced in time: J > delay).
-  @Test(arguments: ["3x9x9 conv(4,k=3,p=2,s=2,dil=2) dense(3)", "30x5 conv(3,k=5,p=1) dense(2)", "300 dense(3) dense(2)"])
-  func layoutAndWideProducts(arch: String) throws {
-    let (inst, pattern) = try instance(arch, samples: 2, seed: 5)
+  /// The backward products likewise: more than 63 positions (several position blocks), more
+  /// than 126 channels (slabs of C in the transposed products), and dense layers over 140
+  /// samples (their weight rows are reduced once every 63 samples).
+  @Test(arguments: [("3x9x9 conv(4,k=3,p=2,s=2,dil=2) dense(3)", 2), ("30x5 conv(3,k=5,p=1) dense(2)", 2),
+                    ("300 dense(3) dense(2)", 2), ("1x140 conv(130,k=3) relu conv(2,k=3,s=2) dense(2)", 2),
+                    ("4 dense(3) dense(130) relu dense(2)", 140)])
+  func layoutAndWideProducts(arch: String, samples: Int) throws {
+    let (inst, pattern) = try instance(arch, samples: samples, seed: 5)
     var products = try BatchedProducts(instance: inst, pattern: pattern, prime: SketchPrimes.draw(count: 1, seed: 3)[0])
     let layouts = products.stages.compactMap { s -> SharedWeightLayout? in
       if case .parametric(let g) = s { return g.shared } else { return nil }
@@ -79,10 +91,14 @@ func denseRank(_ m: ScalarMatrix<UInt64>, prime: UInt64) -> Int {
     #expect(layouts.count == inst.plan.parametricStageIndices.count)
     let b = 7, p = products.parameterCount
     let v = SketchGram.block(Array(0..<b), seed: 2, rows: p, field: products.field)
-    let (jv, _) = products.apply(v, width: b, hessian: false, threads: 2)
+    let (jv, hv) = products.apply(v, width: b, hessian: true, threads: 2)
     products.blasForward = false
-    let (jvSparse, _) = products.apply(v, width: b, hessian: false, threads: 2)
+    products.blasBackward = false
+    let (jvSparse, hvSparse) = products.apply(v, width: b, hessian: true, threads: 2)
     #expect(jv.map { products.field.residue($0) } == jvSparse.map { products.field.residue($0) })
+    #expect(hv.map { products.field.residue($0) } == hvSparse.map { products.field.residue($0) })
+    let h = Double(products.field.prime / 2 + 8)
+    #expect(hv.allSatisfy { abs($0) <= h })
   }
 }
 
