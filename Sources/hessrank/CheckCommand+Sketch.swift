@@ -33,7 +33,8 @@ extension CheckCommand {
       return CheckOutcome(
         summary: "\(cert.config.architecture)\(ce ? ", cross-entropy" : ""): r = \(dataRank), " + parts.joined(separator: ", ")
           + " at the instance of seed \(cert.config.instance.seed) (sketch minors regenerated modulo their primes"
-          + (ce ? ", H_f and H_L at their recorded t," : "") + " and found nonzero: proved lower bounds)",
+          + (ce ? ", H_f and H_L at their recorded t," : "") + " and found nonzero: proved lower bounds"
+          + (reached.isEmpty ? ")" : "; = where a catalog upper bound proved at every point is reached)"),
         rank: nil, exact: v.allSatisfy { $0.exact || reached[$0.kind] != nil })
     } catch let e as HessianCertificateError {
       throw CertificateRejected(message: e.description)
