@@ -47,8 +47,9 @@ enum DixonLifting {
 
   /// `solve`, with B⁻¹ mod p when the caller has it; also returns the work spent.
   ///
-  /// With several columns the lifting first solves for one random combination of them
-  /// (one column: a matrix–vector product per step): its denominator is, almost surely, a
+  /// With `probe`, when at least 4 columns are still lifted after 16 steps (large solutions),
+  /// the lifting pauses to solve for one random combination of them (one column: a
+  /// matrix–vector product per step): its denominator is, almost surely, a
   /// common multiple d of every column's, so that each column's d·x is an integer, found
   /// as soon as p^k passes twice its size — about half the steps rational reconstruction
   /// needs, which must find numerator and denominator together (the 143 kernel vectors of
@@ -86,18 +87,7 @@ enum DixonLifting {
     var spent = 0
     // The common denominator of a random combination of the columns (see above).
     var knownDenominator: BigInt?
-    if probe && s >= 4 {
-      var rng = SeededRandom(seed: prime ^ 0x434F_4D42)  // "COMB"
-      let combination = IntegerMatrix(rows: r, cols: 1)
-      for k in 0..<s {
-        let a = UInt(rng.next(in: 1...255))
-        for i in 0..<r { __gmpz_addmul_ui(combination.entry(i, 0), c.entry(i, k), a) }
-      }
-      guard let one = lift(b, combination, prime: prime, threads: threads, workBudget: workBudget, inverse: inverse, probe: false)
-      else { return nil }
-      knownDenominator = one.denominators[0]
-      spent += one.spent
-    }
+    var extraChecks: Set<Int> = []
     let sliced = UnsafeMutablePointer<Double>.allocate(capacity: slices * r * r)  // −B_l
     let residual = UnsafeMutablePointer<Int64>.allocate(capacity: mode == .words ? r * s : 0)
     let residual2 = UnsafeMutablePointer<Int128>.allocate(capacity: mode == .doubleWords ? r * s : 0)
@@ -137,7 +127,9 @@ enum DixonLifting {
     // p⁻¹ mod 2^128 (p odd) by Newton's iteration: each step doubles the correct low bits.
     var pInverse128 = Int128(prime)
     for _ in 0..<7 { pInverse128 = pInverse128 &* (2 &- Int128(prime) &* pInverse128) }
-    let twoTo64ModP = Int64((UInt64.max % prime + 1) % prime)
+    let mask42 = (Int128(1) << 42) - 1
+    let twoTo42 = ar.centred((UInt64(1) << 42) % prime)
+    let twoTo84 = ar.centred(UInt64((UInt128(1) << 84) % UInt128(prime)))
 
     // Bounds: D ≥ |det B|, N ≥ |det of B with a column replaced by one of C|.
     let logD = hadamardRowBits(b, extra: nil)
@@ -178,6 +170,28 @@ enum DixonLifting {
     // steps (20, 25, 31, …, so at most 25 % beyond the steps a column needs): a failing
     // column costs one reconstruction that stops at the first entry it cannot explain.
     var nextCheck = 2
+    /// Lifts one random combination of the active columns for their common denominator
+    /// (see `lift`), from step `step` on; false when that passes the budget.
+    func probeDenominator(atStep step: Int) -> Bool {
+      var rng = SeededRandom(seed: prime ^ 0x434F_4D42)  // "COMB"
+      let combination = IntegerMatrix(rows: r, cols: 1)
+      for k in active {
+        let a = UInt(rng.next(in: 1...255))
+        for i in 0..<r { __gmpz_addmul_ui(combination.entry(i, 0), c.entry(i, k), a) }
+      }
+      guard
+        let one = lift(b, combination, prime: prime, threads: threads, workBudget: workBudget - spent,
+                       inverse: inverse, probe: false)
+      else { return false }
+      spent += one.spent
+      knownDenominator = one.denominators[0]
+      // d·x for the combination is about as large as the columns' d·x (within the bits of
+      // the coefficients and of s): check every column from a little before that size.
+      let numeratorBits = (0..<r).map { Int(__gmpz_sizeinbase(one.numerators.entry($0, 0), 2)) }.max() ?? 0
+      let expected = max(step + 1, (numeratorBits + 20 - 8 - (Int.bitWidth - sa.leadingZeroBitCount)) / digitBits)
+      extraChecks = [expected, expected + 1, expected + 2, expected + 4]
+      return true
+    }
     var lastChecked = 0
     func foldPending() {
       guard filled > 0 else { return }
@@ -231,6 +245,10 @@ enum DixonLifting {
       return false
     }
     for step in 1...steps {
+      // Columns still lifted after 16 steps are large: learn their common denominator.
+      if probe && step == 17 && sa >= 4 && knownDenominator == nil && !probeDenominator(atStep: step - 1) {
+        return nil
+      }
       let count = r * sa
       let cost = workPerStep(size: r, columns: sa, slices: slices, wide: mode == .big)
       if workBudget != .max && spent + cost > workBudget {
@@ -255,11 +273,13 @@ enum DixonLifting {
         }
       case .doubleWords:
         for e in 0..<count {
-          // R mod p from its two 64-bit halves: hi·(2^64 mod p) + lo mod p, below 2^51.
+          // R mod p without a division: R = a·2^84 + b·2^42 + c (|a| < 2^43, 0 ≤ b, c < 2^42),
+          // a and b reduced first, so that every value formed stays below 2^50 (exact).
           let x = residual2[e]
-          let hi = Int64(truncatingIfNeeded: x >> 64) % pSigned
-          let lo = Int64(UInt64(truncatingIfNeeded: x) % prime)
-          reduced[e] = ar.reduce(Double(hi * twoTo64ModP + lo))
+          let a = Double(Int64(truncatingIfNeeded: x >> 84))
+          let b = Double(Int64(truncatingIfNeeded: (x >> 42) & mask42))
+          let c = Double(Int64(truncatingIfNeeded: x & mask42))
+          reduced[e] = ar.reduce(ar.reduce(a) * twoTo84 + ar.reduce(b) * twoTo42 + c)
         }
       case .words:
         for e in 0..<count { reduced[e] = ar.reduce(Double(residual[e])) }
@@ -304,8 +324,8 @@ enum DixonLifting {
         __gmpz_mul(base[0], base[0], base[1])
         filled = 0
       }
-      if step == nextCheck && step < steps {
-        nextCheck = step < 16 ? 2 * step : step + step / 4
+      if (step == nextCheck || extraChecks.contains(step)) && step < steps {
+        if step == nextCheck { nextCheck = step < 16 ? 2 * step : step + step / 4 }
         lastChecked = step
         foldPending()
         // Balanced bounds 2^h with 2·2^(2h) < 2^(step·⌊log2 p⌋) ≤ p^step.
