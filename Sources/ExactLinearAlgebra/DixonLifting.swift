@@ -24,38 +24,80 @@ enum DixonLifting {
   /// - Parameter workBudget: the lifting gives up (nil) once its estimated word operations
   ///   (`workPerStep` per step) would pass this without an early candidate having been
   ///   accepted, so that a caller can fall back on a route whose cost it knows.
-  static func solve(_ b: IntegerMatrix, _ c: IntegerMatrix, prime: UInt64, threads: Int, workBudget: Int = .max)
-    -> (numerators: IntegerMatrix, denominators: [BigInt])?
-  {
+  ///
+  /// - Parameter smallPrime: lift modulo a prime below 2^24 derived from `prime` when B is
+  ///   invertible modulo it (almost always; else modulo `prime`): its products reduce every
+  ///   127 terms instead of every 31 (`_CentredArithmetic.delay`), fewer and larger BLAS calls.
+  static func solve(
+    _ b: IntegerMatrix, _ c: IntegerMatrix, prime: UInt64, threads: Int, workBudget: Int = .max,
+    smallPrime: Bool = false
+  ) -> (numerators: IntegerMatrix, denominators: [BigInt])? {
+    if smallPrime && prime >= 1 << 24 {
+      var draws = ModularRank.RandomPrimes(seed: prime, range: PrimeProductProof.proofPrimeRange)
+      let q = draws.next()
+      if let ar = _CentredArithmetic(prime: q), let inverse = inverseModP(b, ar) {
+        defer { inverse.deallocate() }
+        return lift(b, c, prime: q, threads: threads, workBudget: workBudget, inverse: inverse, probe: true)
+          .map { ($0.numerators, $0.denominators) }
+      }
+    }
+    return lift(b, c, prime: prime, threads: threads, workBudget: workBudget, inverse: nil, probe: true)
+      .map { ($0.numerators, $0.denominators) }
+  }
+
+  /// `solve`, with B⁻¹ mod p when the caller has it; also returns the work spent.
+  ///
+  /// With `probe`, when at least 4 columns are still lifted after 16 steps (large solutions),
+  /// the lifting pauses to solve for one random combination of them (one column: a
+  /// matrix–vector product per step): its denominator is, almost surely, a
+  /// common multiple d of every column's, so that each column's d·x is an integer, found
+  /// as soon as p^k passes twice its size — about half the steps rational reconstruction
+  /// needs, which must find numerator and denominator together (the 143 kernel vectors of
+  /// the p = 510 n·H_L at --range 1000 have ~1100-bit entries and denominators alike).
+  static func lift(
+    _ b: IntegerMatrix, _ c: IntegerMatrix, prime: UInt64, threads: Int, workBudget: Int,
+    inverse given: UnsafeMutablePointer<Double>?, probe: Bool
+  ) -> (numerators: IntegerMatrix, denominators: [BigInt], spent: Int)? {
     let r = b.rows, s = c.cols
     precondition(b.cols == r && c.rows == r, "shape mismatch")
-    if s == 0 || r == 0 { return (IntegerMatrix(rows: r, cols: s), Array(repeating: BigInt(1), count: s)) }
+    if s == 0 || r == 0 { return (IntegerMatrix(rows: r, cols: s), Array(repeating: BigInt(1), count: s), 0) }
     guard let ar = _CentredArithmetic(prime: prime) else { return nil }
     // B·X_i is formed as Σ_l B_l·X_i·2^(l·w) with slices |B_l| < 2^w small enough that each
-    // product is exact in doubles (r·2^w·(p/2 + 8) < 2^52), summed in Int64 (needs
+    // product is exact in doubles (r·2^w·(p/2 + 8) < 2^53), summed in Int64 (needs
     // r·|B|·p < 2^62). The residual stays below |C| + r·|B| < 2^53.
     let logR = Int.bitWidth - (r - 1).leadingZeroBitCount  // ⌈log2 r⌉
     let bitsB = b.maxEntryBits, bitsC = c.maxEntryBits
     let digitCeilBits = Int(UInt64.bitWidth - prime.leadingZeroBitCount)  // ⌈log2 p⌉ (p not a power of 2)
-    let w = 52 - logR - digitCeilBits
+    // Slices below 2^w with w = 53 − ⌈log2 r⌉ − ⌈log2 p⌉: a slice product's terms sum to at most
+    // r·2^w·(p/2 + 8) ≤ 2^52 + 2^(56 − ⌈log2 p⌉) < 2^53 in magnitude, so every partial sum is exact.
+    let w = 53 - logR - digitCeilBits
     guard w >= 1 else { return nil }
-    // Small entries keep the residual in Int64 words; larger ones (e.g. the 89-bit entries of
-    // n·H_o at --range 1000) keep it in GMP integers, O(r·s·slices) GMP operations per step
-    // beside the O(r²·s) word products, so the lifting stays word-bound either way.
-    let wide = !(bitsB + logR + digitCeilBits <= 61 && bitsC <= 51 && bitsB + logR <= 51)
+    // The residual R (|R| < |C| + r·|B|·p) is kept in Int64 words when it fits, in Int128
+    // (two's complement, wrapping: only the exact R − B·X_i, below 2^127, must fit, and the
+    // division by p is a multiplication by p⁻¹ mod 2^128) up to ~120-bit entries — the
+    // 40–90-bit entries of Hessians at --range 1000 — and in GMP integers beyond.
+    let mode: ResidualMode =
+      bitsB + logR + digitCeilBits <= 61 && bitsC <= 51 && bitsB + logR <= 51
+      ? .words : (bitsB + logR + digitCeilBits <= 122 && bitsC <= 122 ? .doubleWords : .big)
     let slices = max(1, (bitsB + w - 1) / w)
 
     // B⁻¹ mod p (centred doubles).
-    guard let inverse = inverseModP(b, ar) else { return nil }
-    defer { inverse.deallocate() }
+    guard let inverse = given ?? inverseModP(b, ar) else { return nil }
+    defer { if given == nil { inverse.deallocate() } }
+    var spent = 0
+    // The common denominator of a random combination of the columns (see above).
+    var knownDenominator: BigInt?
+    var extraChecks: Set<Int> = []
     let sliced = UnsafeMutablePointer<Double>.allocate(capacity: slices * r * r)  // −B_l
-    let residual = UnsafeMutablePointer<Int64>.allocate(capacity: r * s)
+    let residual = UnsafeMutablePointer<Int64>.allocate(capacity: mode == .words ? r * s : 0)
+    let residual2 = UnsafeMutablePointer<Int128>.allocate(capacity: mode == .doubleWords ? r * s : 0)
     let reduced = UnsafeMutablePointer<Double>.allocate(capacity: r * s)
     let digit = UnsafeMutablePointer<Double>.allocate(capacity: r * s)
     let product = UnsafeMutablePointer<Double>.allocate(capacity: r * s)
     defer {
       sliced.deallocate()
       residual.deallocate()
+      residual2.deallocate()
       reduced.deallocate()
       digit.deallocate()
       product.deallocate()
@@ -71,13 +113,23 @@ enum DixonLifting {
         }
       }
     }
-    // The wide residual (GMP integers) starts as a copy of C; the narrow one as words.
-    let wideResidual = wide ? c.copy() : IntegerMatrix(rows: 0, cols: 0)
-    if !wide {
+    // The wide residual (GMP integers) starts as a copy of C; the others as words.
+    var wideResidual = mode == .big ? c.copy() : IntegerMatrix(rows: 0, cols: 0)
+    switch mode {
+    case .words:
       for i in 0..<r { for j in 0..<s { residual[i * s + j] = Int64(__gmpz_get_si(c.entry(i, j))) } }
+    case .doubleWords:
+      for i in 0..<r { for j in 0..<s { residual2[i * s + j] = int128(c.entry(i, j)) } }
+    case .big: break
     }
     let shiftScratch = MPZScratch(1)
     let pSigned = Int64(prime)
+    // p⁻¹ mod 2^128 (p odd) by Newton's iteration: each step doubles the correct low bits.
+    var pInverse128 = Int128(prime)
+    for _ in 0..<7 { pInverse128 = pInverse128 &* (2 &- Int128(prime) &* pInverse128) }
+    let mask42 = (Int128(1) << 42) - 1
+    let twoTo42 = ar.centred((UInt64(1) << 42) % prime)
+    let twoTo84 = ar.centred(UInt64((UInt128(1) << 84) % UInt128(prime)))
 
     // Bounds: D ≥ |det B|, N ≥ |det of B with a column replaced by one of C|.
     let logD = hadamardRowBits(b, extra: nil)
@@ -85,31 +137,62 @@ enum DixonLifting {
     let margin = 40
     let digitBits = Int(UInt64.bitWidth - prime.leadingZeroBitCount) - 1  // ⌊log2 p⌋
     let steps = (logN + logD + 1 + margin) / digitBits + 1
-    let perStep = workPerStep(size: r, columns: s, slices: slices, wide: wide)
-    // The last step the budget pays for (a final early check is made there).
-    let lastStep = workBudget == .max ? steps : min(steps, max(1, workBudget / perStep))
+
+    // Columns still lifted (`active[t]` is the column of C in slot t); the others are done.
+    var active = Array(0..<s)
+    var sa = s
+    let numerators = IntegerMatrix(rows: r, cols: s)
+    var denominators = [BigInt](repeating: BigInt(1), count: s)
+    // B and C modulo a second prime, for the per-column random checks of early candidates.
+    let checkPrime: UInt64 = prime == 16_777_259 ? 16_777_289 : 16_777_259
+    let checkAr = _CentredArithmetic(prime: checkPrime)!  // 2^24 < q < 2^25: accepted
+    let bCheck = UnsafeMutablePointer<Double>.allocate(capacity: r * r)
+    defer { bCheck.deallocate() }
+    for i in 0..<r { for j in 0..<r { bCheck[i * r + j] = checkAr.centred(UInt64(__gmpz_fdiv_ui(b.entry(i, j), UInt(checkPrime)))) } }
 
     // Lifting; digits are folded into big integers every `group` steps.
-    let count = r * s
-    let group = max(2, min(16, (1 << 23) / max(count, 1)))
-    let digits = UnsafeMutablePointer<Int32>.allocate(capacity: count * group)
+    let group = max(2, min(16, (1 << 23) / max(r * s, 1)))
+    let digits = UnsafeMutablePointer<Int32>.allocate(capacity: r * s * group)
     defer { digits.deallocate() }
-    let acc = IntegerMatrix(rows: r, cols: s)
+    var acc = IntegerMatrix(rows: r, cols: s)
     let base = MPZScratch(2)  // p^(group·block), p^group
     __gmpz_set_ui(base[0], 1)
     __gmpz_ui_pow_ui(base[1], UInt(prime), UInt(group))
     var filled = 0
     // Early termination: the Hadamard bounds are worst cases, and structured matrices (such as
     // Hessians) often have far smaller solutions. At the checkpoints below the digits so far are
-    // reconstructed with balanced bounds N = D ≈ √(p^k / 2); a candidate that passes a random
-    // check modulo another prime is returned. The callers verify every kernel vector exactly
-    // against every row, so a wrong early candidate (probability ≤ 1/2^24) costs only a retry.
+    // reconstructed with balanced bounds N = D ≈ √(p^k / 2), column by column; a column whose
+    // candidate passes a check modulo another prime (B·z ≡ d·c) is done and leaves the lifting,
+    // so that the steps left cost only the columns that need them (the kernel of the p = 510
+    // Jacobian at --range 1000: median 154 bits, largest 1129). The callers verify every kernel
+    // vector exactly against every row, so a wrong early candidate costs only a retry.
     // The first check comes after 2 steps, then 4, 8, 16 and from there every quarter more
-    // steps (20, 25, 31, …, so at most 25 % beyond the steps the solution needs): a failing
-    // check costs one reconstruction that stops at the first entry it cannot explain, and
-    // small solutions (the 10-bit kernel of the p = 188 n·H_o) are found after 2 steps.
+    // steps (20, 25, 31, …, so at most 25 % beyond the steps a column needs): a failing
+    // column costs one reconstruction that stops at the first entry it cannot explain.
     var nextCheck = 2
-    let checkField = PrimeField(unchecked: prime == 16_777_259 ? 16_777_289 : 16_777_259)
+    /// Lifts one random combination of the active columns for their common denominator
+    /// (see `lift`), from step `step` on; false when that passes the budget.
+    func probeDenominator(atStep step: Int) -> Bool {
+      var rng = SeededRandom(seed: prime ^ 0x434F_4D42)  // "COMB"
+      let combination = IntegerMatrix(rows: r, cols: 1)
+      for k in active {
+        let a = UInt(rng.next(in: 1...255))
+        for i in 0..<r { __gmpz_addmul_ui(combination.entry(i, 0), c.entry(i, k), a) }
+      }
+      guard
+        let one = lift(b, combination, prime: prime, threads: threads, workBudget: workBudget - spent,
+                       inverse: inverse, probe: false)
+      else { return false }
+      spent += one.spent
+      knownDenominator = one.denominators[0]
+      // d·x for the combination is about as large as the columns' d·x (within the bits of
+      // the coefficients and of s): check every column from a little before that size.
+      let numeratorBits = (0..<r).map { Int(__gmpz_sizeinbase(one.numerators.entry($0, 0), 2)) }.max() ?? 0
+      let expected = max(step + 1, (numeratorBits + 20 - 8 - (Int.bitWidth - sa.leadingZeroBitCount)) / digitBits)
+      extraChecks = [expected, expected + 1, expected + 2, expected + 4]
+      return true
+    }
+    var lastChecked = 0
     func foldPending() {
       guard filled > 0 else { return }
       fold(digits, filled: filled, into: acc, base: base[0], prime: prime, threads: threads)
@@ -118,41 +201,120 @@ enum DixonLifting {
       __gmpz_mul(base[0], base[0], power[0])
       filled = 0
     }
-    for step in 1...lastStep {
-      if wide {
+    /// Reconstructs the active columns from `acc` modulo P with bounds N and D; the columns
+    /// found (and, unless `proved`, passing the check) are stored and leave the lifting.
+    /// True when no column is left; nil when `proved` and some column has no solution.
+    func harvest(modulus: UnsafeMutablePointer<__mpz_struct>, numeratorBound: UnsafeMutablePointer<__mpz_struct>,
+                 denominatorBound: UnsafeMutablePointer<__mpz_struct>, proved: Bool) -> Bool? {
+      let (candidate, found) = reconstructColumns(
+        acc, modulus: modulus, numeratorBound: numeratorBound, denominatorBound: denominatorBound,
+        knownDenominator: proved ? nil : knownDenominator, threads: threads)
+      var ok = found.map { $0 != nil }
+      if proved {
+        if ok.contains(false) { return nil }
+      } else {
+        let passed = passColumnChecks(bCheck, c, candidate, found, active: active, ar: checkAr, threads: threads)
+        for t in 0..<sa { ok[t] = ok[t] && passed[t] }
+      }
+      var keep: [Int] = []
+      for t in 0..<sa {
+        if ok[t] {
+          let k = active[t]
+          for i in 0..<r { __gmpz_set(numerators.entry(i, k), candidate.entry(i, t)) }
+          denominators[k] = found[t]!
+        } else {
+          keep.append(t)
+        }
+      }
+      if keep.count == sa { return false }
+      if keep.isEmpty { return true }
+      // Compact the lifting's state to the columns kept (in place: slot t moves down to
+      // keep-index, row by row in increasing order, never over a slot still to be read).
+      let sn = keep.count
+      func compact<T>(_ x: UnsafeMutablePointer<T>) {
+        for i in 0..<r { for (u, t) in keep.enumerated() { x[i * sn + u] = x[i * sa + t] } }
+      }
+      switch mode {
+      case .words: compact(residual)
+      case .doubleWords: compact(residual2)
+      case .big: wideResidual = wideResidual.submatrix(rows: Array(0..<r), cols: keep)
+      }
+      acc = acc.submatrix(rows: Array(0..<r), cols: keep)
+      active = keep.map { active[$0] }
+      sa = sn
+      return false
+    }
+    for step in 1...steps {
+      // Columns still lifted after 16 steps are large: learn their common denominator.
+      if probe && step == 17 && sa >= 4 && knownDenominator == nil && !probeDenominator(atStep: step - 1) {
+        return nil
+      }
+      let count = r * sa
+      let cost = workPerStep(size: r, columns: sa, slices: slices, wide: mode == .big)
+      if workBudget != .max && spent + cost > workBudget {
+        // Over budget: one last early check of what the digits so far explain.
+        if step > 1 && lastChecked != step - 1 {
+          foldPending()
+          let h = ((step - 1) * digitBits - 2) / 2
+          let early = MPZScratch(2)
+          __gmpz_ui_pow_ui(early[0], UInt(prime), UInt(step - 1))
+          __gmpz_setbit(early[1], UInt(h))
+          if harvest(modulus: early[0], numeratorBound: early[1], denominatorBound: early[1], proved: false) == true {
+            return (numerators, denominators, spent)
+          }
+        }
+        return nil
+      }
+      spent += cost
+      switch mode {
+      case .big:
         for e in 0..<count {
           reduced[e] = ar.centred(UInt64(__gmpz_fdiv_ui(wideResidual.storage + e, UInt(prime))))
         }
-      } else {
+      case .doubleWords:
+        for e in 0..<count {
+          // R mod p without a division: R = a·2^84 + b·2^42 + c (|a| < 2^43, 0 ≤ b, c < 2^42),
+          // a and b reduced first, so that every value formed stays below 2^50 (exact).
+          let x = residual2[e]
+          let a = Double(Int64(truncatingIfNeeded: x >> 84))
+          let b = Double(Int64(truncatingIfNeeded: (x >> 42) & mask42))
+          let c = Double(Int64(truncatingIfNeeded: x & mask42))
+          reduced[e] = ar.reduce(ar.reduce(a) * twoTo84 + ar.reduce(b) * twoTo42 + c)
+        }
+      case .words:
         for e in 0..<count { reduced[e] = ar.reduce(Double(residual[e])) }
       }
       // digit = −B⁻¹·R mod p, so X_i = −digit.
       digit.initialize(repeating: 0, count: count)
       ar.multiplySubtract(
-        c: digit, ldc: s, l: inverse, u: reduced, ldu: s, rows: r, cols: s, k: r, reducing: true, threads: threads)
+        c: digit, ldc: sa, l: inverse, u: reduced, ldu: sa, rows: r, cols: sa, k: r, reducing: true, threads: threads)
       // R ← (R − B·X_i)/p = (R + Σ_l 2^(l·w)·B_l·digit)/p, exact.
       for l in 0..<slices {
         product.initialize(repeating: 0, count: count)
         ar.multiplySubtract(
-          c: product, ldc: s, l: sliced + l * r * r, u: digit, ldu: s, rows: r, cols: s, k: r, reducing: false,
+          c: product, ldc: sa, l: sliced + l * r * r, u: digit, ldu: sa, rows: r, cols: sa, k: r, reducing: false,
           threads: threads)
-        if wide {
+        switch mode {
+        case .big:
           let t = shiftScratch[0]
           for e in 0..<count where product[e] != 0 {
             __gmpz_set_si(t, Int(product[e]))
             __gmpz_mul_2exp(t, t, UInt(l * w))
             __gmpz_add(wideResidual.storage + e, wideResidual.storage + e, t)
           }
-        } else {
+        case .doubleWords:
+          let shift = Int128(l * w)
+          for e in 0..<count { residual2[e] = residual2[e] &+ (Int128(Int64(product[e])) &<< shift) }
+        case .words:
           let shift = Int64(l * w)
           for e in 0..<count { residual[e] += Int64(product[e]) << shift }
         }
       }
       for e in 0..<count {
-        if wide {
-          __gmpz_divexact_ui(wideResidual.storage + e, wideResidual.storage + e, UInt(prime))
-        } else {
-          residual[e] /= pSigned
+        switch mode {
+        case .big: __gmpz_divexact_ui(wideResidual.storage + e, wideResidual.storage + e, UInt(prime))
+        case .doubleWords: residual2[e] = residual2[e] &* pInverse128  // exact: p divides it
+        case .words: residual[e] /= pSigned
         }
         digits[filled * count + e] = Int32(-digit[e])
       }
@@ -162,42 +324,81 @@ enum DixonLifting {
         __gmpz_mul(base[0], base[0], base[1])
         filled = 0
       }
-      if (step == nextCheck || step == lastStep) && step < steps {
+      if (step == nextCheck || extraChecks.contains(step)) && step < steps {
         if step == nextCheck { nextCheck = step < 16 ? 2 * step : step + step / 4 }
+        lastChecked = step
         foldPending()
         // Balanced bounds 2^h with 2·2^(2h) < 2^(step·⌊log2 p⌋) ≤ p^step.
         let h = (step * digitBits - 2) / 2
-        let early = MPZScratch(3)  // P, N = D
+        let early = MPZScratch(2)  // P, N = D
         __gmpz_ui_pow_ui(early[0], UInt(prime), UInt(step))
         __gmpz_setbit(early[1], UInt(h))
-        // acc (digits folded, |acc| < P) goes in as it is: `reconstruct` reduces what it reads,
-        // so a failing check costs a few entries, not a pass over all of them.
-        if let candidate = reconstruct(acc, modulus: early[0], numeratorBound: early[1], denominatorBound: early[1],
-                                       threads: threads),
-          passesRandomCheck(b, c, candidate.numerators, candidate.denominators, field: checkField, seed: UInt64(step))
-        {
-          return candidate
+        // acc (digits folded, |acc| < P) goes in as it is: `reconstructColumns` reduces what
+        // it reads, so a failing column costs a few entries, not a pass over all of them.
+        if harvest(modulus: early[0], numeratorBound: early[1], denominatorBound: early[1], proved: false) == true {
+          return (numerators, denominators, spent)
         }
       }
     }
-    if lastStep < steps { return nil }  // over budget
     foldPending()
 
-    // Rational reconstruction, one denominator per column.
+    // Rational reconstruction of the columns left, with the proved bounds.
     let modulus = MPZScratch(1)
     __gmpz_ui_pow_ui(modulus[0], UInt(prime), UInt(steps))
     let bounds = MPZScratch(2)  // N, D
     __gmpz_setbit(bounds[0], UInt(logN))
     __gmpz_setbit(bounds[1], UInt(logD))
-    for e in 0..<count { __gmpz_fdiv_r(acc.storage + e, acc.storage + e, modulus[0]) }
-    return reconstruct(acc, modulus: modulus[0], numeratorBound: bounds[0], denominatorBound: bounds[1], threads: threads)
+    guard harvest(modulus: modulus[0], numeratorBound: bounds[0], denominatorBound: bounds[1], proved: true) != nil
+    else { return nil }
+    return (numerators, denominators, spent)
+  }
+
+  /// How the lifting keeps its residual.
+  enum ResidualMode { case words, doubleWords, big }
+
+  /// The value of an integer below 2^127 in magnitude.
+  static func int128(_ z: UnsafePointer<__mpz_struct>) -> Int128 {
+    let lo = magnitudeBits(z, from: 0, count: 64), hi = magnitudeBits(z, from: 64, count: 64)
+    let m = Int128(hi) << 64 | Int128(lo)
+    return cgmp_mpz_sgn(z) < 0 ? -m : m
+  }
+
+  /// For each candidate column t (denominator found), whether B·z_t ≡ d_t·C[:, active[t]]
+  /// modulo the check prime (B given there as centred doubles): one product through the
+  /// double kernel for all columns. A wrong column passes with probability about r/q.
+  static func passColumnChecks(
+    _ bq: UnsafePointer<Double>, _ c: IntegerMatrix, _ z: IntegerMatrix, _ found: [BigInt?], active: [Int],
+    ar: _CentredArithmetic, threads: Int
+  ) -> [Bool] {
+    let r = z.rows, s = z.cols, q = UInt(ar.pInt)
+    let zq = UnsafeMutablePointer<Double>.allocate(capacity: r * s)
+    let prod = UnsafeMutablePointer<Double>.allocate(capacity: r * s)
+    defer {
+      zq.deallocate()
+      prod.deallocate()
+    }
+    for i in 0..<r {
+      for t in 0..<s { zq[i * s + t] = found[t] == nil ? 0 : ar.centred(UInt64(__gmpz_fdiv_ui(z.entry(i, t), q))) }
+    }
+    prod.initialize(repeating: 0, count: r * s)
+    ar.multiplySubtract(c: prod, ldc: s, l: bq, u: zq, ldu: s, rows: r, cols: s, k: r, reducing: true, threads: threads)
+    return (0..<s).map { t in
+      guard let d = found[t] else { return false }
+      let dq = ar.centred(d.residue(modulo: ar.pInt))
+      for i in 0..<r {
+        // prod = −B·z; it passes when −B·z + d·c ≡ 0.
+        let cq = ar.centred(UInt64(__gmpz_fdiv_ui(c.entry(i, active[t]), q)))
+        if ar.reduce(prod[i * s + t] + ar.reduce(dq * cq)) != 0 { return false }
+      }
+      return true
+    }
   }
 
   /// Estimated word operations of one lifting step for an r×r system with s right-hand
   /// sides: the product modulo p and one exact product per slice (about 8 multiply-adds a
   /// cycle), plus the GMP operations on a wide residual.
   static func workPerStep(size r: Int, columns s: Int, slices: Int, wide: Bool) -> Int {
-    max(1, r * r * s * (1 + slices) / 8 + r * s * (wide ? 16 * slices : 2))
+    max(1, r * r * s * (1 + slices) / 8 + r * s * (wide ? 16 * slices : 2 + slices))
   }
 
   /// Bits [from, from + count) of |z| (count ≤ 64), read from its limbs.
@@ -210,27 +411,6 @@ enum DixonLifting {
       v |= UInt64(limbs[limb + 1]) << UInt64(64 - offset)
     }
     return count >= 64 ? v : v & ((UInt64(1) << UInt64(count)) - 1)
-  }
-
-  /// Freivalds' check of B·Z = C·diag(d) modulo a prime: B·(Z·v) ≡ C·(d ∘ v) for one random
-  /// v. A wrong Z passes with probability at most 1/q (the callers verify their results
-  /// exactly anyway).
-  static func passesRandomCheck(
-    _ b: IntegerMatrix, _ c: IntegerMatrix, _ z: IntegerMatrix, _ d: [BigInt], field: PrimeField, seed: UInt64
-  ) -> Bool {
-    let s = c.cols, q = UInt(field.p)
-    var rng = SeededRandom(seed: seed ^ 0x4652_4549_5641_4C44)  // "FREIVALD"
-    let v = (0..<s).map { _ in rng.next(in: 0...(field.p - 1)) }
-    func times(_ m: IntegerMatrix, _ x: [UInt64]) -> [UInt64] {
-      (0..<m.rows).map { i in
-        var acc: UInt64 = 0
-        for j in 0..<m.cols { acc = field.add(acc, field.multiply(UInt64(__gmpz_fdiv_ui(m.entry(i, j), q)), x[j])) }
-        return acc
-      }
-    }
-    let left = times(b, times(z, v))
-    let scaled = (0..<s).map { field.multiply(d[$0].residue(modulo: field.p), v[$0]) }
-    return left == times(c, scaled)
   }
 
   /// An upper bound on ⌈log2 √P⌉ for the product P of the squared row norms of B (each
@@ -357,28 +537,47 @@ enum DixonLifting {
 
   /// Turns residues x (any representatives modulo P) of fractions a/b (|a| ≤ N, 0 < b ≤ D, P > 2ND) into integers
   /// d_k·(a/b) with one denominator d_k per column k (the least common multiple of that
-  /// column's denominators), in place. Nil if some entry has no such fraction.
+  /// column's denominators). Column k's denominator is nil when some entry of it has no such
+  /// fraction (its numerators are then meaningless); the other columns are still found.
   ///
   /// One denominator per column, not one for the whole matrix: the columns are separate
   /// systems (one kernel vector each), and a shared denominator is the lcm of all of theirs —
   /// 75 bits for the 12 kernel vectors of the p = 188 n·H_o whose own denominators have at
   /// most 10, so that early termination would need 8 lifting steps instead of 2.
-  static func reconstruct(
+  static func reconstructColumns(
     _ x: IntegerMatrix, modulus: UnsafeMutablePointer<__mpz_struct>,
     numeratorBound: UnsafeMutablePointer<__mpz_struct>, denominatorBound: UnsafeMutablePointer<__mpz_struct>,
-    threads: Int
-  ) -> (numerators: IntegerMatrix, denominators: [BigInt])? {
+    knownDenominator: BigInt? = nil, threads: Int
+  ) -> (numerators: IntegerMatrix, denominators: [BigInt?]) {
     let rows = x.rows, cols = x.cols
     let out = IntegerMatrix(rows: rows, cols: cols)
-    let found = Mutex<[BigInt]>(Array(repeating: BigInt(1), count: cols))
-    let failed = Atomic<Bool>(false)
+    let found = Mutex<[BigInt?]>(Array(repeating: nil, count: cols))
     let shared = (_SharedPointer(base: modulus), _SharedPointer(base: numeratorBound),
                   _SharedPointer(base: denominatorBound))
     let parts = rows * cols >= 64 ? max(1, min(threads, cols, 8)) : 1
+    // With a known common denominator d: column k is d·x mod P (balanced) when that is below
+    // P/2^20 in every entry (an integer solution has stopped changing; the caller checks it).
+    let knownLimit = MPZScratch(1)
+    __gmpz_fdiv_q_2exp(knownLimit[0], modulus, 20)
+    let limit = _SharedPointer(base: knownLimit[0])
+    @Sendable func withKnownDenominator(_ d: BigInt, column k: Int) -> Bool {
+      let t = MPZScratch(2)
+      d.copy(into: t[0])
+      for i in 0..<rows {
+        let y = out.storage + (i * cols + k)
+        __gmpz_mul(y, x.storage + (i * cols + k), t[0])
+        __gmpz_fdiv_r(y, y, shared.0.base)
+        __gmpz_mul_2exp(t[1], y, 1)
+        if __gmpz_cmp(t[1], shared.0.base) > 0 { __gmpz_sub(y, y, shared.0.base) }
+        if __gmpz_cmpabs(y, limit.base) > 0 { return false }
+      }
+      return true
+    }
     let body: @Sendable (Int) -> Void = { part in
       let t = MPZScratch(4)  // d, d·N, 2y, x mod P
       var k = part
-      while k < cols && !failed.load(ordering: .relaxed) {
+      columns: while k < cols {
+        defer { k += parts }
         __gmpz_set_ui(t[0], 1)
         __gmpz_set(t[1], shared.1.base)
         var i = 0
@@ -395,25 +594,21 @@ enum DixonLifting {
           }
           // Reconstruct this entry alone, enlarge d by its denominator, start the column again.
           __gmpz_fdiv_r(t[3], xe, shared.0.base)  // in [0, P) for the Euclidean algorithm
-          guard let b = rationalReconstruction(t[3], shared.0.base, shared.1.base, shared.2.base) else {
-            failed.store(true, ordering: .relaxed)
-            return
-          }
-          BigInt.lcm(BigInt(copying: t[0]), b).copy(into: t[0])
-          if __gmpz_cmp(t[0], shared.2.base) > 0 {
-            failed.store(true, ordering: .relaxed)
-            return
+          let b = rationalReconstruction(t[3], shared.0.base, shared.1.base, shared.2.base)
+          if let b { BigInt.lcm(BigInt(copying: t[0]), b).copy(into: t[0]) }
+          guard b != nil, __gmpz_cmp(t[0], shared.2.base) <= 0 else {
+            if let knownDenominator, withKnownDenominator(knownDenominator, column: k) { found.withLock { $0[k] = knownDenominator } }
+            continue columns
           }
           __gmpz_mul(t[1], t[0], shared.1.base)
           i = 0
         }
         let d = BigInt(copying: t[0])
         found.withLock { $0[k] = d }
-        k += parts
       }
     }
     if parts == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: body) }
-    if failed.load(ordering: .relaxed) { return nil }
+    withExtendedLifetime(knownLimit) {}
     return (out, found.withLock { $0 })
   }
 

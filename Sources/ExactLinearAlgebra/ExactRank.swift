@@ -225,7 +225,8 @@ public enum ExactRank {
     let b = matrix.submatrix(rows: pivotRows, cols: pivotCols)
     let rhs = matrix.submatrix(rows: pivotRows, cols: others)
     for k in 0..<(rhs.rows * rhs.cols) { __gmpz_neg(rhs.storage + k, rhs.storage + k) }
-    guard let (z, d) = DixonLifting.solve(b, rhs, prime: p, threads: threads, workBudget: workBudget) else {
+    guard let (z, d) = DixonLifting.solve(b, rhs, prime: p, threads: threads, workBudget: workBudget, smallPrime: true)
+    else {
       return nil
     }
     return others.enumerated().map { (k, j) in

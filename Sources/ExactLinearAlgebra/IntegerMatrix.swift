@@ -213,6 +213,10 @@ public final class IntegerMatrix: @unchecked Sendable {
     precondition(indices.allSatisfy { $0 >= 0 && $0 < cols }, "index out of range")
     let k = indices.count
     if k == 0 || rows == 0 { return true }
+    // Word-size vectors (small kernels) first, without copying them into GMP integers.
+    if let words, let small = Self.annihilatesInWords(indices: indices, values: values, words: words, cols: cols) {
+      return small
+    }
     let v = MPZScratch(k)
     var maxLimbs = 0
     for t in 0..<k {
@@ -220,11 +224,6 @@ public final class IntegerMatrix: @unchecked Sendable {
       maxLimbs = max(maxLimbs, Int(v[t].pointee._mp_size.magnitude))
     }
     guard let words = words else { return annihilatesExactly(indices: indices, v: v) }
-    // Word-size vectors (small kernels): 128-bit sums, each product of two words exact, each
-    // addition checked; an overflow sends the vector to the limb loop below.
-    if maxLimbs <= 1, let small = Self.annihilatesInWords(indices: indices, values: values, words: words, cols: cols) {
-      return small
-    }
     // Σ of k products < k·2^64·2^(64·maxLimbs): two extra limbs suffice for k < 2^64.
     let width = maxLimbs + 2
     let acc = UnsafeMutablePointer<mp_limb_t>.allocate(capacity: 2 * width)

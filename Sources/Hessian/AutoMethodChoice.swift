@@ -8,8 +8,10 @@ import Foundation
 /// Times are CPU seconds of the process (all threads), so that the choice does not depend on
 /// what else the machine runs. The modular ranks are computed first (they are cheap) and
 /// timed: t_mod. Building the exact
-/// integer matrices costs at least `exactBuildFactor`·t_mod (5.5–12× on the bench networks:
-/// the same builder on big integers instead of words); when even that is over the limit the
+/// integer matrices costs at least `exactBuildLowerFactor`·t_mod (0.4–1.1× on the bench networks
+/// with the checked 128-bit builder, `CheckedInt128Ring`) when their entries fit it
+/// (`fitsInWords`), else `exactBuildFactor`·t_mod (5–20× over big integers, measured at
+/// --range 10^6); when even that is over the limit the
 /// modular ranks stand without building anything. Otherwise the exact matrices are built
 /// and timed: t_build. The proofs are estimated from their sizes:
 /// a rank profile modulo one prime per matrix, and for every rank-deficient matrix the work
@@ -22,7 +24,11 @@ public struct AutoMethodChoice: Sendable {
   public static let costFactor = 4.0
   /// … or up to this many seconds in all.
   public static let interactiveSeconds = 0.25
-  /// A lower estimate of the exact build's time, as a multiple of t_mod.
+  /// A lower estimate of the exact build's time, as a multiple of t_mod (measured 0.4–1.1×
+  /// with the 128-bit builder; see BENCHMARKS.md, issue 16 third pass).
+  public static let exactBuildLowerFactor = 0.4
+  /// The weight of exact (certified) work against the same work modulo a word prime, for
+  /// progress displays: exact build plus proof ≈ 5× the modular ranks on the bench networks.
   public static let exactBuildFactor = 5.0
   /// Estimated word operations (multiply-adds of the blocked kernels) per second.
   public static let workPerSecond = 2e9
@@ -56,6 +62,19 @@ public struct AutoMethodChoice: Sendable {
     return work / workPerSecond
   }
 
+  /// Whether the exact matrices fit the checked 128-bit builder, by log2 bounds on their
+  /// entries propagated through the same builder (`LogMagnitudeRing`, a pass in doubles):
+  /// J and n·H_f below 2^120, JᵀJ's terms (rows·max|J|²) below 2^124.
+  static func fitsInWords(_ instance: NetworkInstance, pattern: ActivationPattern) -> Bool {
+    guard let builder = try? HessianBuilder(instance: instance, pattern: pattern, ring: LogMagnitudeRing()) else {
+      return false
+    }
+    let jac = builder.jacobian()
+    let maxJ = jac.storage.max() ?? -.infinity
+    let maxF = builder.functionalScaled().storage.max() ?? -.infinity
+    return maxF < 120 && 2 * maxJ + log2(Double(max(1, jac.rows))) < 124
+  }
+
   static func decide(
     _ instance: NetworkInstance, pattern: ActivationPattern, options: HessianRankOptions,
     modular: [HessianRankResult], modularCPUSeconds tMod: Double, progress: (String) -> Void
@@ -63,11 +82,14 @@ public struct AutoMethodChoice: Sendable {
     let allowed = max(costFactor * tMod, interactiveSeconds)
     func secs(_ x: Double) -> String { x < 0.01 ? "\(Int((x * 1000).rounded())) ms" : "\((x * 100).rounded() / 100) s" }
     let limit = "\(Int(costFactor))× the modular ranks' \(secs(tMod)) and \(secs(interactiveSeconds)) (CPU)"
-    let buildAtLeast = exactBuildFactor * tMod
+    // Entries beyond 128 bits (wide ranges, e.g. the default 10^6 on deeper nets) are built
+    // over big integers: 5–20× t_mod measured, so the old lower estimate applies there.
+    let buildFactor = fitsInWords(instance, pattern: pattern) ? exactBuildLowerFactor : exactBuildFactor
+    let buildAtLeast = buildFactor * tMod
     if buildAtLeast > allowed {
       return AutoMethodChoice(
         method: .modular,
-        reason: "auto → modular: building the exact matrices alone would take about \(secs(buildAtLeast)) (≈ \(Int(exactBuildFactor))× the modular ranks), above \(limit); --method certified proves the ranks",
+        reason: "auto → modular: building the exact matrices alone would take about \(secs(buildAtLeast)) (≥ \(buildFactor)× the modular ranks), above \(limit); --method certified proves the ranks",
         exactMatrices: nil, buildSeconds: 0)
     }
     progress("auto: estimating the cost of a proof")

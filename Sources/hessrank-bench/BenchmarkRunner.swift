@@ -177,7 +177,7 @@ enum BenchmarkRunner {
         result.rank = profile.rank
         result.seconds = t3 - t0
         result.note = String(
-          format: "profile %.3f s, kernel %.3f s (%d vectors, ≤ %d bits), check %.3f s (%@)", t1 - t0, t2 - t1,
+          format: "profile %.5f s, kernel %.5f s (%d vectors, ≤ %d bits), check %.5f s (%@)", t1 - t0, t2 - t1,
           kernel.count, bits, t3 - t2, ok ? "holds" : "FAILS")
       case "bareiss":
         result.seconds = timed { result.rank = m.bareiss().rank }
