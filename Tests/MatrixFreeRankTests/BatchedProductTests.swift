@@ -72,6 +72,21 @@ func denseRank(_ m: ScalarMatrix<UInt64>, prime: UInt64) -> Int {
   }
 }
 
+@Suite struct SketchGramTests {
+  /// A block drawn row by row holds the same entries as its columns drawn one at a time (the
+  /// certificates regenerate S from the seed), uniform in F_P: every residue class mod 3 occurs.
+  @Test func blockEqualsColumns() {
+    let field = CentredResidues(prime: SketchPrimes.draw(count: 1, seed: 4)[0])
+    let indices = [0, 5, 6, 1000], p = 37
+    let block = SketchGram.block(indices, seed: 21, rows: p, field: field)
+    for (k, index) in indices.enumerated() {
+      let column = SketchGram.column(index, seed: 21, rows: p, field: field)
+      #expect((0..<p).map { block[$0 * indices.count + k] } == column)
+    }
+    #expect(Set(block.map { field.residue($0) % 3 }).count == 3)
+  }
+}
+
 @Suite struct SharedWeightLayoutTests {
   /// Conv layers (padding, stride, dilation, 1-D and 2-D) and dense layers have the shared
   /// layout with C = output channels, J = c_in·k_h·k_w; BLAS products through it equal the
