@@ -425,13 +425,13 @@ enum DixonLifting {
       var top = 0, count = 0
       let row = b.rowPointer(i)
       for j in 0..<b.cols where cgmp_mpz_sgn(row + j) != 0 {
-        top = max(top, Int(__gmpz_sizeinbase(row + j, 2)))
+        top = max(top, mpzBitLength(row + j))
         count += 1
       }
       if let c {
         let extra = c.rowPointer(i)
         var topC = 0
-        for j in 0..<c.cols where cgmp_mpz_sgn(extra + j) != 0 { topC = max(topC, Int(__gmpz_sizeinbase(extra + j, 2))) }
+        for j in 0..<c.cols where cgmp_mpz_sgn(extra + j) != 0 { topC = max(topC, mpzBitLength(extra + j)) }
         if topC > 0 {
           top = max(top, topC)
           count += 1
