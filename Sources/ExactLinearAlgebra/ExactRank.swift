@@ -297,6 +297,11 @@ public enum ExactRank {
     for c in pivotCols { isPivot[c] = true }
     let others = (0..<matrix.cols).filter { !isPivot[$0] }
     if others.isEmpty { return [] }
+    if matrix.rows * matrix.cols * min(matrix.rows, matrix.cols) < singleThreadWork,
+      let small = wordKernelVectors(of: matrix, pivotRows: pivotRows, pivotCols: pivotCols, others: others, prime: p)
+    {
+      return small
+    }
     let b = matrix.submatrix(rows: pivotRows, cols: pivotCols)
     let rhs = matrix.submatrix(rows: pivotRows, cols: others)
     for k in 0..<(rhs.rows * rhs.cols) { __gmpz_neg(rhs.storage + k, rhs.storage + k) }
@@ -309,6 +314,70 @@ public enum ExactRank {
       for t in 0..<pivotCols.count { pairs.append((pivotCols[t], z[t, k])) }
       return SparseIntegerVector(pairs: pairs).dividedByContent(startingWith: d[k])
     }
+  }
+}
+
+extension ExactRank {
+  /// `liftedKernelVectors` for small problems in machine words (`WordDixonLifting`), or nil
+  /// when an entry, a bound or a solution does not fit (the caller then lifts over GMP).
+  /// The vectors are the same: the kernel vector with support in C ∪ {j} and v[j] > 0 is
+  /// unique once divided by its content.
+  static func wordKernelVectors(
+    of matrix: IntegerMatrix, pivotRows: [Int], pivotCols: [Int], others: [Int], prime p: UInt64
+  ) -> [SparseIntegerVector]? {
+    let r = pivotRows.count, s = others.count
+    var b = [Int64](repeating: 0, count: r * r), c = [Int64](repeating: 0, count: r * s)
+    for (a, i) in pivotRows.enumerated() {
+      let row = matrix.rowPointer(i)
+      for (t, j) in pivotCols.enumerated() {
+        guard cgmp_mpz_fits_slong_p(row + j) != 0 else { return nil }
+        b[a * r + t] = Int64(__gmpz_get_si(row + j))
+      }
+      for (t, j) in others.enumerated() {
+        guard cgmp_mpz_fits_slong_p(row + j) != 0 else { return nil }
+        let v = __gmpz_get_si(row + j)
+        guard v != Int.min else { return nil }
+        c[a * s + t] = -Int64(v)  // the right-hand sides are −M[R, j]
+      }
+    }
+    // The prime of `DixonLifting.solve(smallPrime: true)`: one in [2^23, 2^24).
+    var draws = ModularRank.RandomPrimes(seed: p, range: PrimeProductProof.proofPrimeRange)
+    guard let (z, d) = WordDixonLifting.solve(b: b, c: c, size: r, columns: s, prime: draws.next()) else { return nil }
+    // Support C ∪ {j} in increasing order: the pivot columns sorted once, j inserted.
+    let order = (0..<r).sorted { pivotCols[$0] < pivotCols[$1] }
+    let sortedCols = order.map { pivotCols[$0] }
+    return others.enumerated().map { (k, j) in
+      var g = d[k].magnitude
+      for t in 0..<r where g != 1 { g = wordGCD(g, z[t * s + k].magnitude) }
+      let divisor = Int64(g)
+      var indices: [Int] = [], values: [BigInt] = []
+      indices.reserveCapacity(r + 1)
+      values.reserveCapacity(r + 1)
+      var placed = false
+      for (u, col) in sortedCols.enumerated() {
+        if !placed && j < col {
+          indices.append(j)
+          values.append(BigInt(Int(d[k] / divisor)))
+          placed = true
+        }
+        let x = z[order[u] * s + k]
+        if x != 0 {
+          indices.append(col)
+          values.append(BigInt(Int(x / divisor)))
+        }
+      }
+      if !placed {
+        indices.append(j)
+        values.append(BigInt(Int(d[k] / divisor)))
+      }
+      return SparseIntegerVector(indices: indices, values: values)
+    }
+  }
+
+  private static func wordGCD(_ a: UInt64, _ b: UInt64) -> UInt64 {
+    var (x, y) = (a, b)
+    while y != 0 { (x, y) = (y, x % y) }
+    return x
   }
 }
 
