@@ -425,13 +425,13 @@ enum DixonLifting {
       var top = 0, count = 0
       let row = b.rowPointer(i)
       for j in 0..<b.cols where cgmp_mpz_sgn(row + j) != 0 {
-        top = max(top, Int(__gmpz_sizeinbase(row + j, 2)))
+        top = max(top, mpzBitLength(row + j))
         count += 1
       }
       if let c {
         let extra = c.rowPointer(i)
         var topC = 0
-        for j in 0..<c.cols where cgmp_mpz_sgn(extra + j) != 0 { topC = max(topC, Int(__gmpz_sizeinbase(extra + j, 2))) }
+        for j in 0..<c.cols where cgmp_mpz_sgn(extra + j) != 0 { topC = max(topC, mpzBitLength(extra + j)) }
         if topC > 0 {
           top = max(top, topC)
           count += 1
@@ -452,12 +452,19 @@ enum DixonLifting {
   /// `delay` steps (each value stays below h + delay·h² < 2^53: exact). At step col the right
   /// half of [B | I] has nonzeros only in its first col + 1 columns, so the updates stop there.
   static func inverseModP(_ b: IntegerMatrix, _ ar: _CentredArithmetic) -> UnsafeMutablePointer<Double>? {
-    let r = b.rows, w = 2 * r
+    inverseModP(size: b.rows, ar) { i, j in UInt64(__gmpz_fdiv_ui(b.entry(i, j), UInt(ar.pInt))) }
+  }
+
+  /// `inverseModP(_:_:)` for the r×r matrix whose entry (i, j) is `residue(i, j)` modulo p.
+  static func inverseModP(
+    size r: Int, _ ar: _CentredArithmetic, residue: (Int, Int) -> UInt64
+  ) -> UnsafeMutablePointer<Double>? {
+    let w = 2 * r
     let a = UnsafeMutablePointer<Double>.allocate(capacity: r * w)
     defer { a.deallocate() }
     a.initialize(repeating: 0, count: r * w)
     for i in 0..<r {
-      for j in 0..<r { a[i * w + j] = ar.centred(UInt64(__gmpz_fdiv_ui(b.entry(i, j), UInt(ar.pInt)))) }
+      for j in 0..<r { a[i * w + j] = ar.centred(residue(i, j)) }
       a[i * w + r + i] = 1
     }
     var sinceReduction = 0

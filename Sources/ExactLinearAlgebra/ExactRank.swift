@@ -162,6 +162,7 @@ public enum ExactRank {
 
   /// True when M·v = 0 exactly for every vector (checked on all rows, split over threads).
   public static func annihilatesAll(_ matrix: IntegerMatrix, _ vectors: [SparseIntegerVector], threads: Int) -> Bool {
+    if let exact = annihilatesAllInDoubles(matrix, vectors, threads: threads) { return exact }
     let failed = Atomic<Bool>(false)
     let words = matrix.wordEntries()
     let parts = max(1, min(threads, vectors.count))
@@ -175,6 +176,80 @@ public enum ExactRank {
       }
     }
     return !failed.load(ordering: .relaxed)
+  }
+
+  /// `annihilatesAll` as one exact product in doubles, or nil when the sizes do not allow it.
+  ///
+  /// The columns used by more than one vector (for kernel vectors from a minor: its pivot
+  /// columns) form a dense m×q matrix A and the vectors a dense q×s matrix V; A·V is one
+  /// `dgemm`, and each vector's own columns are added to its column of the product one by
+  /// one. Exact: with entries of M below 2^a, of the vectors below 2^b, and at most c nonzeros
+  /// per vector, every partial sum in any order is below c·2^(a+b) ≤ 2^53 (a + b + ⌈log2 c⌉ ≤ 53),
+  /// an integer that doubles hold exactly. Taken only when the dense product costs at most
+  /// 16× the sparse one (vectors with many private columns stay on the sparse path).
+  static func annihilatesAllInDoubles(_ matrix: IntegerMatrix, _ vectors: [SparseIntegerVector], threads: Int) -> Bool? {
+    let m = matrix.rows, n = matrix.cols, s = vectors.count
+    if s == 0 || m == 0 { return true }
+    var uses = [Int32](repeating: 0, count: n)
+    var maxNonzeros = 0, totalNonzeros = 0, bitsV = 0
+    for v in vectors {
+      maxNonzeros = max(maxNonzeros, v.indices.count)
+      totalNonzeros += v.indices.count
+      for j in v.indices { uses[j] += 1 }
+      for x in v.values {
+        bitsV = max(bitsV, x.withMPZ { mpzBitLength($0) })
+        if bitsV > 52 { return nil }
+      }
+    }
+    var slot = [Int](repeating: -1, count: n)
+    var shared: [Int] = []
+    for j in 0..<n where uses[j] > 1 {
+      slot[j] = shared.count
+      shared.append(j)
+    }
+    let q = shared.count
+    guard q * s <= 16 * totalNonzeros else { return nil }
+    let logC = maxNonzeros <= 1 ? 0 : Int.bitWidth - (maxNonzeros - 1).leadingZeroBitCount
+    guard bitsV + logC <= 52 else { return nil }
+    let bitsLimit = 53 - bitsV - logC  // entries of M must be below 2^bitsLimit
+    var usedBits = 0
+    for i in 0..<m {
+      let row = matrix.rowPointer(i)
+      for j in 0..<n where uses[j] > 0 { usedBits = max(usedBits, mpzBitLength(row + j)) }
+    }
+    guard usedBits <= bitsLimit else { return nil }
+    let a = UnsafeMutablePointer<Double>.allocate(capacity: max(1, m * q))
+    let v = UnsafeMutablePointer<Double>.allocate(capacity: max(1, q * s))
+    let product = UnsafeMutablePointer<Double>.allocate(capacity: m * s)
+    defer {
+      a.deallocate()
+      v.deallocate()
+      product.deallocate()
+    }
+    for i in 0..<m {
+      let row = matrix.rowPointer(i)
+      for (t, j) in shared.enumerated() { a[i * q + t] = Double(__gmpz_get_si(row + j)) }
+    }
+    v.initialize(repeating: 0, count: q * s)
+    product.initialize(repeating: 0, count: m * s)
+    for (k, vector) in vectors.enumerated() {
+      for (j, x) in zip(vector.indices, vector.values) where slot[j] >= 0 {
+        v[slot[j] * s + k] = Double(x.withMPZ { __gmpz_get_si($0) })
+      }
+    }
+    if q > 0 {
+      // Any accepted prime: the product is not reduced (`reducing: false`).
+      let ar = _CentredArithmetic(prime: 16_777_259)!
+      ar.multiplySubtract(c: product, ldc: s, l: a, u: v, ldu: s, rows: m, cols: s, k: q, reducing: false, threads: threads)
+    }
+    for (k, vector) in vectors.enumerated() {
+      for (j, x) in zip(vector.indices, vector.values) where slot[j] < 0 {
+        let y = Double(x.withMPZ { __gmpz_get_si($0) })
+        for i in 0..<m { product[i * s + k] -= Double(__gmpz_get_si(matrix.storage + (i * n + j))) * y }
+      }
+    }
+    for e in 0..<(m * s) where product[e] != 0 { return false }
+    return true
   }
 
   /// For each non-pivot column j, the integer vector v with M[R,C]·v[C] = −M[R,j]·v[j]
@@ -222,6 +297,11 @@ public enum ExactRank {
     for c in pivotCols { isPivot[c] = true }
     let others = (0..<matrix.cols).filter { !isPivot[$0] }
     if others.isEmpty { return [] }
+    if matrix.rows * matrix.cols * min(matrix.rows, matrix.cols) < singleThreadWork,
+      let small = wordKernelVectors(of: matrix, pivotRows: pivotRows, pivotCols: pivotCols, others: others, prime: p)
+    {
+      return small
+    }
     let b = matrix.submatrix(rows: pivotRows, cols: pivotCols)
     let rhs = matrix.submatrix(rows: pivotRows, cols: others)
     for k in 0..<(rhs.rows * rhs.cols) { __gmpz_neg(rhs.storage + k, rhs.storage + k) }
@@ -234,6 +314,70 @@ public enum ExactRank {
       for t in 0..<pivotCols.count { pairs.append((pivotCols[t], z[t, k])) }
       return SparseIntegerVector(pairs: pairs).dividedByContent(startingWith: d[k])
     }
+  }
+}
+
+extension ExactRank {
+  /// `liftedKernelVectors` for small problems in machine words (`WordDixonLifting`), or nil
+  /// when an entry, a bound or a solution does not fit (the caller then lifts over GMP).
+  /// The vectors are the same: the kernel vector with support in C ∪ {j} and v[j] > 0 is
+  /// unique once divided by its content.
+  static func wordKernelVectors(
+    of matrix: IntegerMatrix, pivotRows: [Int], pivotCols: [Int], others: [Int], prime p: UInt64
+  ) -> [SparseIntegerVector]? {
+    let r = pivotRows.count, s = others.count
+    var b = [Int64](repeating: 0, count: r * r), c = [Int64](repeating: 0, count: r * s)
+    for (a, i) in pivotRows.enumerated() {
+      let row = matrix.rowPointer(i)
+      for (t, j) in pivotCols.enumerated() {
+        guard cgmp_mpz_fits_slong_p(row + j) != 0 else { return nil }
+        b[a * r + t] = Int64(__gmpz_get_si(row + j))
+      }
+      for (t, j) in others.enumerated() {
+        guard cgmp_mpz_fits_slong_p(row + j) != 0 else { return nil }
+        let v = __gmpz_get_si(row + j)
+        guard v != Int.min else { return nil }
+        c[a * s + t] = -Int64(v)  // the right-hand sides are −M[R, j]
+      }
+    }
+    // The prime of `DixonLifting.solve(smallPrime: true)`: one in [2^23, 2^24).
+    var draws = ModularRank.RandomPrimes(seed: p, range: PrimeProductProof.proofPrimeRange)
+    guard let (z, d) = WordDixonLifting.solve(b: b, c: c, size: r, columns: s, prime: draws.next()) else { return nil }
+    // Support C ∪ {j} in increasing order: the pivot columns sorted once, j inserted.
+    let order = (0..<r).sorted { pivotCols[$0] < pivotCols[$1] }
+    let sortedCols = order.map { pivotCols[$0] }
+    return others.enumerated().map { (k, j) in
+      var g = d[k].magnitude
+      for t in 0..<r where g != 1 { g = wordGCD(g, z[t * s + k].magnitude) }
+      let divisor = Int64(g)
+      var indices: [Int] = [], values: [BigInt] = []
+      indices.reserveCapacity(r + 1)
+      values.reserveCapacity(r + 1)
+      var placed = false
+      for (u, col) in sortedCols.enumerated() {
+        if !placed && j < col {
+          indices.append(j)
+          values.append(BigInt(Int(d[k] / divisor)))
+          placed = true
+        }
+        let x = z[order[u] * s + k]
+        if x != 0 {
+          indices.append(col)
+          values.append(BigInt(Int(x / divisor)))
+        }
+      }
+      if !placed {
+        indices.append(j)
+        values.append(BigInt(Int(d[k] / divisor)))
+      }
+      return SparseIntegerVector(indices: indices, values: values)
+    }
+  }
+
+  private static func wordGCD(_ a: UInt64, _ b: UInt64) -> UInt64 {
+    var (x, y) = (a, b)
+    while y != 0 { (x, y) = (y, x % y) }
+    return x
   }
 }
 
@@ -253,7 +397,7 @@ struct EstimatedHadamardBits {
     for i in 0..<matrix.rows {
       let row = matrix.rowPointer(i)
       for j in 0..<matrix.cols where cgmp_mpz_sgn(row + j) != 0 {
-        let b = Int(__gmpz_sizeinbase(row + j, 2))
+        let b = mpzBitLength(row + j)
         rowTop[i] = max(rowTop[i], b)
         rowCount[i] += 1
         colTop[j] = max(colTop[j], b)

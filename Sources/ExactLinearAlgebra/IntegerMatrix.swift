@@ -151,7 +151,7 @@ public final class IntegerMatrix: @unchecked Sendable {
   public var maxEntryBits: Int {
     var b = 0
     for k in 0..<(rows * cols) where cgmp_mpz_sgn(storage + k) != 0 {
-      b = max(b, Int(__gmpz_sizeinbase(storage + k, 2)))
+      b = max(b, mpzBitLength(storage + k))
     }
     return b
   }
@@ -325,4 +325,11 @@ extension IntegerMatrix: CustomStringConvertible {
     (0..<rows).map { i in (0..<cols).map { self[i, $0].description }.joined(separator: " ") }
       .joined(separator: "\n")
   }
+}
+
+/// The bit length of |z| (0 for 0), read from its limbs (`mpz_sizeinbase(z, 2)` without the call).
+@inline(__always) func mpzBitLength(_ z: UnsafePointer<__mpz_struct>) -> Int {
+  let size = Int(z.pointee._mp_size.magnitude)
+  guard size > 0, let limbs = z.pointee._mp_d else { return 0 }
+  return size * 64 - UInt64(limbs[size - 1]).leadingZeroBitCount
 }
