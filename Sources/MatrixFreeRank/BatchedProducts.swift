@@ -61,8 +61,10 @@ public struct BatchedProducts: Sendable {
   /// - Parameter hessian: false builds only what J·V needs (no residual gradients, no
   ///   transposed index maps: less time and memory when only H_o is asked for).
   /// - Throws: `NoImageError` when P divides a denominator of the instance.
+  /// - Parameter threads: samples of the set-up are split over this many threads (the result
+  ///   does not depend on it).
   public init(instance: NetworkInstance, pattern: ActivationPattern, prime: UInt64,
-              loss: any SketchLoss = MeanSquaredSketchLoss(), hessian: Bool = true) throws {
+              loss: any SketchLoss = MeanSquaredSketchLoss(), hessian: Bool = true, threads: Int = 1) throws {
     let field = CentredResidues(prime: prime)
     self.field = field
     self.loss = loss
@@ -103,25 +105,37 @@ public struct BatchedProducts: Sendable {
     self.sizes = sizes
     workspaceRows = sizes.reduce(0, +)
     firstParametric = plan.parametricStageIndices.first ?? 0
-    var values: [[[Double]]] = [], gradients: [[[Double]]] = [], masks: [[[Double]]] = []
-    for i in 0..<instance.sampleCount {
+    // The point's values, residual gradients and masks, sample by sample; samples are split over
+    // `threads` (each sample's slot is written by one thread).
+    let n = instance.sampleCount, stageCount = stages.count, activations = act
+    let slots = SampleSlots(base: .allocate(capacity: max(1, n)))
+    slots.base.initialize(repeating: nil, count: max(1, n))
+    defer { slots.base.deinitialize(count: max(1, n)); slots.base.deallocate() }
+    let body: @Sendable (Int) -> Void = { i in
+      func centred(_ x: UInt64) -> Double { field.centred(mf.residue(x)) }
       let trace = net.forward(sample: i)
-      values.append(trace.stageInputs.map { $0.map(centred) })
+      let value = trace.stageInputs.map { $0.map(centred) }
+      var g: [[Double]] = []
       if hessian {
         let delta = loss.residual(sample: i, output: trace.output.map { mf.residue($0) },
                                   target: net.targets[i].map { mf.residue($0) }, field: pf)
-        var g = [[Double]](repeating: [], count: stages.count)
+        g = [[Double]](repeating: [], count: stageCount)
         net.backward(sample: i, from: [delta.map { mf.fromResidue($0) }]) { si, rows in g[si] = rows[0].map(centred) }
-        gradients.append(g)
       }
-      masks.append((0..<act).map { k in
+      let mask = (0..<activations).map { k in
         let size = pattern.positive[i][k].count
         return (0..<size).map { q in centred(net.mask(k, q, sample: i)) }
-      })
+      }
+      slots.base[i] = (value, g, mask)
     }
-    self.values = values
-    self.gradients = gradients
-    self.masks = masks
+    if threads <= 1 || n <= 1 {
+      for i in 0..<n { body(i) }
+    } else {
+      DispatchQueue.concurrentPerform(iterations: n, execute: body)
+    }
+    values = (0..<n).map { slots.base[$0]!.values }
+    gradients = hessian ? (0..<n).map { slots.base[$0]!.gradients } : []
+    masks = (0..<n).map { slots.base[$0]!.masks }
     selected = pattern.selected
   }
 
@@ -403,6 +417,11 @@ extension BatchedProducts {
       if pending > 0 { f.reduce(acc, b) }
     }
   }
+}
+
+/// The set-up's per-sample results (values, residual gradients, masks); each slot written by one thread.
+struct SampleSlots: @unchecked Sendable {
+  let base: UnsafeMutablePointer<(values: [[Double]], gradients: [[Double]], masks: [[Double]])?>
 }
 
 /// Pointers that cross into `concurrentPerform`; each thread writes disjoint rows.
