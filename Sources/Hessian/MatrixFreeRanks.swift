@@ -114,7 +114,8 @@ public enum MatrixFreeRanks {
           progress("run \(used)/\(options.primes): certificate minor of \(kind.symbol)")
           outcomes[j].minorDeterminant = o.rank == 0 ? 1
             : SketchedRank.minorDeterminant(products, seed: o.sketchSeed, target: target(kind), rows: o.pivotRows,
-                                            cols: o.pivotCols, threads: options.threads)
+                                            cols: o.pivotCols, threads: options.threads,
+                                            memoryBudget: HessianRanks.memoryBudget)
         }
       }
       let needsBounds = zip(options.kinds, outcomes).contains { kind, o in !o.isFull && !(ce && kind != .outer) }

@@ -86,31 +86,8 @@ struct SharedWeightLayout: Sendable {
                scratch: UnsafeMutablePointer<Double>) {
     let c = channels, q = positions, j = width
     let slab = max(1, field.delay - 1)
-    let patches = scratch, gathered = scratch + q * j
-    if let xin {
-      let m = positionBlock(width: b)
-      var q0 = 0
-      while q0 < q {
-        let mm = min(m, q - q0), n = mm * b
-        // gathered[jj, i·b + col] = xin[column(q0 + i, jj), col].
-        for jj in 0..<j {
-          for i in 0..<mm {
-            let dst = gathered + jj * n + i * b
-            let col = columnOf[(q0 + i) * j + jj]
-            if col < 0 { dst.update(repeating: 0, count: b) } else { dst.update(from: xin + col * b, count: b) }
-          }
-        }
-        var j0 = 0
-        while j0 < j {
-          let k = min(slab, j - j0)
-          cblas_dgemm(101, 111, 111, Int32(c), Int32(n), Int32(k), 1, theta + j0, Int32(j), gathered + j0 * n, Int32(n),
-                      1, xout + q0 * b, Int32(q * b))
-          for ch in 0..<c { field.reduce(xout + (ch * q + q0) * b, n) }
-          j0 += k
-        }
-        q0 += mm
-      }
-    }
+    let patches = scratch
+    if let xin { addWeightProduct(xout, xin: xin, theta: theta, width: b, field: field, scratch: scratch + q * j) }
     for a in 0..<q {
       for jj in 0..<j {
         let col = columnOf[a * j + jj]
@@ -126,6 +103,38 @@ struct SharedWeightLayout: Sendable {
         field.reduce(xout + ch * q * b, q * b)
         j0 += k
       }
+    }
+  }
+
+  /// xout += T(θ)·xin = W·im2col(xin) (both C·Q × b / input size × b, reduced), per block of
+  /// `positionBlock` positions, the inner dimension J in slabs of delay − 1, each reduced.
+  /// `scratch` holds J·positionBlock(width: b)·b doubles. With b = 1 and xout holding the bias
+  /// this is the layer's forward pass at the point.
+  func addWeightProduct(_ xout: UnsafeMutablePointer<Double>, xin: UnsafePointer<Double>, theta: UnsafePointer<Double>,
+                        width b: Int, field: CentredResidues, scratch gathered: UnsafeMutablePointer<Double>) {
+    let c = channels, q = positions, j = width
+    let slab = max(1, field.delay - 1)
+    let m = positionBlock(width: b)
+    var q0 = 0
+    while q0 < q {
+      let mm = min(m, q - q0), n = mm * b
+      // gathered[jj, i·b + col] = xin[column(q0 + i, jj), col].
+      for jj in 0..<j {
+        for i in 0..<mm {
+          let dst = gathered + jj * n + i * b
+          let col = columnOf[(q0 + i) * j + jj]
+          if col < 0 { dst.update(repeating: 0, count: b) } else { dst.update(from: xin + col * b, count: b) }
+        }
+      }
+      var j0 = 0
+      while j0 < j {
+        let k = min(slab, j - j0)
+        cblas_dgemm(101, 111, 111, Int32(c), Int32(n), Int32(k), 1, theta + j0, Int32(j), gathered + j0 * n, Int32(n),
+                    1, xout + q0 * b, Int32(q * b))
+        for ch in 0..<c { field.reduce(xout + (ch * q + q0) * b, n) }
+        j0 += k
+      }
+      q0 += mm
     }
   }
 

@@ -251,8 +251,11 @@ extension SketchedRank {
   /// (F·J·S for H_o with F the loss's factor, Sᵀ(n·H)S otherwise), recomputed from the sketch
   /// seed: only the sketch columns the minor touches are regenerated and multiplied. Nonzero
   /// proves rank(H over Q) ≥ rows.count. Indices must be in range (rows of F·J·S for H_o).
+  /// For H_o the columns come from J formed once (`ExplicitJacobian`) where that pays and J
+  /// (4·nK·p bytes) fits in `memoryBudget` beside the columns; the same residues either way.
   public static func minorDeterminant(_ products: BatchedProducts, seed: UInt64, target: SketchTarget,
-                                      rows: [Int], cols: [Int], threads: Int = 2) -> UInt64 {
+                                      rows: [Int], cols: [Int], threads: Int = 2,
+                                      memoryBudget: Int = 16 << 30) -> UInt64 {
     let field = products.field
     let pf = PrimeField(unchecked: field.prime)
     let p = products.parameterCount, rowsJ = products.sampleCount * products.outputCount
@@ -262,7 +265,9 @@ extension SketchedRank {
     var minor = ModularMatrix(rows: r, cols: r, field: pf)
     if target == .outer {
       let s = SketchGram.block(cols, seed: seed, rows: p, field: field)
-      let (jv, _) = products.apply(s, width: r, hessian: false, threads: threads)
+      let fits = ExplicitJacobian.bytes(products) + 8 * (2 * p * r + 2 * rowsJ * r) <= memoryBudget
+      let formed = fits && ExplicitJacobian.pays(products) ? ExplicitJacobian(products, threads: threads) : nil
+      let jv = formed?.times(s, width: r, threads: threads) ?? products.apply(s, width: r, hessian: false, threads: threads).jv
       let fjv = loss.outerFactor(jv, samples: n, outputs: k, width: r, field: field)
       minor.withUnsafeMutableBufferPointer { buf in
         for (a, row) in rows.enumerated() { for c in 0..<r { buf[a * r + c] = field.residue(fjv[row * r + c]) } }
