@@ -214,3 +214,23 @@ func denseRank(_ m: ScalarMatrix<UInt64>, prime: UInt64) -> Int {
     #expect(formed[0].rank == denseRank(jac, prime: prime) && formed[0].widths.count > 2)
   }
 }
+
+@Suite struct BatchedProductSetUpTests {
+  /// The point's values of the set-up (through BLAS, `BatchedProducts.pointValues`) equal the
+  /// forward pass of `RingNetwork` over F_P stage by stage, on every suite network and a wide one,
+  /// on 1 and 2 threads.
+  @Test(arguments: suiteNetworks + [("1x140 conv(130,k=3) relu conv(2,k=3,s=2) dense(2)", 3)])
+  func pointValuesEqualRingForward(arch: String, samples: Int) throws {
+    let (inst, pattern) = try instance(arch, samples: samples, seed: 6)
+    let prime = SketchPrimes.draw(count: 1, seed: 9)[0]
+    let pf = PrimeField(unchecked: prime)
+    let ring = try RingNetwork(instance: inst, pattern: pattern, ring: pf)
+    for threads in [1, 2] {
+      let products = try BatchedProducts(instance: inst, pattern: pattern, prime: prime, hessian: false, threads: threads)
+      for i in 0..<samples {
+        let expected = ring.forward(sample: i).stageInputs
+        #expect(products.values[i].map { $0.map { products.field.residue($0) } } == expected, "\(arch) sample \(i)")
+      }
+    }
+  }
+}
