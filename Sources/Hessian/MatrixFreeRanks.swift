@@ -78,10 +78,10 @@ public enum MatrixFreeRanks {
     var failure: [HessianKind: Double] = [:]
     var seconds: [HessianKind: Double] = [:]
     var clock = Stopwatch()
-    progress("Hadamard bounds (magnitudes, matrix-free)")
     let hessian = options.kinds.contains(.functional) || options.kinds.contains(.loss)
-    let rowBounds = MatrixFreeMagnitudes.rowBounds(instance, pattern: pattern, hessian: hessian && !ce,
-                                                       threads: options.threads)
+    // The Hadamard bounds enter only the failure bound of a rank below full, so the magnitude
+    // pass runs only once a run ends with such a rank (a full rank is proved and needs none).
+    var rowBounds: MatrixFreeMagnitudes.RowBounds? = nil
     var used = 0
     var start: Int? = nil
     for prime in SketchPrimes.draw(count: options.primes + 16, seed: options.primeSeed) where used < options.primes {
@@ -90,7 +90,8 @@ public enum MatrixFreeRanks {
         continue
       }
       do {
-        products = try BatchedProducts(instance: instance, pattern: pattern, prime: prime, loss: loss, hessian: hessian)
+        products = try BatchedProducts(instance: instance, pattern: pattern, prime: prime, loss: loss, hessian: hessian,
+                                       threads: options.threads)
       } catch is NoImageError {
         continue  // the prime divides a denominator of the instance
       }
@@ -113,8 +114,15 @@ public enum MatrixFreeRanks {
           progress("run \(used)/\(options.primes): certificate minor of \(kind.symbol)")
           outcomes[j].minorDeterminant = o.rank == 0 ? 1
             : SketchedRank.minorDeterminant(products, seed: o.sketchSeed, target: target(kind), rows: o.pivotRows,
-                                            cols: o.pivotCols, threads: options.threads)
+                                            cols: o.pivotCols, threads: options.threads,
+                                            memoryBudget: HessianRanks.memoryBudget)
         }
+      }
+      let needsBounds = zip(options.kinds, outcomes).contains { kind, o in !o.isFull && !(ce && kind != .outer) }
+      if needsBounds && rowBounds == nil {
+        progress("Hadamard bounds (magnitudes, matrix-free)")
+        rowBounds = MatrixFreeMagnitudes.rowBounds(instance, pattern: pattern, hessian: hessian && !ce,
+                                                   threads: options.threads)
       }
       let lap = clock.lap() / Double(max(1, options.kinds.count))
       for (kind, o) in zip(options.kinds, outcomes) {
@@ -123,8 +131,8 @@ public enum MatrixFreeRanks {
         // This run fails only if its prime divides a nonzero maximal-rank minor (at most
         // bits/23 of the primes ≥ 2^23 do, bits from Hadamard's bound on the full matrix) or its
         // sketch falls short (Schwartz–Zippel); runs draw prime and sketch independently.
-        let rows = kind == .outer ? (ce ? rowBounds.outerDifferences : rowBounds.outer)
-          : kind == .functional ? rowBounds.functional : rowBounds.loss
+        let rows = kind == .outer ? (ce ? rowBounds?.outerDifferences : rowBounds?.outer)
+          : kind == .functional ? rowBounds?.functional : rowBounds?.loss
         let bits = MatrixFreeMagnitudes.RowBounds.bits(rows, minor: kind == .outer ? min(rowsJ, p) : p)
         var primePart = bits.map { min(1, Double($0 / 23) / Double(CentredResidues.primeCountLowerBound)) } ?? 1
         if ce && kind != .outer {

@@ -61,8 +61,10 @@ public struct BatchedProducts: Sendable {
   /// - Parameter hessian: false builds only what J·V needs (no residual gradients, no
   ///   transposed index maps: less time and memory when only H_o is asked for).
   /// - Throws: `NoImageError` when P divides a denominator of the instance.
+  /// - Parameter threads: samples of the set-up are split over this many threads (the result
+  ///   does not depend on it).
   public init(instance: NetworkInstance, pattern: ActivationPattern, prime: UInt64,
-              loss: any SketchLoss = MeanSquaredSketchLoss(), hessian: Bool = true) throws {
+              loss: any SketchLoss = MeanSquaredSketchLoss(), hessian: Bool = true, threads: Int = 1) throws {
     let field = CentredResidues(prime: prime)
     self.field = field
     self.loss = loss
@@ -103,26 +105,95 @@ public struct BatchedProducts: Sendable {
     self.sizes = sizes
     workspaceRows = sizes.reduce(0, +)
     firstParametric = plan.parametricStageIndices.first ?? 0
-    var values: [[[Double]]] = [], gradients: [[[Double]]] = [], masks: [[[Double]]] = []
-    for i in 0..<instance.sampleCount {
-      let trace = net.forward(sample: i)
-      values.append(trace.stageInputs.map { $0.map(centred) })
-      if hessian {
-        let delta = loss.residual(sample: i, output: trace.output.map { mf.residue($0) },
-                                  target: net.targets[i].map { mf.residue($0) }, field: pf)
-        var g = [[Double]](repeating: [], count: stages.count)
-        net.backward(sample: i, from: [delta.map { mf.fromResidue($0) }]) { si, rows in g[si] = rows[0].map(centred) }
-        gradients.append(g)
-      }
-      masks.append((0..<act).map { k in
+    // The point's values, residual gradients and masks, sample by sample; samples are split over
+    // `threads` (each sample's slot is written by one thread).
+    let n = instance.sampleCount, stageCount = stages.count, activations = act
+    let slots = SampleSlots(base: .allocate(capacity: max(1, n)))
+    slots.base.initialize(repeating: nil, count: max(1, n))
+    defer { slots.base.deinitialize(count: max(1, n)); slots.base.deallocate() }
+    // The point's values through BLAS when every parametric stage has the channel-shared layout
+    // (the same residues as the Montgomery pass; `pointValues`), else the Montgomery pass.
+    let blasValues = stages.allSatisfy { if case .parametric(let g) = $0 { return g.shared != nil } else { return true } }
+    let frozenStages = stages, frozenSizes = sizes, centredTheta = theta
+    let body: @Sendable (Int) -> Void = { i in
+      func centred(_ x: UInt64) -> Double { field.centred(mf.residue(x)) }
+      let mask = (0..<activations).map { k in
         let size = pattern.positive[i][k].count
         return (0..<size).map { q in centred(net.mask(k, q, sample: i)) }
-      })
+      }
+      let value = blasValues
+        ? Self.pointValues(input: net.inputs[i].map(centred), stages: frozenStages, sizes: frozenSizes,
+                           theta: centredTheta, masks: mask, selected: pattern.selected.isEmpty ? [] : pattern.selected[i],
+                           field: field)
+        : net.forward(sample: i).stageInputs.map { $0.map(centred) }
+      var g: [[Double]] = []
+      if hessian {
+        let delta = loss.residual(sample: i, output: value[value.count - 1].map { field.residue($0) },
+                                  target: net.targets[i].map { mf.residue($0) }, field: pf)
+        g = [[Double]](repeating: [], count: stageCount)
+        net.backward(sample: i, from: [delta.map { mf.fromResidue($0) }]) { si, rows in g[si] = rows[0].map(centred) }
+      }
+      slots.base[i] = (value, g, mask)
     }
-    self.values = values
-    self.gradients = gradients
-    self.masks = masks
+    if threads <= 1 || n <= 1 {
+      for i in 0..<n { body(i) }
+    } else {
+      DispatchQueue.concurrentPerform(iterations: n, execute: body)
+    }
+    values = (0..<n).map { slots.base[$0]!.values }
+    gradients = hessian ? (0..<n).map { slots.base[$0]!.gradients } : []
+    masks = (0..<n).map { slots.base[$0]!.masks }
     selected = pattern.selected
+  }
+
+  /// The input of every stage at the point and the output last (centred residues), from the
+  /// sample's input: conv and dense layers as bias + W·im2col(h) through BLAS
+  /// (`SharedWeightLayout.addWeightProduct` with one column), fixed maps, activation masks and
+  /// max-pooling selections as in the tangent pass. Every parametric stage must have the shared
+  /// layout. The same residues as `RingNetwork.forward` modulo P.
+  static func pointValues(input: [Double], stages: [ProductStage], sizes: [Int], theta: [Double], masks: [[Double]],
+                          selected: [[Int]], field f: CentredResidues) -> [[Double]] {
+    var out: [[Double]] = [input]
+    out.reserveCapacity(stages.count + 1)
+    let delay = f.delay
+    var h = input
+    for (s, stage) in stages.enumerated() {
+      var next = [Double](repeating: 0, count: sizes[s + 1])
+      switch stage {
+      case .parametric(let g):
+        let layout = g.shared!, t = g.structure, off = g.offset
+        for a in 0..<t.rows where t.biasOfRow[a] >= 0 { next[a] = theta[off + t.biasOfRow[a]] }
+        let scratch = UnsafeMutablePointer<Double>.allocate(capacity: max(1, layout.width * layout.positionBlock(width: 1)))
+        next.withUnsafeMutableBufferPointer { nb in
+          h.withUnsafeBufferPointer { hb in
+            theta.withUnsafeBufferPointer { th in
+              layout.addWeightProduct(nb.baseAddress!, xin: hb.baseAddress!, theta: th.baseAddress! + off, width: 1, field: f,
+                                      scratch: scratch)
+            }
+          }
+        }
+        scratch.deallocate()
+      case .fixed(let m):
+        for a in 0..<m.rows {
+          var acc = 0.0, pending = 0
+          for e in m.rowStart[a]..<m.rowStart[a + 1] {
+            acc += m.coefficient[e] * h[m.column[e]]
+            pending += 1
+            if pending >= delay - 1 { acc = f.reduce(acc); pending = 0 }
+          }
+          next[a] = f.reduce(acc)
+        }
+      case .activation(let k, let size):
+        let mk = masks[k]
+        for q in 0..<size { next[q] = mk[q] == 1 ? h[q] : mk[q] == 0 ? 0 : f.reduce(mk[q] * h[q]) }
+      case .selection(let k, let rows):
+        let chosen = selected[k]
+        for a in 0..<rows { next[a] = h[chosen[a]] }
+      }
+      out.append(next)
+      h = next
+    }
+    return out
   }
 
   /// J·V and, when `hessian`, n·H_f·V for a block V of `width` directions (p × width,
@@ -403,6 +474,11 @@ extension BatchedProducts {
       if pending > 0 { f.reduce(acc, b) }
     }
   }
+}
+
+/// The set-up's per-sample results (values, residual gradients, masks); each slot written by one thread.
+struct SampleSlots: @unchecked Sendable {
+  let base: UnsafeMutablePointer<(values: [[Double]], gradients: [[Double]], masks: [[Double]])?>
 }
 
 /// Pointers that cross into `concurrentPerform`; each thread writes disjoint rows.

@@ -86,31 +86,8 @@ struct SharedWeightLayout: Sendable {
                scratch: UnsafeMutablePointer<Double>) {
     let c = channels, q = positions, j = width
     let slab = max(1, field.delay - 1)
-    let patches = scratch, gathered = scratch + q * j
-    if let xin {
-      let m = positionBlock(width: b)
-      var q0 = 0
-      while q0 < q {
-        let mm = min(m, q - q0), n = mm * b
-        // gathered[jj, i·b + col] = xin[column(q0 + i, jj), col].
-        for jj in 0..<j {
-          for i in 0..<mm {
-            let dst = gathered + jj * n + i * b
-            let col = columnOf[(q0 + i) * j + jj]
-            if col < 0 { dst.update(repeating: 0, count: b) } else { dst.update(from: xin + col * b, count: b) }
-          }
-        }
-        var j0 = 0
-        while j0 < j {
-          let k = min(slab, j - j0)
-          cblas_dgemm(101, 111, 111, Int32(c), Int32(n), Int32(k), 1, theta + j0, Int32(j), gathered + j0 * n, Int32(n),
-                      1, xout + q0 * b, Int32(q * b))
-          for ch in 0..<c { field.reduce(xout + (ch * q + q0) * b, n) }
-          j0 += k
-        }
-        q0 += mm
-      }
-    }
+    let patches = scratch
+    if let xin { addWeightProduct(xout, xin: xin, theta: theta, width: b, field: field, scratch: scratch + q * j) }
     for a in 0..<q {
       for jj in 0..<j {
         let col = columnOf[a * j + jj]
@@ -126,6 +103,38 @@ struct SharedWeightLayout: Sendable {
         field.reduce(xout + ch * q * b, q * b)
         j0 += k
       }
+    }
+  }
+
+  /// xout += T(θ)·xin = W·im2col(xin) (both C·Q × b / input size × b, reduced), per block of
+  /// `positionBlock` positions, the inner dimension J in slabs of delay − 1, each reduced.
+  /// `scratch` holds J·positionBlock(width: b)·b doubles. With b = 1 and xout holding the bias
+  /// this is the layer's forward pass at the point.
+  func addWeightProduct(_ xout: UnsafeMutablePointer<Double>, xin: UnsafePointer<Double>, theta: UnsafePointer<Double>,
+                        width b: Int, field: CentredResidues, scratch gathered: UnsafeMutablePointer<Double>) {
+    let c = channels, q = positions, j = width
+    let slab = max(1, field.delay - 1)
+    let m = positionBlock(width: b)
+    var q0 = 0
+    while q0 < q {
+      let mm = min(m, q - q0), n = mm * b
+      // gathered[jj, i·b + col] = xin[column(q0 + i, jj), col].
+      for jj in 0..<j {
+        for i in 0..<mm {
+          let dst = gathered + jj * n + i * b
+          let col = columnOf[(q0 + i) * j + jj]
+          if col < 0 { dst.update(repeating: 0, count: b) } else { dst.update(from: xin + col * b, count: b) }
+        }
+      }
+      var j0 = 0
+      while j0 < j {
+        let k = min(slab, j - j0)
+        cblas_dgemm(101, 111, 111, Int32(c), Int32(n), Int32(k), 1, theta + j0, Int32(j), gathered + j0 * n, Int32(n),
+                    1, xout + q0 * b, Int32(q * b))
+        for ch in 0..<c { field.reduce(xout + (ch * q + q0) * b, n) }
+        j0 += k
+      }
+      q0 += mm
     }
   }
 
@@ -156,7 +165,7 @@ struct SharedWeightLayout: Sendable {
     let patches = scratch, gathered = scratch + q * j
     if y != nil { fillPatches(patches, h) }
     g.withUnsafeBufferPointer { gb in
-      let gp = gb.baseAddress!
+      let gp = gb.baseAddress  // only read with `xin` (g may be empty without it)
       var q0 = 0
       while q0 < q {
         let mm = min(m, q - q0)
@@ -174,7 +183,7 @@ struct SharedWeightLayout: Sendable {
               if col < 0 { dst.update(repeating: 0, count: b) } else { dst.update(from: xin + col * b, count: b) }
             }
           }
-          cblas_dgemm(101, 111, 111, Int32(c), Int32(n), Int32(mm), 1, gp + q0, Int32(q), gathered, Int32(n),
+          cblas_dgemm(101, 111, 111, Int32(c), Int32(n), Int32(mm), 1, gp! + q0, Int32(q), gathered, Int32(n),
                       1, hv, Int32(n))
         }
         if let y {
@@ -192,26 +201,29 @@ struct SharedWeightLayout: Sendable {
   /// out (input size × b) ← T(θ)ᵀ ġ + T(V)ᵀ g, reduced, through BLAS: per block of m
   /// positions, E = Gᵀ·V (m × J·b) and D = Wᵀ·Ġ (J × m·b), then col2im (each input column
   /// gathers E + D over the (q, j) that read it). The inner dimension C is cut into slabs of
-  /// delay − 1, each reduced. `y` nil: ġ = 0.
+  /// delay − 1, each reduced. `y` nil: ġ = 0; `v` nil: no T(V)ᵀ g term (a plain cotangent pass,
+  /// `ExplicitJacobian`; `g` is not read then).
   func inputGradient(_ out: UnsafeMutablePointer<Double>, inputSize: Int, y: UnsafePointer<Double>?, g: [Double],
-                     theta: UnsafePointer<Double>, v: UnsafePointer<Double>, width b: Int, field: CentredResidues,
+                     theta: UnsafePointer<Double>, v: UnsafePointer<Double>?, width b: Int, field: CentredResidues,
                      scratch: UnsafeMutablePointer<Double>) {
     let c = channels, q = positions, j = width, n = j * b
     let m = backwardBlock(width: b, delay: field.delay), slab = max(1, field.delay - 1)
     let e = scratch + q * j, d = e + m * n
     out.update(repeating: 0, count: inputSize * b)
     g.withUnsafeBufferPointer { gb in
-      let gp = gb.baseAddress!
+      let gp = gb.baseAddress
       var q0 = 0
       while q0 < q {
         let mm = min(m, q - q0)
         var c0 = 0
         while c0 < c {
           let k = min(slab, c - c0)
-          // E[i, jj·b + col] += Σ_ch g[ch·Q + q0 + i] · V[ch·J + jj, col].
-          cblas_dgemm(101, 112, 111, Int32(mm), Int32(n), Int32(k), 1, gp + c0 * q + q0, Int32(q), v + c0 * n, Int32(n),
-                      c0 == 0 ? 0 : 1, e, Int32(n))
-          field.reduce(e, mm * n)
+          if let v {
+            // E[i, jj·b + col] += Σ_ch g[ch·Q + q0 + i] · V[ch·J + jj, col].
+            cblas_dgemm(101, 112, 111, Int32(mm), Int32(n), Int32(k), 1, gp! + c0 * q + q0, Int32(q), v + c0 * n, Int32(n),
+                        c0 == 0 ? 0 : 1, e, Int32(n))
+            field.reduce(e, mm * n)
+          }
           if let y {
             // D[jj, i·b + col] += Σ_ch W[ch, jj] · ġ[ch·Q + q0 + i, col].
             cblas_dgemm(101, 112, 111, Int32(j), Int32(mm * b), Int32(k), 1, theta + c0 * j, Int32(j),
@@ -224,7 +236,7 @@ struct SharedWeightLayout: Sendable {
           for jj in 0..<j {
             let col = columnOf[(q0 + i) * j + jj]
             guard col >= 0 else { continue }
-            field.add(out + col * b, e + i * n + jj * b, b)
+            if v != nil { field.add(out + col * b, e + i * n + jj * b, b) }
             if y != nil { field.add(out + col * b, d + jj * mm * b + i * b, b) }
           }
         }

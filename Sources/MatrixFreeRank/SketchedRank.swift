@@ -61,6 +61,9 @@ public struct SketchOptions: Sendable {
   public var memoryBudget: Int
   /// The most directions multiplied at once (the workspaces are O((p + Σ stage sizes)·maxBlock)).
   public var maxBlock: Int = 256
+  /// Whether runs that need only J·S (H_o) may form J once (`ExplicitJacobian`) where that is
+  /// cheaper than the forward tangents and fits the memory budget; false keeps the tangents.
+  public var explicitJacobian = true
 
   /// Defaults: all three, first width 64, growth 1.5.
   public init(targets: [SketchTarget] = SketchTarget.allCases, initialWidth: Int = 64, growth: Double = 1.5,
@@ -129,6 +132,19 @@ public enum SketchedRank {
     var widths: [Int] = []
     var results: [SketchTarget: (rank: Int, rows: [Int], cols: [Int])] = [:]
     var planned = min(p, max(1, startWidth ?? options.initialWidth))
+    // H_o alone: J formed once when that is cheaper and J (4·nK·p bytes) fits beside the run's
+    // widest step (rank ≤ nK, so t ≤ nK + 1).
+    var jacobian: ExplicitJacobian? = nil
+    if options.explicitJacobian && !hessian && ExplicitJacobian.pays(products) {
+      let widest = min(p, rowsJ + 1)
+      let needed = ExplicitJacobian.bytes(products)
+        + memoryEstimate(p: p, jacobianRows: rowsJ, workspaceRows: products.workspaceRows, width: widest,
+                         block: min(widest, options.maxBlock), threads: options.threads, hessian: false)
+      if needed <= options.memoryBudget {
+        progress("forming J (\(rowsJ) × \(p)) from \(rowsJ) cotangent passes")
+        jacobian = ExplicitJacobian(products, threads: options.threads)
+      }
+    }
     while true {
       // Columns are multiplied in blocks of at most `maxBlock` (bounded workspace); ranks are
       // taken once the planned width is reached.
@@ -136,13 +152,15 @@ public enum SketchedRank {
       let b = target - t
       let needed = memoryEstimate(p: p, jacobianRows: rowsJ, workspaceRows: products.workspaceRows, width: planned,
                                   block: b, threads: options.threads, hessian: hessian)
+        + (jacobian == nil ? 0 : ExplicitJacobian.bytes(products))
       guard needed <= options.memoryBudget else {
         let so = options.targets.map { "\($0.rawValue) ≥ \(results[$0]?.rank ?? 0)" }.joined(separator: ", ")
         throw SketchError.memory(needed: needed, budget: options.memoryBudget, width: target, ranksSoFar: so)
       }
       progress("sketch width \(target) (mod \(field.prime)): products for \(b) new direction(s)")
       let s = SketchGram.block(Array(t..<target), seed: seed, rows: p, field: field)
-      let (jv, hv) = products.apply(s, width: b, hessian: hessian, threads: options.threads)
+      let (jv, hv) = jacobian.map { ($0.times(s, width: b, threads: options.threads), []) }
+        ?? products.apply(s, width: b, hessian: hessian, threads: options.threads)
       jBlocks.append(jv)
       widthsOfBlocks.append(b)
       blockStarts.append(t)
@@ -233,8 +251,11 @@ extension SketchedRank {
   /// (F·J·S for H_o with F the loss's factor, Sᵀ(n·H)S otherwise), recomputed from the sketch
   /// seed: only the sketch columns the minor touches are regenerated and multiplied. Nonzero
   /// proves rank(H over Q) ≥ rows.count. Indices must be in range (rows of F·J·S for H_o).
+  /// For H_o the columns come from J formed once (`ExplicitJacobian`) where that pays and J
+  /// (4·nK·p bytes) fits in `memoryBudget` beside the columns; the same residues either way.
   public static func minorDeterminant(_ products: BatchedProducts, seed: UInt64, target: SketchTarget,
-                                      rows: [Int], cols: [Int], threads: Int = 2) -> UInt64 {
+                                      rows: [Int], cols: [Int], threads: Int = 2,
+                                      memoryBudget: Int = 16 << 30) -> UInt64 {
     let field = products.field
     let pf = PrimeField(unchecked: field.prime)
     let p = products.parameterCount, rowsJ = products.sampleCount * products.outputCount
@@ -244,7 +265,9 @@ extension SketchedRank {
     var minor = ModularMatrix(rows: r, cols: r, field: pf)
     if target == .outer {
       let s = SketchGram.block(cols, seed: seed, rows: p, field: field)
-      let (jv, _) = products.apply(s, width: r, hessian: false, threads: threads)
+      let fits = ExplicitJacobian.bytes(products) + 8 * (2 * p * r + 2 * rowsJ * r) <= memoryBudget
+      let formed = fits && ExplicitJacobian.pays(products) ? ExplicitJacobian(products, threads: threads) : nil
+      let jv = formed?.times(s, width: r, threads: threads) ?? products.apply(s, width: r, hessian: false, threads: threads).jv
       let fjv = loss.outerFactor(jv, samples: n, outputs: k, width: r, field: field)
       minor.withUnsafeMutableBufferPointer { buf in
         for (a, row) in rows.enumerated() { for c in 0..<r { buf[a * r + c] = field.residue(fjv[row * r + c]) } }

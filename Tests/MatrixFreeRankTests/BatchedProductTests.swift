@@ -158,3 +158,79 @@ func denseRank(_ m: ScalarMatrix<UInt64>, prime: UInt64) -> Int {
     #expect(o[1].rank == 0 && !o[1].isFull)  // one layer: f is linear in θ, H_f = 0
   }
 }
+
+@Suite struct ExplicitJacobianTests {
+  /// J formed once from cotangent passes (`ExplicitJacobian`) times V equals the dense modular J
+  /// times V and the forward tangents' J·V, on every suite network (padding, stride, bias, avg and
+  /// max pooling, leaky, dense) and a wide one (> 126 channels, > 63 positions); 1 and 2 threads
+  /// give identical J and identical products, and the set-up of `BatchedProducts` gives identical
+  /// products on 1 and 2 threads.
+  @Test(arguments: suiteNetworks + [("1x140 conv(130,k=3) relu conv(2,k=3,s=2) dense(2)", 3),
+                                    ("1x30 conv(4,k=5,bias) conv(4,k=5) dense(2)", 9)])
+  func explicitJacobianTimesVEqualsTangents(arch: String, samples: Int) throws {
+    let (inst, pattern) = try instance(arch, samples: samples, seed: 4)
+    let prime = SketchPrimes.draw(count: 1, seed: 8)[0]
+    let products = try BatchedProducts(instance: inst, pattern: pattern, prime: prime, hessian: false)
+    let threaded = try BatchedProducts(instance: inst, pattern: pattern, prime: prime, hessian: false, threads: 2)
+    let f = products.field, pf = PrimeField(unchecked: prime)
+    let p = products.parameterCount
+    let j1 = try #require(ExplicitJacobian(products, threads: 1))
+    let j2 = try #require(ExplicitJacobian(threaded, threads: 2))
+    #expect(j1.transposed == j2.transposed, "J on 1 and 2 threads \(arch)")
+    let h = Float(prime / 2 + 8)
+    #expect(j1.transposed.allSatisfy { abs($0) <= h })
+    // The dense J, entry by entry.
+    let dense = try HessianBuilder(instance: inst, pattern: pattern, ring: pf).jacobian()
+    let nk = j1.rows
+    #expect(dense.rows == nk && dense.cols == p)
+    var same = true
+    for r in 0..<nk { for c in 0..<p where dense[r, c] != f.residue(Double(j1.transposed[c * nk + r])) { same = false } }
+    #expect(same, "J \(arch)")
+    for b in [1, 6] {
+      let v = SketchGram.block(Array(0..<b), seed: 12, rows: p, field: f)
+      let tangent = products.apply(v, width: b, hessian: false, threads: 1).jv.map { f.residue($0) }
+      #expect(threaded.apply(v, width: b, hessian: false, threads: 2).jv.map { f.residue($0) } == tangent)
+      let one = j1.times(v, width: b, threads: 1), two = j2.times(v, width: b, threads: 2)
+      #expect(one == two, "J·V on 1 and 2 threads \(arch)")
+      #expect(one.map { f.residue($0) } == tangent, "J·V \(arch) b = \(b)")
+      #expect(one.allSatisfy { abs($0) <= Double(h) })
+    }
+  }
+
+  /// An H_o-only sketch run through the formed J finds the same rank, widths and pivots as one
+  /// through the forward tangents (the same J·S residues), and the network is one where J pays.
+  @Test func outerRunEqualsTangentRun() throws {
+    let (inst, pattern) = try instance("1x30 conv(4,k=5,bias) conv(4,k=5) dense(2)", samples: 9, seed: 2)
+    let prime = SketchPrimes.draw(count: 1, seed: 2)[0]
+    let products = try BatchedProducts(instance: inst, pattern: pattern, prime: prime, hessian: false)
+    #expect(ExplicitJacobian.pays(products))
+    var options = SketchOptions(targets: [.outer], initialWidth: 3, threads: 2)
+    options.maxBlock = 4
+    let formed = try SketchedRank.run(products, seed: 5, options: options)
+    options.explicitJacobian = false
+    let tangents = try SketchedRank.run(products, seed: 5, options: options)
+    #expect(formed == tangents)
+    let jac = try HessianBuilder(instance: inst, pattern: pattern, ring: PrimeField(unchecked: prime)).jacobian()
+    #expect(formed[0].rank == denseRank(jac, prime: prime) && formed[0].widths.count > 2)
+  }
+}
+
+@Suite struct BatchedProductSetUpTests {
+  /// The point's values of the set-up (through BLAS, `BatchedProducts.pointValues`) equal the
+  /// forward pass of `RingNetwork` over F_P stage by stage, on every suite network and a wide one,
+  /// on 1 and 2 threads.
+  @Test(arguments: suiteNetworks + [("1x140 conv(130,k=3) relu conv(2,k=3,s=2) dense(2)", 3)])
+  func pointValuesEqualRingForward(arch: String, samples: Int) throws {
+    let (inst, pattern) = try instance(arch, samples: samples, seed: 6)
+    let prime = SketchPrimes.draw(count: 1, seed: 9)[0]
+    let pf = PrimeField(unchecked: prime)
+    let ring = try RingNetwork(instance: inst, pattern: pattern, ring: pf)
+    for threads in [1, 2] {
+      let products = try BatchedProducts(instance: inst, pattern: pattern, prime: prime, hessian: false, threads: threads)
+      for i in 0..<samples {
+        let expected = ring.forward(sample: i).stageInputs
+        #expect(products.values[i].map { $0.map { products.field.residue($0) } } == expected, "\(arch) sample \(i)")
+      }
+    }
+  }
+}
