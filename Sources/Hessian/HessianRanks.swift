@@ -307,7 +307,7 @@ public enum HessianRanks {
     }
     let withBounds = results.map { r -> HessianRankResult in
       var r = r
-      r.genericFailureBound = options.loss == .mse ? schwartzZippelBound(instance, kind: r.kind) : nil
+      r.genericFailureBound = options.loss == .mse ? schwartzZippelBound(instance, kind: r.kind, rank: r.rank) : nil
       return r
     }
     var report = HessianRankReport(instance: instance, dataRank: dataCert.rank, dataRankCertificate: dataCert,
@@ -324,8 +324,9 @@ public enum HessianRanks {
   /// ≤ 2L. A nonsingular generic-rank minor is a nonzero polynomial of degree ≤ N·deg with
   /// N = min(rows, cols); with every variable uniform on the 2B+1 integers of [−B, B] it
   /// vanishes with probability ≤ N·deg/(2B+1). Where it does not vanish, the point's rank
-  /// equals the generic rank (which is the maximum over all points).
-  public static func schwartzZippelBound(_ instance: NetworkInstance, kind: HessianKind) -> Rational? {
+  /// equals the generic rank (which is the maximum over all points). A `rank` already at
+  /// min(rows, p) — the largest any point can have — is the generic rank: the bound is 0.
+  public static func schwartzZippelBound(_ instance: NetworkInstance, kind: HessianKind, rank: Int? = nil) -> Rational? {
     let s = instance.settings
     guard s.maxDenominator == 1, s.weights == nil, s.inputs == nil, s.targetValues == nil, s.targets == .random else { return nil }
     for stage in instance.plan.stages {
@@ -336,6 +337,7 @@ public enum HessianRanks {
     let p = instance.plan.parameterCount
     let rows = kind == .outer ? instance.sampleCount * instance.plan.outputSize : p
     let degree = kind == .outer ? layers : 2 * layers
+    if let rank, rank >= min(rows, p) { return Rational(0) }
     return Rational(min(rows, p) * degree, 2 * s.range + 1)
   }
 

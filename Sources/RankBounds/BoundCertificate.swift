@@ -238,7 +238,7 @@ public struct BoundCertificate: Sendable {
       }
       var evidence = verification.evidence
       if expected.instance.loss == .mse {
-        for kind in evidence.keys { evidence[kind]!.degenerateProbability = HessianRanks.schwartzZippelBound(instance, kind: kind) }
+        for kind in evidence.keys { evidence[kind]!.degenerateProbability = HessianRanks.schwartzZippelBound(instance, kind: kind, rank: evidence[kind]!.rank) }
       }
       let variables = NetworkVariables(instance: instance, dataRank: verification.dataRank,
                                        ranks: evidence.mapValues(\.rank), names: plan.variableNames)

@@ -172,7 +172,7 @@ enum RankCommand: Subcommand {
     if bounds.isEmpty {
       lines.append("          (no Schwartz–Zippel bound for this network or instance; confirm with another --seed)")
     } else if bounds.allSatisfy({ $0.1 < Rational(1) }) {
-      let parts = bounds.map { "\($0.0.symbol) ε ≤ \(scientific($0.1))" }
+      let parts = bounds.map { $0.1 == Rational(0) ? "\($0.0.symbol) ε = 0 (largest rank any point has)" : "\($0.0.symbol) ε ≤ \(scientific($0.1))" }
       lines.append("          equal to it unless a probability-ε event occurred (Schwartz–Zippel): " + parts.joined(separator: ", "))
     } else {
       lines.append("          (Schwartz–Zippel gives no useful bound at --range \(config.instance.range); a larger range, e.g.")
