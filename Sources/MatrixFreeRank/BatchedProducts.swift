@@ -422,40 +422,56 @@ public struct BatchedProducts: Sendable {
         yZero = false
       case .fixed(let m):
         if yZero { continue }
-        for c in 0..<m.cols {
-          let acc = spare + c * b
-          acc.update(repeating: 0, count: b)
-          var pending = 0
-          for e in m.colStart[c]..<m.colStart[c + 1] {
-            f.axpy(acc, m.colCoefficient[e], y + m.colRow[e] * b, b)
-            pending += 1
-            if pending >= delay - 1 { f.reduce(acc, b); pending = 0 }
-          }
-          if pending > 0 { f.reduce(acc, b) }
-        }
+        transposedFixed(m, y, into: spare, width: b)
         swap(&y, &spare)
       case .activation(let k, let size):
         if yZero { continue }
-        let mk = masks[i][k]
-        for q in 0..<size {
-          let c = mk[q]
-          if c == 0 {
-            (y + q * b).update(repeating: 0, count: b)
-          } else if c != 1 {
-            f.scaled(y + q * b, c, y + q * b, b)
-          }
-        }
+        applyMask(masks[i][k], y, size: size, width: b)
       case .selection(let k, let rows):
         if yZero { continue }
-        // The transposed selection: each input gathers the outputs that copy it (overlapping
-        // windows can choose one input several times; sums of reduced values, reduced after).
-        let chosen = selected[i][k], cols = sizes[s]
-        spare.update(repeating: 0, count: cols * b)
-        for a in 0..<rows { f.add(spare + chosen[a] * b, y + a * b, b) }
-        f.reduce(spare, cols * b)
+        transposedSelection(selected[i][k], rows: rows, inputs: sizes[s], y, into: spare, width: b)
         swap(&y, &spare)
       }
     }
+  }
+}
+
+extension BatchedProducts {
+  /// ġ ← Mᵀ ġ through a fixed linear map (reduced every delay − 1 products and at the end).
+  func transposedFixed(_ m: FixedGathers, _ y: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>, width b: Int) {
+    let f = field, delay = field.delay
+    for c in 0..<m.cols {
+      let acc = out + c * b
+      acc.update(repeating: 0, count: b)
+      var pending = 0
+      for e in m.colStart[c]..<m.colStart[c + 1] {
+        f.axpy(acc, m.colCoefficient[e], y + m.colRow[e] * b, b)
+        pending += 1
+        if pending >= delay - 1 { f.reduce(acc, b); pending = 0 }
+      }
+      if pending > 0 { f.reduce(acc, b) }
+    }
+  }
+
+  /// ġ ← D ġ in place for an activation's diagonal mask (0 clears, 1 keeps, else scales).
+  func applyMask(_ mask: [Double], _ y: UnsafeMutablePointer<Double>, size: Int, width b: Int) {
+    for q in 0..<size {
+      let c = mask[q]
+      if c == 0 {
+        (y + q * b).update(repeating: 0, count: b)
+      } else if c != 1 {
+        field.scaled(y + q * b, c, y + q * b, b)
+      }
+    }
+  }
+
+  /// The transposed max-pool selection: each input gathers the outputs that copy it
+  /// (overlapping windows can choose one input several times; sums of reduced values, reduced after).
+  func transposedSelection(_ chosen: [Int], rows: Int, inputs: Int, _ y: UnsafePointer<Double>,
+                           into out: UnsafeMutablePointer<Double>, width b: Int) {
+    out.update(repeating: 0, count: inputs * b)
+    for a in 0..<rows { field.add(out + chosen[a] * b, y + a * b, b) }
+    field.reduce(out, inputs * b)
   }
 }
 

@@ -167,33 +167,12 @@ extension BatchedProducts {
         }
         swap(&y, &spare)
       case .fixed(let m):
-        for c in 0..<m.cols {
-          let acc = spare + c * b
-          acc.update(repeating: 0, count: b)
-          var pending = 0
-          for e in m.colStart[c]..<m.colStart[c + 1] {
-            f.axpy(acc, m.colCoefficient[e], y + m.colRow[e] * b, b)
-            pending += 1
-            if pending >= delay - 1 { f.reduce(acc, b); pending = 0 }
-          }
-          if pending > 0 { f.reduce(acc, b) }
-        }
+        transposedFixed(m, y, into: spare, width: b)
         swap(&y, &spare)
       case .activation(let k, let size):
-        let mk = masks[i][k]
-        for q in 0..<size {
-          let c = mk[q]
-          if c == 0 {
-            (y + q * b).update(repeating: 0, count: b)
-          } else if c != 1 {
-            f.scaled(y + q * b, c, y + q * b, b)
-          }
-        }
+        applyMask(masks[i][k], y, size: size, width: b)
       case .selection(let k, let rows):
-        let chosen = selected[i][k], cols = sizes[s]
-        spare.update(repeating: 0, count: cols * b)
-        for a in 0..<rows { f.add(spare + chosen[a] * b, y + a * b, b) }
-        f.reduce(spare, cols * b)
+        transposedSelection(selected[i][k], rows: rows, inputs: sizes[s], y, into: spare, width: b)
         swap(&y, &spare)
       }
     }
