@@ -12,11 +12,11 @@ matrix_rank and the singular values around the exact rank (160, `hessrank rank -
     python3 ce_rank_gap.py --save-hl  # also writes H_L_jax_mean.npy, H_L_jax_sum.npy: jax.hessian of the
                                       # optax-style loss (mean / sum over samples), for --reduction
 """
-import json
-import struct
 import sys
 
 import numpy as np
+
+from safetensors_writer import write_safetensors
 
 n, p = 40, 378
 X = np.load("X.npy")[:n]                                   # uint8 (40, 1, 8, 8)
@@ -26,16 +26,7 @@ W1, W2 = theta32[:18].reshape(2, 1, 3, 3), theta32[18:].reshape(5, 72)
 
 np.save("X40.npy", X)
 np.save("labels40.npy", labels)
-header, offset, blobs = {}, 0, []
-for name, t in {"0.weight": W1, "1.weight": W2}.items():
-    data = np.ascontiguousarray(t, dtype="<f4").tobytes()
-    header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
-    offset += len(data)
-    blobs.append(data)
-text = json.dumps(header, separators=(",", ":")).encode()
-text += b" " * (-len(text) % 8)
-with open("ce-weights.safetensors", "wb") as f:
-    f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
+write_safetensors("ce-weights.safetensors", {"0.weight": W1, "1.weight": W2})
 
 import jax
 import jax.numpy as jnp

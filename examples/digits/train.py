@@ -12,24 +12,15 @@ maxpool(k=2) dense(10,bias)  (p = 666) with the softmax cross-entropy, mean over
 JAX from seed 0, and writes lenet-ce-init.safetensors and lenet-ce.safetensors (0.weight,
 0.bias, 3.weight, 3.bias, 6.weight, 6.bias).
 """
-import json
-import struct
 import sys
 
 import numpy as np
 
+from safetensors_writer import write_safetensors
+
 
 def save_safetensors(path, tensors):
-    header, offset, blobs = {}, 0, []
-    for name, t in tensors.items():
-        data = np.ascontiguousarray(t, dtype="<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
-        offset += len(data)
-        blobs.append(data)
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
+    write_safetensors(path, tensors)
     print("wrote", path)
 
 
@@ -117,15 +108,4 @@ for step in range(3000):
         print(f"step {step:3d}  loss {0.5 * np.mean(np.sum((F - Y) ** 2, axis=1)):.4f}  "
               f"train accuracy {np.mean(F.argmax(1) == labels):.2f}")
 
-tensors = {"0.weight": W1, "0.bias": b1, "2.weight": W2}
-header, offset, blobs = {}, 0, []
-for name, t in tensors.items():
-    data = np.ascontiguousarray(t, dtype="<f4").tobytes()
-    header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
-    offset += len(data)
-    blobs.append(data)
-text = json.dumps(header, separators=(",", ":")).encode()
-text += b" " * (-len(text) % 8)
-with open("trained.safetensors", "wb") as f:
-    f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
-print("wrote trained.safetensors")
+save_safetensors("trained.safetensors", {"0.weight": W1, "0.bias": b1, "2.weight": W2})
