@@ -16,16 +16,16 @@ public enum ProvedUpperBounds {
     let catalog = settings.loss == .mse ? BoundCatalog.all : BoundCatalog.crossEntropy
     let plan = BoundPlan(bounds: catalog, facts: NetworkFacts(instance.plan.architecture), settings: settings)
     let variables = NetworkVariables(instance: instance, dataRank: dataRank, names: plan.variableNames)
+    // Judged as any certify run is, with the lower bounds as evidence: a TIGHT check is proved
+    // exactly when the bound's upper side is a theorem (the evidence has no upper proof), and
+    // bounds whose formulas or conditions need Hessian ranks are skipped (no values here).
+    let evidence = lowerBounds.mapValues {
+      RankEvidence(rank: $0, isExact: false, lowerProof: "a nonzero \($0)×\($0) minor", upperProof: nil)
+    }
+    guard let checks = try? plan.judge(variables: variables, evidence: evidence, seed: settings.seed).checks else { return [:] }
     var out: [HessianKind: (id: String, proof: String)] = [:]
-    bounds: for (b, why) in zip(plan.bounds, plan.structural) where why == nil && out[b.hessian] == nil {
-      guard let proof = b.upperBoundProof, let lower = lowerBounds[b.hessian],
-            !b.formula.variableNames.contains(where: { $0.hasPrefix("rank_") }) else { continue }
-      for condition in b.hypotheses.conditions {
-        guard !condition.formula.variableNames.contains(where: { $0.hasPrefix("rank_") }),
-              (try? condition.formula.holds(in: variables)) == true else { continue bounds }
-      }
-      guard let value = try? b.formula.evaluate(in: variables), value == BigInt(lower) else { continue }
-      out[b.hessian] = (b.id, proof)
+    for c in checks where c.verdict == .tight && c.proved && out[c.bound.hessian] == nil {
+      if let proof = c.bound.upperBoundProof { out[c.bound.hessian] = (c.bound.id, proof) }
     }
     return out
   }
