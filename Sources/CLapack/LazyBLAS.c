@@ -17,12 +17,29 @@ static pthread_once_t load_once = PTHREAD_ONCE_INIT;
 
 /* OpenBLAS reads OPENBLAS_NUM_THREADS when it is loaded. Unless the user set it: the number
    of CPUs in this process's affinity mask (what Slurm, taskset or a cgroup cpuset grant),
-   and 1 under an address-space limit, where OpenBLAS's per-thread buffers may not fit. */
+   at most a Slurm job's allocation (as AvailableCPUs.slurmAllocation: SLURM_CPUS_PER_TASK,
+   else SLURM_CPUS_ON_NODE, inside a job), and 1 under an address-space limit, where
+   OpenBLAS's per-thread buffers may not fit. */
+static int slurm_allocation(void) {
+  if (getenv("SLURM_JOB_ID") == NULL) return 0;
+  const char *names[] = {"SLURM_CPUS_PER_TASK", "SLURM_CPUS_ON_NODE"};
+  for (int i = 0; i < 2; ++i) {
+    const char *text = getenv(names[i]);
+    if (text == NULL) continue;
+    char *end = NULL;
+    long n = strtol(text, &end, 10);
+    if (end != text && *end == '\0' && n > 0 && n < 1 << 20) return (int)n;
+  }
+  return 0;
+}
+
 static void cap_threads(void) {
   if (getenv("OPENBLAS_NUM_THREADS") != NULL) return;
   int threads = 1;
   cpu_set_t set;
   if (sched_getaffinity(0, sizeof set, &set) == 0) threads = CPU_COUNT(&set);
+  int allocated = slurm_allocation();
+  if (allocated > 0 && allocated < threads) threads = allocated;
   struct rlimit rl;
   if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) threads = 1;
   if (threads < 1) threads = 1;

@@ -3,8 +3,9 @@ import Foundation
 /// How many CPUs this process may actually run on: the smaller of its affinity mask
 /// (the kernel's `Cpus_allowed_list`, set by `sched_setaffinity`, `taskset`, Slurm's task/affinity and cpusets set) and its cgroup
 /// CPU quota (cgroup v2 `cpu.max`, or v1 `cpu.cfs_quota_us` / `cpu.cfs_period_us`, rounded
-/// up), never more than the processor count. Thread pools are sized from this, so a Slurm task
-/// pinned to 4 cores of a 64-core node starts 4 threads, not 64.
+/// up), and inside a Slurm job its CPU allocation (`slurmAllocation`), never more than the
+/// processor count. Thread pools are sized from this, so a Slurm task given 4 cores of a 64-core
+/// node starts 4 threads, not 64 — also on clusters whose task plugin does not pin tasks.
 public enum AvailableCPUs {
   /// The count for this process (computed once).
   public static let count: Int = compute()
@@ -14,7 +15,22 @@ public enum AvailableCPUs {
     var limit = processors
     if let n = affinityCount() { limit = min(limit, n) }
     if let q = cgroupQuota() { limit = min(limit, q) }
+    if let s = slurmAllocation(ProcessInfo.processInfo.environment) { limit = min(limit, s) }
     return max(1, limit)
+  }
+
+  /// The CPUs Slurm allocated to this task, from its environment: `SLURM_CPUS_PER_TASK` (set by
+  /// `--cpus-per-task`), else `SLURM_CPUS_ON_NODE` (the job's CPUs on this node; 1 by default)
+  /// — nil outside a Slurm job (no `SLURM_JOB_ID`) or when neither is a positive integer.
+  /// Clusters whose task plugin neither pins tasks nor sets a cgroup quota (`TaskPlugin=task/none`)
+  /// leave the whole node in the affinity mask; without this, every task of an array sharing
+  /// a node would start one thread per core.
+  public static func slurmAllocation(_ environment: [String: String]) -> Int? {
+    guard environment["SLURM_JOB_ID"] != nil else { return nil }
+    for name in ["SLURM_CPUS_PER_TASK", "SLURM_CPUS_ON_NODE"] {
+      if let text = environment[name], let n = Int(text.trimmingCharacters(in: .whitespaces)), n > 0 { return n }
+    }
+    return nil
   }
 
   /// The number of CPUs in this process's affinity mask, from the kernel's

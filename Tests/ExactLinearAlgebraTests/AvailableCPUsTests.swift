@@ -15,6 +15,17 @@ import Testing
     #expect(AvailableCPUs.quotaV1(quota: "400000", period: "100000") == 4)
   }
 
+  /// Inside a Slurm job the task's allocation caps the count (--cpus-per-task first, else the
+  /// job's CPUs on the node); outside one, or with values that are not positive integers, no cap.
+  @Test func slurmAllocationCapsTheCount() {
+    #expect(AvailableCPUs.slurmAllocation(["SLURM_JOB_ID": "7", "SLURM_CPUS_PER_TASK": "3", "SLURM_CPUS_ON_NODE": "8"]) == 3)
+    #expect(AvailableCPUs.slurmAllocation(["SLURM_JOB_ID": "7", "SLURM_CPUS_ON_NODE": "1"]) == 1)
+    #expect(AvailableCPUs.slurmAllocation(["SLURM_CPUS_PER_TASK": "3"]) == nil, "not inside a job")
+    #expect(AvailableCPUs.slurmAllocation(["SLURM_JOB_ID": "7", "SLURM_CPUS_PER_TASK": "0", "SLURM_CPUS_ON_NODE": "x"]) == nil)
+    #expect(AvailableCPUs.slurmAllocation(["SLURM_JOB_ID": "7", "SLURM_CPUS_PER_TASK": "-2", "SLURM_CPUS_ON_NODE": "2"]) == 2)
+    #expect(AvailableCPUs.slurmAllocation([:]) == nil)
+  }
+
   /// The affinity count agrees with coreutils' `nproc` (which asks sched_getaffinity), and
   /// the thread count never exceeds it.
   @Test func affinityAgreesWithNproc() throws {
