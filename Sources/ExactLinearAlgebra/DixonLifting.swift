@@ -93,7 +93,7 @@ enum DixonLifting {
     let residual2 = UnsafeMutablePointer<Int128>.allocate(capacity: mode == .doubleWords ? r * s : 0)
     let reduced = UnsafeMutablePointer<Double>.allocate(capacity: r * s)
     let digit = UnsafeMutablePointer<Double>.allocate(capacity: r * s)
-    let product = UnsafeMutablePointer<Double>.allocate(capacity: r * s)
+    let product = UnsafeMutablePointer<Double>.allocate(capacity: slices * r * s)
     defer {
       sliced.deallocate()
       residual.deallocate()
@@ -288,12 +288,14 @@ enum DixonLifting {
       digit.initialize(repeating: 0, count: count)
       ar.multiplySubtract(
         c: digit, ldc: sa, l: inverse, u: reduced, ldu: sa, rows: r, cols: sa, k: r, reducing: true, threads: threads)
-      // R ← (R − B·X_i)/p = (R + Σ_l 2^(l·w)·B_l·digit)/p, exact.
+      // R ← (R − B·X_i)/p = (R + Σ_l 2^(l·w)·B_l·digit)/p, exact. The slices −B_l lie one
+      // below the other (an (slices·r)×r matrix): one product for all of them.
+      product.initialize(repeating: 0, count: slices * count)
+      ar.multiplySubtract(
+        c: product, ldc: sa, l: sliced, u: digit, ldu: sa, rows: slices * r, cols: sa, k: r, reducing: false,
+        threads: threads)
       for l in 0..<slices {
-        product.initialize(repeating: 0, count: count)
-        ar.multiplySubtract(
-          c: product, ldc: sa, l: sliced + l * r * r, u: digit, ldu: sa, rows: r, cols: sa, k: r, reducing: false,
-          threads: threads)
+        let product = product + l * count
         switch mode {
         case .big:
           let t = shiftScratch[0]
