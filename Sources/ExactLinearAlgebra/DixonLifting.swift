@@ -601,6 +601,13 @@ enum DixonLifting {
             i += 1
             continue
           }
+          // A known common denominator first (one product per entry, and it fails at the first
+          // entry that is not yet explained), before the extended Euclidean algorithm, which a
+          // column still too large for the bounds runs in full at every checkpoint.
+          if let knownDenominator, cgmp_mpz_cmp_si(t[0], 1) == 0, withKnownDenominator(knownDenominator, column: k) {
+            found.withLock { $0[k] = knownDenominator }
+            continue columns
+          }
           // Reconstruct this entry alone, enlarge d by its denominator, start the column again.
           __gmpz_fdiv_r(t[3], xe, shared.0.base)  // in [0, P) for the Euclidean algorithm
           let b = rationalReconstruction(t[3], shared.0.base, shared.1.base, shared.2.base)
