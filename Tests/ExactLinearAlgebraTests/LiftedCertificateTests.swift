@@ -5,7 +5,8 @@ import Testing
 
 /// Kernel certificates written through each lifting route — the word-size lifting
 /// (`WordDixonLifting`, small problems with small entries), the p-adic lifting with a 128-bit
-/// residual (entries of 40–60 bits) and with a GMP residual (entries past 122 bits) — hold
+/// residual (entries of 40–60 bits), a 256-bit one (`Int256Residual`, 130–220 bits) and a GMP
+/// one (entries past 250 bits) — hold
 /// untampered and are rejected by the checker after each tampering: a kernel entry changed, the
 /// rank lowered or raised, a pivot changed, a kernel vector dropped. The certificates do not
 /// depend on the number of threads, nor on whether several are proved side by side
@@ -19,14 +20,15 @@ import Testing
     return a.multiply(b)
   }
 
-  enum Route: CaseIterable { case words, int128, gmp }
+  enum Route: CaseIterable { case words, int128, int256, gmp }
 
   /// A matrix whose kernel certificate is lifted through `route`, with its rank.
   static func matrix(for route: Route, large: Bool = false) -> (IntegerMatrix, rank: Int) {
     switch route {
     case .words: return large ? (product(140, 100, 130, bits: 8, seed: 3), 100) : (product(10, 5, 9, bits: 2, seed: 3), 5)
     case .int128: return large ? (product(140, 100, 130, bits: 22, seed: 4), 100) : (product(14, 7, 12, bits: 22, seed: 4), 7)
-    case .gmp: return large ? (product(140, 60, 130, bits: 62, seed: 5), 60) : (product(14, 7, 12, bits: 70, seed: 5), 7)
+    case .int256: return large ? (product(140, 60, 130, bits: 62, seed: 5), 60) : (product(14, 7, 12, bits: 70, seed: 5), 7)
+    case .gmp: return large ? (product(140, 30, 130, bits: 130, seed: 6), 30) : (product(14, 7, 12, bits: 130, seed: 6), 7)
     }
   }
 
@@ -51,14 +53,15 @@ import Testing
     #expect((try? cert.verify(against: m, seed: 9)) == rank)
     let kernel = try #require(cert.kernel)
     #expect(kernel.count == m.cols - rank)
-    // The route really taken: words only for small entries; the two lifting routes by size
-    // (the 128-bit residual holds entries up to ~120 bits, these have 2·22 + 3 or 2·70 + 3).
+    // The route really taken: words only for small entries; the lifting routes by size (the
+    // 128-bit residual holds entries up to ~120 − 27 bits, the 256-bit one up to ~250 − 27).
     #expect(Self.wordRouteAnswers(m, cert) == (route == .words))
     let bits = m.maxEntryBits
     switch route {
     case .words: #expect(bits <= 16)
     case .int128: #expect(bits > 40 && bits < 60)
-    case .gmp: #expect(bits > 130)
+    case .int256: #expect(bits > 130 && bits < 200)
+    case .gmp: #expect(bits > 250)
     }
     #expect(kernel.contains { v in v.values.contains { $0.magnitude > BigInt(1) } })
 
@@ -169,5 +172,55 @@ import Testing
       #expect(m.gram(threads: 2) == expected)
     }
     #expect(viaDoubles >= 4)
+  }
+
+  /// `Int256Residual` against big integers: a random walk of shifted additions (both signs,
+  /// every shift from 0 to 190), residues modulo primes, and exact divisions by them, with
+  /// values up to ~2^250 in magnitude and across zero.
+  @Test func int256ResidualAgreesWithBigIntegers() {
+    var rng = SeededRandom(seed: 11)
+    func power(_ k: Int) -> BigInt {
+      var x = BigInt(1)
+      for _ in 0..<(k / 30) { x = x * BigInt(1 << 30) }
+      return x * BigInt(1 << (k % 30))
+    }
+    func value(_ x: Int256Residual) -> BigInt {
+      var m = x
+      let negative = m.isNegative
+      if negative { m.negate() }
+      var v = BigInt(0)
+      for limb in [m.limbs.3, m.limbs.2, m.limbs.1, m.limbs.0] {
+        v = v * power(64) + BigInt(limb)
+      }
+      return negative ? BigInt(0) - v : v
+    }
+    for prime: UInt64 in [16_777_259, 8_388_617, 4_294_967_291] {
+      let twoTo64 = UInt64((UInt128(1) << 64) % UInt128(prime))
+      var twoTo256 = twoTo64
+      for _ in 0..<2 { twoTo256 = UInt64((UInt128(twoTo256) * UInt128(twoTo256)) % UInt128(prime)) }
+      var x = Int256Residual.zero
+      var expected = BigInt(0)
+      for step in 0..<400 {
+        let shift = rng.nextInt(in: 0...190)  // 50 steps stay below 2^250
+        let v = Int64(rng.nextInt(in: -(1 << 53)...(1 << 53)))
+        x.add(v, shiftedBy: shift)
+        expected = expected + BigInt(Int(v)) * power(shift)
+        #expect(value(x) == expected, "step \(step)")
+        let r = expected.residue(modulo: prime)
+        #expect(x.residue(modulo: prime, twoTo64: twoTo64, twoTo256: twoTo256) == r)
+        if step % 7 == 0 {
+          // Make the value divisible by p, then divide.
+          x.add(-Int64(r), shiftedBy: 0)
+          expected = expected - BigInt(Int(r))
+          x.divideExactly(by: prime)
+          expected = expected.dividedExactly(by: BigInt(prime))
+          #expect(value(x) == expected, "division at step \(step)")
+        }
+        if step % 50 == 49 {  // back near zero, to cross it
+          x = Int256Residual.zero
+          expected = BigInt(0)
+        }
+      }
+    }
   }
 }
