@@ -48,6 +48,16 @@ static void cap_threads(void) {
   setenv("OPENBLAS_NUM_THREADS", text, 0);
 }
 
+/* OpenBLAS's pool threads busy-wait (sched_yield) for 2^28 cycles, about 0.1 s, after they
+   start and after each threaded call before they sleep: CPU time burnt in every process, even
+   one whose BLAS calls are all single-threaded (the exact paths). Unless the user set
+   OPENBLAS_THREAD_TIMEOUT: 2^20 cycles (under a millisecond), which still keeps the pool awake
+   between back-to-back threaded calls. */
+static void cap_spinning(void) {
+  if (getenv("OPENBLAS_THREAD_TIMEOUT") != NULL) return;
+  setenv("OPENBLAS_THREAD_TIMEOUT", "20", 0);
+}
+
 /* OpenBLAS picks its kernels from the CPU model; on CPUs it does not know (e.g. a virtual
    "Intel Xeon Processor") it falls back to Prescott's SSE3 kernels, about 4x slower for dgemm
    than the AVX-512 ones the CPU has. Unless the user set OPENBLAS_CORETYPE: SkylakeX kernels
@@ -75,6 +85,7 @@ static void *open_first(const char *const *names) {
 
 static void load(void) {
   cap_threads();
+  cap_spinning();
   pick_kernels();
   static const char *const blas_names[] = {"libopenblas.so.0", "libopenblas.so", NULL};
   static const char *const lapacke_names[] = {"liblapacke.so.3", "liblapacke.so", NULL};

@@ -75,10 +75,14 @@ enum DixonLifting {
     // The residual R (|R| < |C| + r·|B|·p) is kept in Int64 words when it fits, in Int128
     // (two's complement, wrapping: only the exact R − B·X_i, below 2^127, must fit, and the
     // division by p is a multiplication by p⁻¹ mod 2^128) up to ~120-bit entries — the
-    // 40–90-bit entries of Hessians at --range 1000 — and in GMP integers beyond.
+    // 40–90-bit entries of Hessians at --range 1000 — in four 64-bit limbs (`Int256Residual`,
+    // the same wrapping arithmetic, exact division by long division) up to ~250 bits, and in
+    // GMP integers beyond.
     let mode: ResidualMode =
       bitsB + logR + digitCeilBits <= 61 && bitsC <= 51 && bitsB + logR <= 51
-      ? .words : (bitsB + logR + digitCeilBits <= 122 && bitsC <= 122 ? .doubleWords : .big)
+      ? .words
+      : bitsB + logR + digitCeilBits <= 122 && bitsC <= 122
+        ? .doubleWords : (bitsB + logR + digitCeilBits <= 250 && bitsC <= 250 && prime < 1 << 32 ? .quadWords : .big)
     let slices = max(1, (bitsB + w - 1) / w)
 
     // B⁻¹ mod p (centred doubles).
@@ -91,13 +95,15 @@ enum DixonLifting {
     let sliced = UnsafeMutablePointer<Double>.allocate(capacity: slices * r * r)  // −B_l
     let residual = UnsafeMutablePointer<Int64>.allocate(capacity: mode == .words ? r * s : 0)
     let residual2 = UnsafeMutablePointer<Int128>.allocate(capacity: mode == .doubleWords ? r * s : 0)
+    let residual4 = UnsafeMutablePointer<Int256Residual>.allocate(capacity: mode == .quadWords ? r * s : 0)
     let reduced = UnsafeMutablePointer<Double>.allocate(capacity: r * s)
     let digit = UnsafeMutablePointer<Double>.allocate(capacity: r * s)
-    let product = UnsafeMutablePointer<Double>.allocate(capacity: r * s)
+    let product = UnsafeMutablePointer<Double>.allocate(capacity: slices * r * s)
     defer {
       sliced.deallocate()
       residual.deallocate()
       residual2.deallocate()
+      residual4.deallocate()
       reduced.deallocate()
       digit.deallocate()
       product.deallocate()
@@ -120,6 +126,8 @@ enum DixonLifting {
       for i in 0..<r { for j in 0..<s { residual[i * s + j] = Int64(__gmpz_get_si(c.entry(i, j))) } }
     case .doubleWords:
       for i in 0..<r { for j in 0..<s { residual2[i * s + j] = int128(c.entry(i, j)) } }
+    case .quadWords:
+      for i in 0..<r { for j in 0..<s { (residual4 + (i * s + j)).initialize(to: Int256Residual(c.entry(i, j))) } }
     case .big: break
     }
     let shiftScratch = MPZScratch(1)
@@ -128,6 +136,12 @@ enum DixonLifting {
     var pInverse128 = Int128(prime)
     for _ in 0..<7 { pInverse128 = pInverse128 &* (2 &- Int128(prime) &* pInverse128) }
     let mask42 = (Int128(1) << 42) - 1
+    let twoTo64Mod = UInt64((UInt128(1) << 64) % UInt128(prime))
+    let twoTo256Mod: UInt64 = {
+      var x = twoTo64Mod
+      for _ in 0..<2 { x = UInt64((UInt128(x) * UInt128(x)) % UInt128(prime)) }  // (2^64)^4
+      return x
+    }()
     let twoTo42 = ar.centred((UInt64(1) << 42) % prime)
     let twoTo84 = ar.centred(UInt64((UInt128(1) << 84) % UInt128(prime)))
 
@@ -237,6 +251,7 @@ enum DixonLifting {
       switch mode {
       case .words: compact(residual)
       case .doubleWords: compact(residual2)
+      case .quadWords: compact(residual4)
       case .big: wideResidual = wideResidual.submatrix(rows: Array(0..<r), cols: keep)
       }
       acc = acc.submatrix(rows: Array(0..<r), cols: keep)
@@ -281,6 +296,10 @@ enum DixonLifting {
           let c = Double(Int64(truncatingIfNeeded: x & mask42))
           reduced[e] = ar.reduce(ar.reduce(a) * twoTo84 + ar.reduce(b) * twoTo42 + c)
         }
+      case .quadWords:
+        for e in 0..<count {
+          reduced[e] = ar.centred(residual4[e].residue(modulo: prime, twoTo64: twoTo64Mod, twoTo256: twoTo256Mod))
+        }
       case .words:
         for e in 0..<count { reduced[e] = ar.reduce(Double(residual[e])) }
       }
@@ -288,12 +307,14 @@ enum DixonLifting {
       digit.initialize(repeating: 0, count: count)
       ar.multiplySubtract(
         c: digit, ldc: sa, l: inverse, u: reduced, ldu: sa, rows: r, cols: sa, k: r, reducing: true, threads: threads)
-      // R ← (R − B·X_i)/p = (R + Σ_l 2^(l·w)·B_l·digit)/p, exact.
+      // R ← (R − B·X_i)/p = (R + Σ_l 2^(l·w)·B_l·digit)/p, exact. The slices −B_l lie one
+      // below the other (an (slices·r)×r matrix): one product for all of them.
+      product.initialize(repeating: 0, count: slices * count)
+      ar.multiplySubtract(
+        c: product, ldc: sa, l: sliced, u: digit, ldu: sa, rows: slices * r, cols: sa, k: r, reducing: false,
+        threads: threads)
       for l in 0..<slices {
-        product.initialize(repeating: 0, count: count)
-        ar.multiplySubtract(
-          c: product, ldc: sa, l: sliced + l * r * r, u: digit, ldu: sa, rows: r, cols: sa, k: r, reducing: false,
-          threads: threads)
+        let product = product + l * count
         switch mode {
         case .big:
           let t = shiftScratch[0]
@@ -305,6 +326,9 @@ enum DixonLifting {
         case .doubleWords:
           let shift = Int128(l * w)
           for e in 0..<count { residual2[e] = residual2[e] &+ (Int128(Int64(product[e])) &<< shift) }
+        case .quadWords:
+          let shift = l * w
+          for e in 0..<count { residual4[e].add(Int64(product[e]), shiftedBy: shift) }
         case .words:
           let shift = Int64(l * w)
           for e in 0..<count { residual[e] += Int64(product[e]) << shift }
@@ -314,6 +338,7 @@ enum DixonLifting {
         switch mode {
         case .big: __gmpz_divexact_ui(wideResidual.storage + e, wideResidual.storage + e, UInt(prime))
         case .doubleWords: residual2[e] = residual2[e] &* pInverse128  // exact: p divides it
+        case .quadWords: residual4[e].divideExactly(by: prime)
         case .words: residual[e] /= pSigned
         }
         digits[filled * count + e] = Int32(-digit[e])
@@ -354,7 +379,7 @@ enum DixonLifting {
   }
 
   /// How the lifting keeps its residual.
-  enum ResidualMode { case words, doubleWords, big }
+  enum ResidualMode { case words, doubleWords, quadWords, big }
 
   /// The value of an integer below 2^127 in magnitude.
   static func int128(_ z: UnsafePointer<__mpz_struct>) -> Int128 {
@@ -598,6 +623,13 @@ enum DixonLifting {
           if __gmpz_cmpabs(y, t[1]) <= 0 {
             i += 1
             continue
+          }
+          // A known common denominator first (one product per entry, and it fails at the first
+          // entry that is not yet explained), before the extended Euclidean algorithm, which a
+          // column still too large for the bounds runs in full at every checkpoint.
+          if let knownDenominator, cgmp_mpz_cmp_si(t[0], 1) == 0, withKnownDenominator(knownDenominator, column: k) {
+            found.withLock { $0[k] = knownDenominator }
+            continue columns
           }
           // Reconstruct this entry alone, enlarge d by its denominator, start the column again.
           __gmpz_fdiv_r(t[3], xe, shared.0.base)  // in [0, P) for the Euclidean algorithm

@@ -46,6 +46,7 @@ extension IntegerMatrix {
         return out
       }
       if 2 * bits + rowBits <= 126 {
+        if gramInDoubles(words, bits: bits, rowBits: rowBits, into: out, threads: threads) { return out }
         dots(Int128.self)
         return out
       }
@@ -61,6 +62,56 @@ extension IntegerMatrix {
       }
     }
     return out
+  }
+
+  /// MᵀM through one exact product in doubles (BLAS), into `out`; false (nothing written)
+  /// when the sizes do not allow it or the matrix is too small to gain.
+  ///
+  /// Each entry is split as x = x₁·2^h + x₀ (h = ⌈bits/2⌉, 0 ≤ x₀ < 2^h, |x₁| ≤ 2^(bits−h)),
+  /// so that every product of two halves is below 2^(2h) in magnitude and every partial sum
+  /// of `rows` of them below 2^(2h + rowBits) ≤ 2^53: exact in doubles in any order. With
+  /// L = [X₁ᵀ; X₀ᵀ] and U = [X₁ | X₀], the blocks of L·U give
+  /// MᵀM = X₁ᵀX₁·2^(2h) + (X₁ᵀX₀ + X₀ᵀX₁)·2^h + X₀ᵀX₀, summed exactly in 128-bit words
+  /// (the caller has checked that rows·max|M|² < 2^126).
+  func gramInDoubles(_ words: [Int], bits: Int, rowBits: Int, into out: IntegerMatrix, threads: Int) -> Bool {
+    let m = rows, n = cols
+    let h = (bits + 1) / 2
+    guard 2 * h + rowBits <= 53, n >= 32, m >= 32 else { return false }
+    let w = 2 * n
+    let l = UnsafeMutablePointer<Double>.allocate(capacity: w * m)  // (2n)×m
+    let u = UnsafeMutablePointer<Double>.allocate(capacity: m * w)  // m×(2n)
+    let c = UnsafeMutablePointer<Double>.allocate(capacity: w * w)
+    defer {
+      l.deallocate()
+      u.deallocate()
+      c.deallocate()
+    }
+    let mask = (1 << h) - 1
+    for i in 0..<m {
+      for a in 0..<n {
+        let x = words[i * n + a]
+        let hi = Double(x >> h), lo = Double(x & mask)  // x = hi·2^h + lo, 0 ≤ lo < 2^h
+        l[a * m + i] = hi
+        l[(n + a) * m + i] = lo
+        u[i * w + a] = hi
+        u[i * w + n + a] = lo
+      }
+    }
+    c.initialize(repeating: 0, count: w * w)
+    // Any accepted prime: the product is not reduced (`reducing: false`); c = −L·U.
+    let ar = _CentredArithmetic(prime: 16_777_259)!
+    ar.multiplySubtract(c: c, ldc: w, l: l, u: u, ldu: w, rows: w, cols: w, k: m, reducing: false, threads: threads)
+    for a in 0..<n {
+      for b in a..<n {
+        let high = Int128(Int64(c[a * w + b]))
+        let middle = Int128(Int64(c[a * w + n + b])) + Int128(Int64(c[(n + a) * w + b]))
+        let low = Int128(Int64(c[(n + a) * w + n + b]))
+        let v = -((high << (2 * h)) + (middle << h) + low)
+        Self.setInt128(out.storage + a * n + b, v)
+        if b != a { __gmpz_set(out.storage + b * n + a, out.storage + a * n + b) }
+      }
+    }
+    return true
   }
 
   /// The rows×cols matrix with the given row-major 128-bit entries.

@@ -561,18 +561,26 @@ public enum HessianRanks {
                          progress: (String) -> Void) -> [HessianRankResult] {
     var clock = Stopwatch()
     let buildSeconds = totalBuild / Double(max(1, kinds.count))
+    func result(_ kind: HessianKind, _ cert: RankCertificate, seconds: Double) -> HessianRankResult {
+      let m = matrices[kind]!
+      return HessianRankResult(
+        kind: kind, rank: cert.rank,
+        matrix: kind == .outer ? (loss == .mse ? "J" : "C·J") + " (\(m.rows)×\(m.cols))" : "n·H (\(m.rows)×\(m.cols))",
+        isProved: cert.provesExactRank, failureBound: 0,
+        method: bareiss ? "Bareiss on the exact integer matrix" : (cert.method ?? "modular profile + exact upper bound"),
+        certificate: cert, seconds: seconds + buildSeconds)
+    }
+    if !bareiss, let side = ConcurrentCertification.certify(matrices: kinds.map { matrices[$0]! }, seed: seed,
+                                                           threads: threads, progress: progress) {
+      return zip(kinds, side).map { result($0, $1.certificate, seconds: $1.seconds) }
+    }
     return kinds.map { kind in
       let m = matrices[kind]!
       progress("certifying rank of \(kind.symbol)")
       let cert = bareiss
         ? ExactRank.certifyByBareiss(m, threads: threads)
         : ExactRank.certify(m, seed: seed, threads: threads) { progress("certifying rank of \(kind.symbol): \($0)") }
-      return HessianRankResult(
-        kind: kind, rank: cert.rank,
-        matrix: kind == .outer ? (loss == .mse ? "J" : "C·J") + " (\(m.rows)×\(m.cols))" : "n·H (\(m.rows)×\(m.cols))",
-        isProved: cert.provesExactRank, failureBound: 0,
-        method: bareiss ? "Bareiss on the exact integer matrix" : (cert.method ?? "modular profile + exact upper bound"),
-        certificate: cert, seconds: clock.lap() + buildSeconds)
+      return result(kind, cert, seconds: clock.lap())
     }
   }
 }
