@@ -64,6 +64,9 @@ public struct SketchOptions: Sendable {
   /// Whether runs that need only J·S (H_o) may form J once (`ExplicitJacobian`) where that is
   /// cheaper than the forward tangents and fits the memory budget; false keeps the tangents.
   public var explicitJacobian = true
+  /// Whether n·H_f·V is taken on the virtual samples of `ResidualContraction` where it applies
+  /// (the same residues); false keeps the per-sample products.
+  public var residualContraction = true
 
   /// Defaults: all three, first width 64, growth 1.5.
   public init(targets: [SketchTarget] = SketchTarget.allCases, initialWidth: Int = 64, growth: Double = 1.5,
@@ -132,19 +135,7 @@ public enum SketchedRank {
     var widths: [Int] = []
     var results: [SketchTarget: (rank: Int, rows: [Int], cols: [Int])] = [:]
     var planned = min(p, max(1, startWidth ?? options.initialWidth))
-    // H_o alone: J formed once when that is cheaper and J (4·nK·p bytes) fits beside the run's
-    // widest step (rank ≤ nK, so t ≤ nK + 1).
-    var jacobian: ExplicitJacobian? = nil
-    if options.explicitJacobian && !hessian && ExplicitJacobian.pays(products) {
-      let widest = min(p, rowsJ + 1)
-      let needed = ExplicitJacobian.bytes(products)
-        + memoryEstimate(p: p, jacobianRows: rowsJ, workspaceRows: products.workspaceRows, width: widest,
-                         block: min(widest, options.maxBlock), threads: options.threads, hessian: false)
-      if needed <= options.memoryBudget {
-        progress("forming J (\(rowsJ) × \(p)) from \(rowsJ) cotangent passes")
-        jacobian = ExplicitJacobian(products, threads: options.threads)
-      }
-    }
+    let plan = ProductPlan(products, targets: wanted, options: options, firstWidth: planned, progress: progress)
     while true {
       // Columns are multiplied in blocks of at most `maxBlock` (bounded workspace); ranks are
       // taken once the planned width is reached.
@@ -152,15 +143,14 @@ public enum SketchedRank {
       let b = target - t
       let needed = memoryEstimate(p: p, jacobianRows: rowsJ, workspaceRows: products.workspaceRows, width: planned,
                                   block: b, threads: options.threads, hessian: hessian)
-        + (jacobian == nil ? 0 : ExplicitJacobian.bytes(products))
+        + (plan.jacobian == nil ? 0 : ExplicitJacobian.bytes(products))
       guard needed <= options.memoryBudget else {
         let so = options.targets.map { "\($0.rawValue) ≥ \(results[$0]?.rank ?? 0)" }.joined(separator: ", ")
         throw SketchError.memory(needed: needed, budget: options.memoryBudget, width: target, ranksSoFar: so)
       }
       progress("sketch width \(target) (mod \(field.prime)): products for \(b) new direction(s)")
       let s = SketchGram.block(Array(t..<target), seed: seed, rows: p, field: field)
-      let (jv, hv) = jacobian.map { ($0.times(s, width: b, threads: options.threads), []) }
-        ?? products.apply(s, width: b, hessian: hessian, threads: options.threads)
+      let (jv, hv) = plan.apply(s, width: b, threads: options.threads)
       jBlocks.append(jv)
       widthsOfBlocks.append(b)
       blockStarts.append(t)
@@ -252,10 +242,12 @@ extension SketchedRank {
   /// seed: only the sketch columns the minor touches are regenerated and multiplied. Nonzero
   /// proves rank(H over Q) ≥ rows.count. Indices must be in range (rows of F·J·S for H_o).
   /// For H_o the columns come from J formed once (`ExplicitJacobian`) where that pays and J
-  /// (4·nK·p bytes) fits in `memoryBudget` beside the columns; the same residues either way.
+  /// (4·nK·p bytes) fits in `memoryBudget` beside the columns; for H_f and H_L, n·H_f·S on the
+  /// virtual samples of `ResidualContraction` where it applies (unless `contract` is false) and
+  /// J·S as `ProductPlan` chooses: the same residues either way.
   public static func minorDeterminant(_ products: BatchedProducts, seed: UInt64, target: SketchTarget,
                                       rows: [Int], cols: [Int], threads: Int = 2,
-                                      memoryBudget: Int = 16 << 30) -> UInt64 {
+                                      memoryBudget: Int = 16 << 30, contract: Bool = true) -> UInt64 {
     let field = products.field
     let pf = PrimeField(unchecked: field.prime)
     let p = products.parameterCount, rowsJ = products.sampleCount * products.outputCount
@@ -277,7 +269,9 @@ extension SketchedRank {
       let position = Dictionary(uniqueKeysWithValues: used.enumerated().map { ($1, $0) })
       let u = used.count
       let s = SketchGram.block(used, seed: seed, rows: p, field: field)
-      let (jv, hv) = products.apply(s, width: u, hessian: true, threads: threads)
+      var options = SketchOptions(targets: [target], initialWidth: u, threads: threads, memoryBudget: memoryBudget)
+      options.residualContraction = contract
+      let (jv, hv) = ProductPlan(products, targets: [target], options: options, firstWidth: u).apply(s, width: u, threads: threads)
       let mf = SketchGram.transposeProduct(s, hv, rows: p, ca: u, cb: u, field: field, threads: threads)
       let mo = target == .loss
         ? SketchGram.transposeProduct(jv, loss.curvature(jv, samples: n, outputs: k, width: u, field: field), rows: rowsJ,
@@ -292,5 +286,67 @@ extension SketchedRank {
       }
     }
     return minor.determinant(threads: threads)
+  }
+}
+
+/// How one sketch run (or minor) obtains J·S and n·H_f·S for a block S: J formed once
+/// (`ExplicitJacobian`) or forward tangents for J·S; the virtual samples of `ResidualContraction`
+/// or the per-sample products for n·H_f·S. Every choice gives the same residues.
+///
+/// * H_o alone: J is formed when that pays and J (4·nK·p bytes) fits beside the run's widest step
+///   (rank ≤ nK, so t ≤ nK + 1).
+/// * H_f/H_L with the contraction: J·S no longer rides along the per-sample H_f pass, so J is
+///   formed when H_o or H_L needs J·S, it pays, and J fits beside the first step at width
+///   max(first, nK + 1); H_f alone needs no J·S at all.
+/// * Without the contraction, the per-sample pass yields J·S and n·H_f·S together.
+struct ProductPlan {
+  let products: BatchedProducts
+  let jacobian: ExplicitJacobian?
+  let contraction: ResidualContraction?
+  let needsJ: Bool
+  let hessian: Bool
+
+  init(_ products: BatchedProducts, targets: Set<SketchTarget>, options: SketchOptions, firstWidth: Int,
+       progress: (String) -> Void = { _ in }) {
+    self.products = products
+    let p = products.parameterCount, rowsJ = products.sampleCount * products.outputCount
+    hessian = targets.contains(.functional) || targets.contains(.loss)
+    needsJ = targets.contains(.outer) || targets.contains(.loss)
+    var contraction: ResidualContraction? = nil
+    if hessian && options.residualContraction {
+      switch ResidualContraction.make(products) {
+      case .success(let c):
+        progress("n·H_f products on \(c.virtualSampleCount) virtual sample(s) instead of \(products.sampleCount) (residual contraction)")
+        contraction = c
+      case .failure(let why):
+        progress("n·H_f products per sample: \(why)")
+      }
+    } else if hessian {
+      progress("n·H_f products per sample (residual contraction off)")
+    }
+    self.contraction = contraction
+    var jacobian: ExplicitJacobian? = nil
+    if options.explicitJacobian && needsJ && (!hessian || contraction != nil) && ExplicitJacobian.pays(products) {
+      let widest = min(p, max(hessian ? firstWidth : 0, rowsJ + 1))
+      let needed = ExplicitJacobian.bytes(products)
+        + SketchedRank.memoryEstimate(p: p, jacobianRows: rowsJ, workspaceRows: products.workspaceRows, width: widest,
+                                      block: min(widest, options.maxBlock), threads: options.threads, hessian: hessian)
+      if needed <= options.memoryBudget {
+        progress("forming J (\(rowsJ) × \(p)) from \(rowsJ) cotangent passes")
+        jacobian = ExplicitJacobian(products, threads: options.threads)
+      }
+    }
+    self.jacobian = jacobian
+  }
+
+  /// (J·S or empty when no target needs it, n·H_f·S or empty when no H_f/H_L target).
+  func apply(_ s: [Double], width b: Int, threads: Int) -> (jv: [Double], hv: [Double]) {
+    guard hessian else {
+      return (jacobian?.times(s, width: b, threads: threads) ?? products.apply(s, width: b, hessian: false, threads: threads).jv, [])
+    }
+    guard let contraction else { return products.apply(s, width: b, hessian: true, threads: threads) }
+    let jv = !needsJ ? [] : jacobian?.times(s, width: b, threads: threads)
+      ?? products.apply(s, width: b, hessian: false, threads: threads).jv
+    return (jv, contraction.hessianTimes(s, width: b, threads: threads))
   }
 }
