@@ -107,7 +107,10 @@ public enum SketchedRank {
   public static func memoryEstimate(p: Int, jacobianRows: Int, workspaceRows: Int, width t: Int, block: Int,
                                     threads: Int, hessian: Bool) -> Int {
     let stored = 2 * jacobianRows * t  // J·S and its residue copy for the elimination
-    let grams = (hessian ? 4 : 0) * t * t  // two Gram matrices, the grown copy, the elimination copy
+    // Two Gram matrices as Floats (t² doubles together), and while one is eliminated its residue
+    // copy and the elimination's own (2t² doubles); growing one (a Float copy of ≤ t²/2 doubles)
+    // happens outside the elimination.
+    let grams = (hessian ? 3 : 0) * t * t
     // The new block of S, an old one regenerated, H_f·S of the block, and per thread its
     // accumulator and the tangent workspace.
     let work = (hessian ? 3 : 1) * p * block + threads * ((hessian ? p : 0) + workspaceRows) * block
@@ -130,7 +133,7 @@ public enum SketchedRank {
     // J·S is kept as blocks (nK × b); S is regenerated from its seed when an older block meets a
     // new one, and H_f·S is only needed for the newest block (Sᵀ(H_f S_new) covers all pairs).
     var jBlocks: [[Double]] = [], widthsOfBlocks: [Int] = [], blockStarts: [Int] = []
-    var gramF: [Double] = [], gramO: [Double] = []  // t × t, centred
+    var gramF = GrowingGram(), gramO = GrowingGram()  // t × t, centred, as Floats
     var t = 0
     var widths: [Int] = []
     var results: [SketchTarget: (rank: Int, rows: [Int], cols: [Int])] = [:]
@@ -156,31 +159,31 @@ public enum SketchedRank {
       blockStarts.append(t)
       // Extend the Gram matrices by the new rows and columns.
       progress("sketch width \(target): Gram blocks")
-      func grow(_ old: [Double], left: (Int) -> [Double], right: [Double], rows: Int) -> [Double] {
-        var m = [Double](repeating: 0, count: target * target)
-        for r in 0..<t { for c in 0..<t { m[r * target + c] = old[r * t + c] } }
+      func grow(_ m: inout GrowingGram, left: (Int) -> [Double], right: [Double], rows: Int) {
+        // Room for the whole planned width at once: blocks up to it copy nothing.
+        m.reserve(planned)
+        m.resize(target)
         var offset = 0
         for (k, bk) in widthsOfBlocks.enumerated() {
           // Block (k, new) and, by symmetry, (new, k).
           let blk = SketchGram.transposeProduct(left(k), right, rows: rows, ca: bk, cb: b,
                                                 field: field, threads: options.threads)
-          for r in 0..<bk { for c in 0..<b { m[(offset + r) * target + t + c] = blk[r * b + c] } }
+          for r in 0..<bk { for c in 0..<b { m[offset + r, t + c] = blk[r * b + c] } }
           if k < widthsOfBlocks.count - 1 {
-            for r in 0..<bk { for c in 0..<b { m[(t + c) * target + offset + r] = blk[r * b + c] } }
+            for r in 0..<bk { for c in 0..<b { m[t + c, offset + r] = blk[r * b + c] } }
           }
           offset += bk
         }
-        return m
       }
       if hessian {
         let last = widthsOfBlocks.count - 1
-        gramF = grow(gramF, left: { k in
+        grow(&gramF, left: { k in
           k == last ? s : SketchGram.block(Array(blockStarts[k]..<(blockStarts[k] + widthsOfBlocks[k])), seed: seed, rows: p, field: field)
         }, right: hv, rows: p)
         if wanted.contains(.loss) {
           // Sᵀ(n·H_o)S = (J·S)ᵀ A (J·S), A = diag(A_i) symmetric.
           let ajv = loss.curvature(jv, samples: n, outputs: k, width: b, field: field)
-          gramO = grow(gramO, left: { jBlocks[$0] }, right: ajv, rows: rowsJ)
+          grow(&gramO, left: { jBlocks[$0] }, right: ajv, rows: rowsJ)
         }
       }
       t = target
@@ -204,9 +207,9 @@ public enum SketchedRank {
           results[kind] = profile(mm, threads: options.threads)
           continue
         case .functional:
-          m = residues(gramF, size: t, field: field, plus: nil)
+          m = gramF.residues(field: field, plus: nil)
         case .loss:
-          m = residues(gramF, size: t, field: field, plus: gramO)
+          m = gramF.residues(field: field, plus: gramO)
         }
         results[kind] = profile(m, threads: options.threads)
       }
@@ -225,14 +228,6 @@ public enum SketchedRank {
   static func profile(_ m: ModularMatrix, threads: Int) -> (rank: Int, rows: [Int], cols: [Int]) {
     let r = m.rankProfile(threads: threads)
     return (r.rank, r.pivotRows, r.pivotCols)
-  }
-
-  static func residues(_ a: [Double], size t: Int, field: CentredResidues, plus b: [Double]?) -> ModularMatrix {
-    var m = ModularMatrix(rows: t, cols: t, field: PrimeField(unchecked: field.prime))
-    m.withUnsafeMutableBufferPointer { buf in
-      for i in 0..<(t * t) { buf[i] = field.residue(b.map { a[i] + $0[i] } ?? a[i]) }
-    }
-    return m
   }
 }
 
@@ -348,5 +343,58 @@ struct ProductPlan {
     let jv = !needsJ ? [] : jacobian?.times(s, width: b, threads: threads)
       ?? products.apply(s, width: b, hessian: false, threads: threads).jv
     return (jv, contraction.hessianTimes(s, width: b, threads: threads))
+  }
+}
+
+/// A t × t matrix of centred residues (a sketch's Gram matrix) grown by rows and columns, stored
+/// as `Float`s — centred residues have |x| ≤ P/2 + 8 < 2^24, which a `Float` holds exactly — in a
+/// buffer of `capacity`² entries (leading dimension `capacity`), so that growing within the
+/// capacity copies nothing: 4·capacity² bytes instead of 8·t² per copy.
+struct GrowingGram {
+  /// t.
+  private(set) var size = 0
+  private(set) var capacity = 0
+  private var storage: [Float] = []
+
+  /// Makes room for an n × n matrix (copies the entries once when n exceeds the capacity).
+  mutating func reserve(_ n: Int) {
+    guard n > capacity else { return }
+    var grown = [Float](repeating: 0, count: n * n)
+    for r in 0..<size { for c in 0..<size { grown[r * n + c] = storage[r * capacity + c] } }
+    storage = grown
+    capacity = n
+  }
+
+  /// Sets t = n (≤ capacity); new rows and columns must then be written.
+  mutating func resize(_ n: Int) {
+    precondition(n <= capacity && n >= size)
+    size = n
+  }
+
+  /// Entry (r, c), a centred residue (written exactly, read back as a `Double`).
+  subscript(r: Int, c: Int) -> Double {
+    get { Double(storage[r * capacity + c]) }
+    set {
+      precondition(abs(newValue) < 16_777_216 && newValue == newValue.rounded(), "not a centred residue")
+      storage[r * capacity + c] = Float(newValue)
+    }
+  }
+
+  /// The matrix (plus `other`, entry by entry) as residues modulo P.
+  func residues(field: CentredResidues, plus other: GrowingGram?) -> ModularMatrix {
+    let t = size
+    var m = ModularMatrix(rows: t, cols: t, field: PrimeField(unchecked: field.prime))
+    m.withUnsafeMutableBufferPointer { buf in
+      for r in 0..<t {
+        let row = r * capacity
+        if let other {
+          let otherRow = r * other.capacity
+          for c in 0..<t { buf[r * t + c] = field.residue(Double(storage[row + c]) + Double(other.storage[otherRow + c])) }
+        } else {
+          for c in 0..<t { buf[r * t + c] = field.residue(Double(storage[row + c])) }
+        }
+      }
+    }
+    return m
   }
 }
