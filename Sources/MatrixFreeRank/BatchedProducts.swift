@@ -43,6 +43,8 @@ public struct BatchedProducts: Sendable {
   let masks: [[[Double]]]
   /// selected[i][k][a]: the input position output a of max-pooling stage k copies for sample i.
   let selected: [[[Int]]]
+  /// residuals[i]: δ_i modulo P (residues), the loss's weights of n·H_f (empty without the backward data).
+  public let residuals: [[UInt64]]
   let firstParametric: Int
   /// The loss: δ_i for n·H_f here, and what the sketches do with J·V (`SketchLoss`).
   public let loss: any SketchLoss
@@ -127,13 +129,14 @@ public struct BatchedProducts: Sendable {
                            field: field)
         : net.forward(sample: i).stageInputs.map { $0.map(centred) }
       var g: [[Double]] = []
+      var delta: [UInt64] = []
       if hessian {
-        let delta = loss.residual(sample: i, output: value[value.count - 1].map { field.residue($0) },
+        delta = loss.residual(sample: i, output: value[value.count - 1].map { field.residue($0) },
                                   target: net.targets[i].map { mf.residue($0) }, field: pf)
         g = [[Double]](repeating: [], count: stageCount)
         net.backward(sample: i, from: [delta.map { mf.fromResidue($0) }]) { si, rows in g[si] = rows[0].map(centred) }
       }
-      slots.base[i] = (value, g, mask)
+      slots.base[i] = (value, g, mask, delta)
     }
     if threads <= 1 || n <= 1 {
       for i in 0..<n { body(i) }
@@ -142,15 +145,17 @@ public struct BatchedProducts: Sendable {
     }
     values = (0..<n).map { slots.base[$0]!.values }
     gradients = hessian ? (0..<n).map { slots.base[$0]!.gradients } : []
+    residuals = hessian ? (0..<n).map { slots.base[$0]!.residuals } : []
     masks = (0..<n).map { slots.base[$0]!.masks }
     selected = pattern.selected
   }
 
   /// The input of every stage at the point and the output last (centred residues), from the
   /// sample's input: conv and dense layers as bias + W·im2col(h) through BLAS
-  /// (`SharedWeightLayout.addWeightProduct` with one column), fixed maps, activation masks and
-  /// max-pooling selections as in the tangent pass. Every parametric stage must have the shared
-  /// layout. The same residues as `RingNetwork.forward` modulo P.
+  /// (`SharedWeightLayout.addWeightProduct` with one column) where a layer has the shared layout,
+  /// else its Toeplitz rows (reduced every delay − 1 products); fixed maps, activation masks and
+  /// max-pooling selections as in the tangent pass. The same residues as `RingNetwork.forward`
+  /// modulo P.
   static func pointValues(input: [Double], stages: [ProductStage], sizes: [Int], theta: [Double], masks: [[Double]],
                           selected: [[Int]], field f: CentredResidues) -> [[Double]] {
     var out: [[Double]] = [input]
@@ -160,6 +165,17 @@ public struct BatchedProducts: Sendable {
     for (s, stage) in stages.enumerated() {
       var next = [Double](repeating: 0, count: sizes[s + 1])
       switch stage {
+      case .parametric(let g) where g.shared == nil:
+        let t = g.structure, off = g.offset
+        for a in 0..<t.rows {
+          var acc = t.biasOfRow[a] >= 0 ? theta[off + t.biasOfRow[a]] : 0, pending = 1
+          for e in t.rowStart[a]..<t.rowStart[a + 1] {
+            acc += theta[off + t.parameter[e]] * h[t.column[e]]
+            pending += 1
+            if pending >= delay - 1 { acc = f.reduce(acc); pending = 0 }
+          }
+          next[a] = f.reduce(acc)
+        }
       case .parametric(let g):
         let layout = g.shared!, t = g.structure, off = g.offset
         for a in 0..<t.rows where t.biasOfRow[a] >= 0 { next[a] = theta[off + t.biasOfRow[a]] }
@@ -494,7 +510,7 @@ extension BatchedProducts {
 
 /// The set-up's per-sample results (values, residual gradients, masks); each slot written by one thread.
 struct SampleSlots: @unchecked Sendable {
-  let base: UnsafeMutablePointer<(values: [[Double]], gradients: [[Double]], masks: [[Double]])?>
+  let base: UnsafeMutablePointer<(values: [[Double]], gradients: [[Double]], masks: [[Double]], residuals: [UInt64])?>
 }
 
 /// Pointers that cross into `concurrentPerform`; each thread writes disjoint rows.

@@ -64,6 +64,9 @@ public struct SketchOptions: Sendable {
   /// Whether runs that need only J·S (H_o) may form J once (`ExplicitJacobian`) where that is
   /// cheaper than the forward tangents and fits the memory budget; false keeps the tangents.
   public var explicitJacobian = true
+  /// Whether n·H_f·V is taken on the virtual samples of `ResidualContraction` where it applies
+  /// (the same residues); false keeps the per-sample products.
+  public var residualContraction = true
 
   /// Defaults: all three, first width 64, growth 1.5.
   public init(targets: [SketchTarget] = SketchTarget.allCases, initialWidth: Int = 64, growth: Double = 1.5,
@@ -104,7 +107,10 @@ public enum SketchedRank {
   public static func memoryEstimate(p: Int, jacobianRows: Int, workspaceRows: Int, width t: Int, block: Int,
                                     threads: Int, hessian: Bool) -> Int {
     let stored = 2 * jacobianRows * t  // J·S and its residue copy for the elimination
-    let grams = (hessian ? 4 : 0) * t * t  // two Gram matrices, the grown copy, the elimination copy
+    // Two Gram matrices as Floats (t² doubles together), and while one is eliminated its residue
+    // copy and the elimination's own (2t² doubles); growing one (a Float copy of ≤ t²/2 doubles)
+    // happens outside the elimination.
+    let grams = (hessian ? 3 : 0) * t * t
     // The new block of S, an old one regenerated, H_f·S of the block, and per thread its
     // accumulator and the tangent workspace.
     let work = (hessian ? 3 : 1) * p * block + threads * ((hessian ? p : 0) + workspaceRows) * block
@@ -127,24 +133,12 @@ public enum SketchedRank {
     // J·S is kept as blocks (nK × b); S is regenerated from its seed when an older block meets a
     // new one, and H_f·S is only needed for the newest block (Sᵀ(H_f S_new) covers all pairs).
     var jBlocks: [[Double]] = [], widthsOfBlocks: [Int] = [], blockStarts: [Int] = []
-    var gramF: [Double] = [], gramO: [Double] = []  // t × t, centred
+    var gramF = GrowingGram(), gramO = GrowingGram()  // t × t, centred, as Floats
     var t = 0
     var widths: [Int] = []
     var results: [SketchTarget: (rank: Int, rows: [Int], cols: [Int])] = [:]
     var planned = min(p, max(1, startWidth ?? options.initialWidth))
-    // H_o alone: J formed once when that is cheaper and J (4·nK·p bytes) fits beside the run's
-    // widest step (rank ≤ nK, so t ≤ nK + 1).
-    var jacobian: ExplicitJacobian? = nil
-    if options.explicitJacobian && !hessian && ExplicitJacobian.pays(products) {
-      let widest = min(p, rowsJ + 1)
-      let needed = ExplicitJacobian.bytes(products)
-        + memoryEstimate(p: p, jacobianRows: rowsJ, workspaceRows: products.workspaceRows, width: widest,
-                         block: min(widest, options.maxBlock), threads: options.threads, hessian: false)
-      if needed <= options.memoryBudget {
-        progress("forming J (\(rowsJ) × \(p)) from \(rowsJ) cotangent passes")
-        jacobian = ExplicitJacobian(products, threads: options.threads)
-      }
-    }
+    let plan = ProductPlan(products, targets: wanted, options: options, firstWidth: planned, progress: progress)
     while true {
       // Columns are multiplied in blocks of at most `maxBlock` (bounded workspace); ranks are
       // taken once the planned width is reached.
@@ -152,45 +146,44 @@ public enum SketchedRank {
       let b = target - t
       let needed = memoryEstimate(p: p, jacobianRows: rowsJ, workspaceRows: products.workspaceRows, width: planned,
                                   block: b, threads: options.threads, hessian: hessian)
-        + (jacobian == nil ? 0 : ExplicitJacobian.bytes(products))
+        + (plan.jacobian == nil ? 0 : ExplicitJacobian.bytes(products))
       guard needed <= options.memoryBudget else {
         let so = options.targets.map { "\($0.rawValue) ≥ \(results[$0]?.rank ?? 0)" }.joined(separator: ", ")
         throw SketchError.memory(needed: needed, budget: options.memoryBudget, width: target, ranksSoFar: so)
       }
       progress("sketch width \(target) (mod \(field.prime)): products for \(b) new direction(s)")
       let s = SketchGram.block(Array(t..<target), seed: seed, rows: p, field: field)
-      let (jv, hv) = jacobian.map { ($0.times(s, width: b, threads: options.threads), []) }
-        ?? products.apply(s, width: b, hessian: hessian, threads: options.threads)
+      let (jv, hv) = plan.apply(s, width: b, threads: options.threads)
       jBlocks.append(jv)
       widthsOfBlocks.append(b)
       blockStarts.append(t)
       // Extend the Gram matrices by the new rows and columns.
       progress("sketch width \(target): Gram blocks")
-      func grow(_ old: [Double], left: (Int) -> [Double], right: [Double], rows: Int) -> [Double] {
-        var m = [Double](repeating: 0, count: target * target)
-        for r in 0..<t { for c in 0..<t { m[r * target + c] = old[r * t + c] } }
+      func grow(_ m: inout GrowingGram, left: (Int) -> [Double], right: [Double], rows: Int) {
+        // Room for the whole planned width at once: blocks up to it copy nothing.
+        m.reserve(planned)
+        m.resize(target)
         var offset = 0
         for (k, bk) in widthsOfBlocks.enumerated() {
           // Block (k, new) and, by symmetry, (new, k).
           let blk = SketchGram.transposeProduct(left(k), right, rows: rows, ca: bk, cb: b,
                                                 field: field, threads: options.threads)
-          for r in 0..<bk { for c in 0..<b { m[(offset + r) * target + t + c] = blk[r * b + c] } }
+          for r in 0..<bk { for c in 0..<b { m[offset + r, t + c] = blk[r * b + c] } }
           if k < widthsOfBlocks.count - 1 {
-            for r in 0..<bk { for c in 0..<b { m[(t + c) * target + offset + r] = blk[r * b + c] } }
+            for r in 0..<bk { for c in 0..<b { m[t + c, offset + r] = blk[r * b + c] } }
           }
           offset += bk
         }
-        return m
       }
       if hessian {
         let last = widthsOfBlocks.count - 1
-        gramF = grow(gramF, left: { k in
+        grow(&gramF, left: { k in
           k == last ? s : SketchGram.block(Array(blockStarts[k]..<(blockStarts[k] + widthsOfBlocks[k])), seed: seed, rows: p, field: field)
         }, right: hv, rows: p)
         if wanted.contains(.loss) {
           // Sᵀ(n·H_o)S = (J·S)ᵀ A (J·S), A = diag(A_i) symmetric.
           let ajv = loss.curvature(jv, samples: n, outputs: k, width: b, field: field)
-          gramO = grow(gramO, left: { jBlocks[$0] }, right: ajv, rows: rowsJ)
+          grow(&gramO, left: { jBlocks[$0] }, right: ajv, rows: rowsJ)
         }
       }
       t = target
@@ -214,9 +207,9 @@ public enum SketchedRank {
           results[kind] = profile(mm, threads: options.threads)
           continue
         case .functional:
-          m = residues(gramF, size: t, field: field, plus: nil)
+          m = gramF.residues(field: field, plus: nil)
         case .loss:
-          m = residues(gramF, size: t, field: field, plus: gramO)
+          m = gramF.residues(field: field, plus: gramO)
         }
         results[kind] = profile(m, threads: options.threads)
       }
@@ -236,14 +229,6 @@ public enum SketchedRank {
     let r = m.rankProfile(threads: threads)
     return (r.rank, r.pivotRows, r.pivotCols)
   }
-
-  static func residues(_ a: [Double], size t: Int, field: CentredResidues, plus b: [Double]?) -> ModularMatrix {
-    var m = ModularMatrix(rows: t, cols: t, field: PrimeField(unchecked: field.prime))
-    m.withUnsafeMutableBufferPointer { buf in
-      for i in 0..<(t * t) { buf[i] = field.residue(b.map { a[i] + $0[i] } ?? a[i]) }
-    }
-    return m
-  }
 }
 
 extension SketchedRank {
@@ -252,10 +237,12 @@ extension SketchedRank {
   /// seed: only the sketch columns the minor touches are regenerated and multiplied. Nonzero
   /// proves rank(H over Q) ≥ rows.count. Indices must be in range (rows of F·J·S for H_o).
   /// For H_o the columns come from J formed once (`ExplicitJacobian`) where that pays and J
-  /// (4·nK·p bytes) fits in `memoryBudget` beside the columns; the same residues either way.
+  /// (4·nK·p bytes) fits in `memoryBudget` beside the columns; for H_f and H_L, n·H_f·S on the
+  /// virtual samples of `ResidualContraction` where it applies (unless `contract` is false) and
+  /// J·S as `ProductPlan` chooses: the same residues either way.
   public static func minorDeterminant(_ products: BatchedProducts, seed: UInt64, target: SketchTarget,
                                       rows: [Int], cols: [Int], threads: Int = 2,
-                                      memoryBudget: Int = 16 << 30) -> UInt64 {
+                                      memoryBudget: Int = 16 << 30, contract: Bool = true) -> UInt64 {
     let field = products.field
     let pf = PrimeField(unchecked: field.prime)
     let p = products.parameterCount, rowsJ = products.sampleCount * products.outputCount
@@ -277,7 +264,9 @@ extension SketchedRank {
       let position = Dictionary(uniqueKeysWithValues: used.enumerated().map { ($1, $0) })
       let u = used.count
       let s = SketchGram.block(used, seed: seed, rows: p, field: field)
-      let (jv, hv) = products.apply(s, width: u, hessian: true, threads: threads)
+      var options = SketchOptions(targets: [target], initialWidth: u, threads: threads, memoryBudget: memoryBudget)
+      options.residualContraction = contract
+      let (jv, hv) = ProductPlan(products, targets: [target], options: options, firstWidth: u).apply(s, width: u, threads: threads)
       let mf = SketchGram.transposeProduct(s, hv, rows: p, ca: u, cb: u, field: field, threads: threads)
       let mo = target == .loss
         ? SketchGram.transposeProduct(jv, loss.curvature(jv, samples: n, outputs: k, width: u, field: field), rows: rowsJ,
@@ -292,5 +281,120 @@ extension SketchedRank {
       }
     }
     return minor.determinant(threads: threads)
+  }
+}
+
+/// How one sketch run (or minor) obtains J·S and n·H_f·S for a block S: J formed once
+/// (`ExplicitJacobian`) or forward tangents for J·S; the virtual samples of `ResidualContraction`
+/// or the per-sample products for n·H_f·S. Every choice gives the same residues.
+///
+/// * H_o alone: J is formed when that pays and J (4·nK·p bytes) fits beside the run's widest step
+///   (rank ≤ nK, so t ≤ nK + 1).
+/// * H_f/H_L with the contraction: J·S no longer rides along the per-sample H_f pass, so J is
+///   formed when H_o or H_L needs J·S, it pays, and J fits beside the first step at width
+///   max(first, nK + 1); H_f alone needs no J·S at all.
+/// * Without the contraction, the per-sample pass yields J·S and n·H_f·S together.
+struct ProductPlan {
+  let products: BatchedProducts
+  let jacobian: ExplicitJacobian?
+  let contraction: ResidualContraction?
+  let needsJ: Bool
+  let hessian: Bool
+
+  init(_ products: BatchedProducts, targets: Set<SketchTarget>, options: SketchOptions, firstWidth: Int,
+       progress: (String) -> Void = { _ in }) {
+    self.products = products
+    let p = products.parameterCount, rowsJ = products.sampleCount * products.outputCount
+    hessian = targets.contains(.functional) || targets.contains(.loss)
+    needsJ = targets.contains(.outer) || targets.contains(.loss)
+    var contraction: ResidualContraction? = nil
+    if hessian && options.residualContraction {
+      switch ResidualContraction.make(products) {
+      case .success(let c):
+        progress("n·H_f products on \(c.virtualSampleCount) virtual sample(s) instead of \(products.sampleCount) (residual contraction)")
+        contraction = c
+      case .failure(let why):
+        progress("n·H_f products per sample: \(why)")
+      }
+    } else if hessian {
+      progress("n·H_f products per sample (residual contraction off)")
+    }
+    self.contraction = contraction
+    var jacobian: ExplicitJacobian? = nil
+    if options.explicitJacobian && needsJ && (!hessian || contraction != nil) && ExplicitJacobian.pays(products) {
+      let widest = min(p, max(hessian ? firstWidth : 0, rowsJ + 1))
+      let needed = ExplicitJacobian.bytes(products)
+        + SketchedRank.memoryEstimate(p: p, jacobianRows: rowsJ, workspaceRows: products.workspaceRows, width: widest,
+                                      block: min(widest, options.maxBlock), threads: options.threads, hessian: hessian)
+      if needed <= options.memoryBudget {
+        progress("forming J (\(rowsJ) × \(p)) from \(rowsJ) cotangent passes")
+        jacobian = ExplicitJacobian(products, threads: options.threads)
+      }
+    }
+    self.jacobian = jacobian
+  }
+
+  /// (J·S or empty when no target needs it, n·H_f·S or empty when no H_f/H_L target).
+  func apply(_ s: [Double], width b: Int, threads: Int) -> (jv: [Double], hv: [Double]) {
+    guard hessian else {
+      return (jacobian?.times(s, width: b, threads: threads) ?? products.apply(s, width: b, hessian: false, threads: threads).jv, [])
+    }
+    guard let contraction else { return products.apply(s, width: b, hessian: true, threads: threads) }
+    let jv = !needsJ ? [] : jacobian?.times(s, width: b, threads: threads)
+      ?? products.apply(s, width: b, hessian: false, threads: threads).jv
+    return (jv, contraction.hessianTimes(s, width: b, threads: threads))
+  }
+}
+
+/// A t × t matrix of centred residues (a sketch's Gram matrix) grown by rows and columns, stored
+/// as `Float`s — centred residues have |x| ≤ P/2 + 8 < 2^24, which a `Float` holds exactly — in a
+/// buffer of `capacity`² entries (leading dimension `capacity`), so that growing within the
+/// capacity copies nothing: 4·capacity² bytes instead of 8·t² per copy.
+struct GrowingGram {
+  /// t.
+  private(set) var size = 0
+  private(set) var capacity = 0
+  private var storage: [Float] = []
+
+  /// Makes room for an n × n matrix (copies the entries once when n exceeds the capacity).
+  mutating func reserve(_ n: Int) {
+    guard n > capacity else { return }
+    var grown = [Float](repeating: 0, count: n * n)
+    for r in 0..<size { for c in 0..<size { grown[r * n + c] = storage[r * capacity + c] } }
+    storage = grown
+    capacity = n
+  }
+
+  /// Sets t = n (≤ capacity); new rows and columns must then be written.
+  mutating func resize(_ n: Int) {
+    precondition(n <= capacity && n >= size)
+    size = n
+  }
+
+  /// Entry (r, c), a centred residue (written exactly, read back as a `Double`).
+  subscript(r: Int, c: Int) -> Double {
+    get { Double(storage[r * capacity + c]) }
+    set {
+      precondition(abs(newValue) < 16_777_216 && newValue == newValue.rounded(), "not a centred residue")
+      storage[r * capacity + c] = Float(newValue)
+    }
+  }
+
+  /// The matrix (plus `other`, entry by entry) as residues modulo P.
+  func residues(field: CentredResidues, plus other: GrowingGram?) -> ModularMatrix {
+    let t = size
+    var m = ModularMatrix(rows: t, cols: t, field: PrimeField(unchecked: field.prime))
+    m.withUnsafeMutableBufferPointer { buf in
+      for r in 0..<t {
+        let row = r * capacity
+        if let other {
+          let otherRow = r * other.capacity
+          for c in 0..<t { buf[r * t + c] = field.residue(Double(storage[row + c]) + Double(other.storage[otherRow + c])) }
+        } else {
+          for c in 0..<t { buf[r * t + c] = field.residue(Double(storage[row + c])) }
+        }
+      }
+    }
+    return m
   }
 }
