@@ -92,6 +92,9 @@ enum DixonLifting {
     // The common denominator of a random combination of the columns (see above).
     var knownDenominator: BigInt?
     var extraChecks: Set<Int> = []
+    // From this step on, a column that fails with the known denominator is tried for a
+    // missing small factor of it (before, it is simply still too large).
+    var expectedStep = Int.max
     let sliced = UnsafeMutablePointer<Double>.allocate(capacity: slices * r * r)  // −B_l
     let residual = UnsafeMutablePointer<Int64>.allocate(capacity: mode == .words ? r * s : 0)
     let residual2 = UnsafeMutablePointer<Int128>.allocate(capacity: mode == .doubleWords ? r * s : 0)
@@ -204,6 +207,7 @@ enum DixonLifting {
       let numeratorBits = (0..<r).map { Int(__gmpz_sizeinbase(one.numerators.entry($0, 0), 2)) }.max() ?? 0
       let expected = max(step + 1, (numeratorBits + 20 - 8 - (Int.bitWidth - sa.leadingZeroBitCount)) / digitBits)
       extraChecks = [expected, expected + 1, expected + 2, expected + 4]
+      expectedStep = expected
       return true
     }
     var lastChecked = 0
@@ -219,10 +223,10 @@ enum DixonLifting {
     /// found (and, unless `proved`, passing the check) are stored and leave the lifting.
     /// True when no column is left; nil when `proved` and some column has no solution.
     func harvest(modulus: UnsafeMutablePointer<__mpz_struct>, numeratorBound: UnsafeMutablePointer<__mpz_struct>,
-                 denominatorBound: UnsafeMutablePointer<__mpz_struct>, proved: Bool) -> Bool? {
+                 denominatorBound: UnsafeMutablePointer<__mpz_struct>, proved: Bool, step: Int) -> Bool? {
       let (candidate, found) = reconstructColumns(
         acc, modulus: modulus, numeratorBound: numeratorBound, denominatorBound: denominatorBound,
-        knownDenominator: proved ? nil : knownDenominator, threads: threads)
+        knownDenominator: proved ? nil : knownDenominator, missingFactors: step >= expectedStep, threads: threads)
       var ok = found.map { $0 != nil }
       if proved {
         if ok.contains(false) { return nil }
@@ -274,7 +278,8 @@ enum DixonLifting {
           let early = MPZScratch(2)
           __gmpz_ui_pow_ui(early[0], UInt(prime), UInt(step - 1))
           __gmpz_setbit(early[1], UInt(h))
-          if harvest(modulus: early[0], numeratorBound: early[1], denominatorBound: early[1], proved: false) == true {
+          if harvest(modulus: early[0], numeratorBound: early[1], denominatorBound: early[1], proved: false,
+                     step: step - 1) == true {
             return (numerators, denominators, spent)
           }
         }
@@ -360,7 +365,9 @@ enum DixonLifting {
         __gmpz_setbit(early[1], UInt(h))
         // acc (digits folded, |acc| < P) goes in as it is: `reconstructColumns` reduces what
         // it reads, so a failing column costs a few entries, not a pass over all of them.
-        if harvest(modulus: early[0], numeratorBound: early[1], denominatorBound: early[1], proved: false) == true {
+        if harvest(modulus: early[0], numeratorBound: early[1], denominatorBound: early[1], proved: false, step: step)
+          == true
+        {
           return (numerators, denominators, spent)
         }
       }
@@ -373,7 +380,8 @@ enum DixonLifting {
     let bounds = MPZScratch(2)  // N, D
     __gmpz_setbit(bounds[0], UInt(logN))
     __gmpz_setbit(bounds[1], UInt(logD))
-    guard harvest(modulus: modulus[0], numeratorBound: bounds[0], denominatorBound: bounds[1], proved: true) != nil
+    guard harvest(modulus: modulus[0], numeratorBound: bounds[0], denominatorBound: bounds[1], proved: true, step: steps)
+      != nil
     else { return nil }
     return (numerators, denominators, spent)
   }
@@ -576,10 +584,15 @@ enum DixonLifting {
   /// systems (one kernel vector each), and a shared denominator is the lcm of all of theirs —
   /// 75 bits for the 12 kernel vectors of the p = 188 n·H_o whose own denominators have at
   /// most 10, so that early termination would need 8 lifting steps instead of 2.
+  ///
+  /// With `knownDenominator` d (the probe's), a column is first tried as d·x; with
+  /// `missingFactors`, also as d·e·x for a small factor e (≤ 2^32) that d misses (see
+  /// `withKnownDenominator`): without it, the 34 largest kernel vectors of the p = 510 J at
+  /// --range 1000 were lifted to the full 112 steps of rational reconstruction instead of 50.
   static func reconstructColumns(
     _ x: IntegerMatrix, modulus: UnsafeMutablePointer<__mpz_struct>,
     numeratorBound: UnsafeMutablePointer<__mpz_struct>, denominatorBound: UnsafeMutablePointer<__mpz_struct>,
-    knownDenominator: BigInt? = nil, threads: Int
+    knownDenominator: BigInt? = nil, missingFactors: Bool = false, threads: Int
   ) -> (numerators: IntegerMatrix, denominators: [BigInt?]) {
     let rows = x.rows, cols = x.cols
     let out = IntegerMatrix(rows: rows, cols: cols)
@@ -589,21 +602,43 @@ enum DixonLifting {
     let parts = rows * cols >= 64 ? max(1, min(threads, cols, 8)) : 1
     // With a known common denominator d: column k is d·x mod P (balanced) when that is below
     // P/2^20 in every entry (an integer solution has stopped changing; the caller checks it).
-    let knownLimit = MPZScratch(1)
+    let knownLimit = MPZScratch(3)  // P/2^20; P/2^53 and 2^32, the bounds for a missing factor
     __gmpz_fdiv_q_2exp(knownLimit[0], modulus, 20)
+    __gmpz_fdiv_q_2exp(knownLimit[1], modulus, 53)
+    __gmpz_setbit(knownLimit[2], 32)
     let limit = _SharedPointer(base: knownLimit[0])
-    @Sendable func withKnownDenominator(_ d: BigInt, column k: Int) -> Bool {
-      let t = MPZScratch(2)
+    let factorBounds = (_SharedPointer(base: knownLimit[1]), _SharedPointer(base: knownLimit[2]))
+    /// The column's candidate with the known denominator d, or with d·e when d misses a small
+    /// factor e ≤ 2^32 of the column's denominator (the probe's random combination, with
+    /// coefficients below 256, can cancel small primes of a column's denominator: d·x then
+    /// has fractions a/e, found by rational reconstruction of one entry with |a| ≤ P/2^53,
+    /// at most twice). Returns the denominator used, or nil.
+    @Sendable func withKnownDenominator(_ d: BigInt, column k: Int) -> BigInt? {
+      let t = MPZScratch(3)
       d.copy(into: t[0])
-      for i in 0..<rows {
+      var extensions = 0
+      var i = 0
+      while i < rows {
         let y = out.storage + (i * cols + k)
         __gmpz_mul(y, x.storage + (i * cols + k), t[0])
         __gmpz_fdiv_r(y, y, shared.0.base)
+        __gmpz_set(t[2], y)  // in [0, P) for the Euclidean algorithm
         __gmpz_mul_2exp(t[1], y, 1)
         if __gmpz_cmp(t[1], shared.0.base) > 0 { __gmpz_sub(y, y, shared.0.base) }
-        if __gmpz_cmpabs(y, limit.base) > 0 { return false }
+        if __gmpz_cmpabs(y, limit.base) > 0 {
+          // e = 1 would change nothing: the entry is not a small-denominator fraction.
+          guard missingFactors, extensions < 2,
+            let e = rationalReconstruction(t[2], shared.0.base, factorBounds.0.base, factorBounds.1.base),
+            e != BigInt(1)
+          else { return nil }
+          (BigInt(copying: t[0]) * e).copy(into: t[0])
+          extensions += 1
+          i = 0
+          continue
+        }
+        i += 1
       }
-      return true
+      return BigInt(copying: t[0])
     }
     let body: @Sendable (Int) -> Void = { part in
       let t = MPZScratch(4)  // d, d·N, 2y, x mod P
@@ -627,8 +662,10 @@ enum DixonLifting {
           // A known common denominator first (one product per entry, and it fails at the first
           // entry that is not yet explained), before the extended Euclidean algorithm, which a
           // column still too large for the bounds runs in full at every checkpoint.
-          if let knownDenominator, cgmp_mpz_cmp_si(t[0], 1) == 0, withKnownDenominator(knownDenominator, column: k) {
-            found.withLock { $0[k] = knownDenominator }
+          if let knownDenominator, cgmp_mpz_cmp_si(t[0], 1) == 0,
+            let dk = withKnownDenominator(knownDenominator, column: k)
+          {
+            found.withLock { $0[k] = dk }
             continue columns
           }
           // Reconstruct this entry alone, enlarge d by its denominator, start the column again.
@@ -636,7 +673,9 @@ enum DixonLifting {
           let b = rationalReconstruction(t[3], shared.0.base, shared.1.base, shared.2.base)
           if let b { BigInt.lcm(BigInt(copying: t[0]), b).copy(into: t[0]) }
           guard b != nil, __gmpz_cmp(t[0], shared.2.base) <= 0 else {
-            if let knownDenominator, withKnownDenominator(knownDenominator, column: k) { found.withLock { $0[k] = knownDenominator } }
+            if let knownDenominator, let dk = withKnownDenominator(knownDenominator, column: k) {
+              found.withLock { $0[k] = dk }
+            }
             continue columns
           }
           __gmpz_mul(t[1], t[0], shared.1.base)
