@@ -20,8 +20,17 @@ enum SketchGram {
   /// drawn row by row from one generator per column (writes in memory order; the uniform draw
   /// of `SeededRandom.next(in:)` with its rejection limit computed once).
   static func block(_ indices: [Int], seed: UInt64, rows p: Int, field: CentredResidues) -> [Double] {
+    var out: [Double] = []
+    fill(&out, indices, seed: seed, rows: p, field: field)
+    return out
+  }
+
+  /// `block` written into `out`, reusing its storage when it already holds p × b entries (a
+  /// sketch run regenerates every older block for each new one: fresh p × b arrays cost page
+  /// faults).
+  static func fill(_ out: inout [Double], _ indices: [Int], seed: UInt64, rows p: Int, field: CentredResidues) {
     let b = indices.count
-    var out = [Double](repeating: 0, count: p * b)
+    if out.count != p * b { out = [Double](repeating: 0, count: p * b) }
     var generators = indices.map { generator($0, seed: seed) }
     let n = field.prime
     let limit = UInt64.max - (UInt64.max % n + 1) % n  // as SeededRandom.next(in: 0...n − 1)
@@ -36,7 +45,6 @@ enum SketchGram {
         }
       }
     }
-    return out
   }
 
   /// AᵀB mod P (ca × cb, centred) for A (rows × ca) and B (rows × cb), both row-major and

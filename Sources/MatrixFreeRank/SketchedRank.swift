@@ -134,6 +134,7 @@ public enum SketchedRank {
     // new one, and H_f·S is only needed for the newest block (Sᵀ(H_f S_new) covers all pairs).
     var jBlocks: [[Double]] = [], widthsOfBlocks: [Int] = [], blockStarts: [Int] = []
     var gramF = GrowingGram(), gramO = GrowingGram()  // t × t, centred, as Floats
+    var regenerated: [Double] = []  // an older block of S, regenerated in place (one buffer for the run)
     var t = 0
     var widths: [Int] = []
     var results: [SketchTarget: (rank: Int, rows: [Int], cols: [Int])] = [:]
@@ -178,7 +179,9 @@ public enum SketchedRank {
       if hessian {
         let last = widthsOfBlocks.count - 1
         grow(&gramF, left: { k in
-          k == last ? s : SketchGram.block(Array(blockStarts[k]..<(blockStarts[k] + widthsOfBlocks[k])), seed: seed, rows: p, field: field)
+          if k == last { return s }
+          SketchGram.fill(&regenerated, Array(blockStarts[k]..<(blockStarts[k] + widthsOfBlocks[k])), seed: seed, rows: p, field: field)
+          return regenerated
         }, right: hv, rows: p)
         if wanted.contains(.loss) {
           // Sᵀ(n·H_o)S = (J·S)ᵀ A (J·S), A = diag(A_i) symmetric.
