@@ -44,6 +44,9 @@ public struct HessianRankOptions: Sendable {
   /// The loss (MSE by default; cross-entropy ranks H_o exactly through C·J and H_f, H_L at
   /// random t = e^{1/D} modulo word-size primes, see `CrossEntropyRanks`).
   public var loss: LossFunction = .mse
+  /// Matrix-free only: after this long, sketches stop growing and the ranks of the last width
+  /// completed are reported — proved lower bounds (`SketchOptions.deadline`). nil: no limit.
+  public var timeLimit: Duration? = nil
   /// Networks with at most this many parameters may use `certified` under `auto` (by cost).
   public static let autoCertifiedLimit = 600
   /// Networks with at least this many parameters use `matrix-free` under `auto` (measured:

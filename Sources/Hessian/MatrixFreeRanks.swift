@@ -74,6 +74,8 @@ public enum MatrixFreeRanks {
     var sketchOptions = SketchOptions(targets: options.kinds.map(target), initialWidth: initialWidth,
                                       threads: options.threads, memoryBudget: HessianRanks.memoryBudget)
     sketchOptions.growth = 1.5
+    sketchOptions.deadline = options.timeLimit.map { ContinuousClock.now + $0 }
+    var stoppedAtDeadline = false
     var best: [HessianKind: SketchOutcome] = [:]
     var failure: [HessianKind: Double] = [:]
     var seconds: [HessianKind: Double] = [:]
@@ -118,7 +120,7 @@ public enum MatrixFreeRanks {
                                             memoryBudget: HessianRanks.memoryBudget)
         }
       }
-      let needsBounds = zip(options.kinds, outcomes).contains { kind, o in !o.isFull && !(ce && kind != .outer) }
+      let needsBounds = zip(options.kinds, outcomes).contains { kind, o in !o.isFull && !o.stoppedAtDeadline && !(ce && kind != .outer) }
       if needsBounds && rowBounds == nil {
         progress("Hadamard bounds (magnitudes, matrix-free)")
         rowBounds = MatrixFreeMagnitudes.rowBounds(instance, pattern: pattern, hessian: hessian && !ce,
@@ -147,7 +149,9 @@ public enum MatrixFreeRanks {
         failure[kind] = (failure[kind] ?? 1) * run
       }
       start = min(p, (outcomes.map(\.rank).max() ?? 0) + 1)
+      if outcomes.contains(where: \.stoppedAtDeadline) { stoppedAtDeadline = true }
       if outcomes.allSatisfy(\.isFull) { break }
+      if let d = sketchOptions.deadline, ContinuousClock.now >= d { break }  // no further (prime, sketch) runs
     }
     guard used > 0 else { throw HessianRankError.noUsablePrime }
     return options.kinds.map { kind in
@@ -161,7 +165,8 @@ public enum MatrixFreeRanks {
         kind: kind, rank: o.rank,
         matrix: kind == .outer ? "\(outerName) (\(rowsJ)×\(o.widths.last ?? 0))" : "SᵀnHS (\(o.widths.last ?? 0)²)",
         isProved: o.isFull, failureBound: bound,
-        method: "sketches SᵀHS, \(outerName) from batched Hessian/Jacobian-vector products modulo \(used) prime(s) in [2^23, 2^24), widths \(o.widths.map(String.init).joined(separator: "→"))" + ceNote,
+        method: "sketches SᵀHS, \(outerName) from batched Hessian/Jacobian-vector products modulo \(used) prime(s) in [2^23, 2^24), widths \(o.widths.map(String.init).joined(separator: "→"))" + ceNote
+          + (stoppedAtDeadline ? "; stopped at the time limit (a sketch still of full rank gives a proved lower bound only)" : ""),
         certificate: nil, seconds: seconds[kind] ?? 0)
       r.sketch = o
       return r

@@ -34,6 +34,10 @@ public struct SketchOutcome: Sendable, Equatable {
   public var softmaxT: UInt64? = nil
   /// The pivot minor's determinant modulo `prime`, when a certificate was asked for.
   public var minorDeterminant: UInt64? = nil
+  /// Whether the run stopped at its deadline (`SketchOptions.deadline`) while this sketch was
+  /// still of full rank: `rank` is then a proved lower bound only, with no bound on how far
+  /// below the Hessian's rank it is (`sketchFailureBound` is 1).
+  public var stoppedAtDeadline = false
 
   /// Schwartz–Zippel over the sketch's entries: an upper bound on the probability that the
   /// sketch's rank is below the rank of the Hessian modulo P. A nonzero s × s minor of SᵀHS
@@ -41,6 +45,7 @@ public struct SketchOutcome: Sendable, Equatable {
   /// F_P (P odd) is congruent to a diagonal one; summed over the widths tried.
   public var sketchFailureBound: Double {
     if isFull { return 0 }
+    if stoppedAtDeadline { return 1 }
     let degree = target == .outer ? 1.0 : 2.0
     let p = Double(prime)
     return min(1, widths.reduce(0.0) { $0 + degree * Double(min($1, rank + 1)) / p })
@@ -67,6 +72,10 @@ public struct SketchOptions: Sendable {
   /// Whether n·H_f·V is taken on the virtual samples of `ResidualContraction` where it applies
   /// (the same residues); false keeps the per-sample products.
   public var residualContraction = true
+  /// When set, the run stops at the first block of directions that would start past it (once
+  /// one width has been ranked) and returns the ranks of the last width it completed: proved
+  /// lower bounds, marked `stoppedAtDeadline` where that sketch was still of full rank.
+  public var deadline: ContinuousClock.Instant? = nil
 
   /// Defaults: all three, first width 64, growth 1.5.
   public init(targets: [SketchTarget] = SketchTarget.allCases, initialWidth: Int = 64, growth: Double = 1.5,
@@ -140,7 +149,13 @@ public enum SketchedRank {
     var results: [SketchTarget: (rank: Int, rows: [Int], cols: [Int])] = [:]
     var planned = min(p, max(1, startWidth ?? options.initialWidth))
     let plan = ProductPlan(products, targets: wanted, options: options, firstWidth: planned, progress: progress)
+    var stopped = false
     while true {
+      if let deadline = options.deadline, !widths.isEmpty, ContinuousClock.now >= deadline {
+        progress("time limit: keeping the ranks of width \(widths.last!)")
+        stopped = true
+        break
+      }
       // Columns are multiplied in blocks of at most `maxBlock` (bounded workspace); ranks are
       // taken once the planned width is reached.
       let target = min(planned, t + options.maxBlock)
@@ -223,8 +238,10 @@ public enum SketchedRank {
     return options.targets.map { kind in
       let r = results[kind]!
       let full = kind == .outer ? min(rowsOuter, p) : p
-      return SketchOutcome(target: kind, rank: r.rank, prime: field.prime, sketchSeed: seed, widths: widths,
-                           pivotRows: r.rows, pivotCols: r.cols, isFull: r.rank == full)
+      var o = SketchOutcome(target: kind, rank: r.rank, prime: field.prime, sketchSeed: seed, widths: widths,
+                            pivotRows: r.rows, pivotCols: r.cols, isFull: r.rank == full)
+      o.stoppedAtDeadline = stopped && r.rank < full && r.rank >= widths.last!
+      return o
     }
   }
 

@@ -8,11 +8,11 @@ enum RankCommand: Subcommand {
   static let name = "rank"
   static let abstract = "Exact ranks of the loss Hessians H_o, H_f, H_L of a network"
   static let spec = ArgumentSpec(
-    valued: NetworkOptions.valued.union(["hessian", "method", "primes", "certificate", "loss"]), flags: ["json", QuietOption.flag])
+    valued: NetworkOptions.valued.union(["hessian", "method", "primes", "certificate", "loss", "time-limit"]), flags: ["json", QuietOption.flag])
   static let help = """
     USAGE: hessrank rank <CONFIG|ARCH> [--hessian outer,functional,loss] [--method M]
                          [--primes N] [--loss mse|ce] [--certificate OUT.json] [--json]
-                         [instance options]
+                         [--time-limit T] [instance options]
 
     Builds the exact network instance (weights, inputs and targets drawn from the seed, or
     given in the config), assembles the Jacobian J and the Hessians of the MSE loss
@@ -47,6 +47,10 @@ enum RankCommand: Subcommand {
                              there) or when the dense matrices would not fit in memory
       --primes N           primes for the modular method, independent (prime, sketch) runs
                            for matrix-free (default 2)
+      --time-limit T       matrix-free: stop growing the sketches after T (seconds, or with a
+                           suffix s, m, h: 90, 10m, 2h) and report the ranks of the last width
+                           completed — proved lower bounds (a sketch still of full rank says
+                           nothing about how far below the rank it is); other methods ignore it
       --loss L             mse or ce (default: the config's "loss", else mse); ce: softmax
                            cross-entropy, mean over samples,
                            one-hot targets drawn from the seed (or explicit probability
@@ -95,6 +99,7 @@ enum RankCommand: Subcommand {
       options.method = method
     }
     options.primes = try args.int("primes", default: 2, range: 1...64)
+    if let text = args.value("time-limit") { options.timeLimit = try TimeLimitOption.parse(text) }
     options.loss = try LossOption.parse(args, config: config)
     let certPath = args.value("certificate")
     options.wantCertificates = certPath != nil

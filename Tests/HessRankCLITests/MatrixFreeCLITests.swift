@@ -4,6 +4,20 @@ import Testing
 /// `rank --method matrix-free`: the ranks of the modular method, and a sketch certificate that
 /// `check` accepts, while an overclaimed one is rejected (exit 1).
 @Suite struct MatrixFreeCLITests {
+  /// `--time-limit`: a limit that has passed once the first sketch is ranked reports proved lower
+  /// bounds and says so; bad durations are one error line, exit 2.
+  @Test func timeLimit() throws {
+    let r = runHessrank(["rank", "1x32 conv(4,k=5) conv(4,k=5) dense(4)", "--samples", "30", "--method", "matrix-free", "--time-limit", "0.001"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.contains("stopped at the time limit") && r.stdout.contains("proved lower bound"), "\(r.stdout)")
+    let full = runHessrank(["rank", "1x32 conv(4,k=5) conv(4,k=5) dense(4)", "--samples", "30", "--method", "matrix-free", "--time-limit", "1h"])
+    #expect(full.status == 0 && !full.stdout.contains("time limit"), "\(full.stdout)")
+    for bad in ["0", "-3", "5x", "m", "1e9", "nan", ""] {
+      let b = runHessrank(["rank", "1x12 conv(2,k=3) dense(2)", "--method", "matrix-free", "--time-limit", bad])
+      #expect(b.status == 2 && b.stderr.hasPrefix("hessrank: error: --time-limit takes"), "'\(bad)': \(b.stderr)")
+    }
+  }
+
   @Test func rankCertificateAndCheck() throws {
     let dir = try CLITestSupport.temporaryDirectory()
     let cert = dir.appendingPathComponent("mf.json").path
