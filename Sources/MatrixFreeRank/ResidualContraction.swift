@@ -173,23 +173,22 @@ extension BatchedProducts {
         }
         y = next
       case .fixed(let m):
+        // The transposed steps of the batched backward pass, at width 1.
         var next = [Double](repeating: 0, count: m.cols)
-        for c in 0..<m.cols {
-          var acc = 0.0, pending = 0
-          for e in m.colStart[c]..<m.colStart[c + 1] {
-            acc += m.colCoefficient[e] * y[m.colRow[e]]
-            pending += 1
-            if pending >= delay - 1 { acc = f.reduce(acc); pending = 0 }
-          }
-          next[c] = f.reduce(acc)
+        y.withUnsafeBufferPointer { yb in
+          next.withUnsafeMutableBufferPointer { nb in transposedFixed(m, yb.baseAddress!, into: nb.baseAddress!, width: 1) }
         }
         y = next
       case .activation(let k, let size):
-        for q in 0..<size { y[q] = f.reduce(masks[k][q] * y[q]) }
+        y.withUnsafeMutableBufferPointer { applyMask(masks[k], $0.baseAddress!, size: size, width: 1) }
       case .selection(let k, let rows):
         var next = [Double](repeating: 0, count: sizes[s])
-        for a in 0..<rows { next[selected[k][a]] += y[a] }
-        y = next.map { f.reduce($0) }
+        y.withUnsafeBufferPointer { yb in
+          next.withUnsafeMutableBufferPointer { nb in
+            transposedSelection(selected[k], rows: rows, inputs: sizes[s], yb.baseAddress!, into: nb.baseAddress!, width: 1)
+          }
+        }
+        y = next
       }
     }
     return out
