@@ -97,6 +97,12 @@ public enum MatrixFreeRanks {
       } catch is NoImageError {
         continue  // the prime divides a denominator of the instance
       }
+      if used == 0 && hessian {
+        // Before any sketch: a width the sketches must pass, proved (HeadBlockBound), checked
+        // against the memory budget so that a run that cannot end is refused before the work.
+        try refuseUnreachableWidth(products, options: options, sketchOptions: sketchOptions, rowsOuter: rowsJ,
+                                   progress: progress)
+      }
       let seed = options.primeSeed &+ 0x5345_4544 &+ UInt64(used)  // "SEED"
       used += 1
       var outcomes: [SketchOutcome]
@@ -171,5 +177,33 @@ public enum MatrixFreeRanks {
       r.sketch = o
       return r
     }
+  }
+
+  /// Throws `tooLarge` when the head block's proved lower bound on rank(n·H_f)
+  /// (proofs/deep-cnn-bounds.md, Proposition 2′) says a sketch for the Hessians asked must
+  /// pass a width whose memory exceeds the budget; the message gives the proved lower bounds.
+  static func refuseUnreachableWidth(_ products: BatchedProducts, options: HessianRankOptions, sketchOptions: SketchOptions,
+                                     rowsOuter: Int, progress: (String) -> Void) throws {
+    progress("head block: a proved lower bound on rank H_f")
+    guard let functional = HeadBlockBound.functionalLowerBound(products, threads: options.threads), functional > 0 else {
+      progress("head block: no bound for this network")
+      return
+    }
+    progress("head block: rank H_f ≥ \(functional) (proved)")
+    // rank H_L ≥ rank H_f − rank H_o, and rank H_o ≤ its number of rows.
+    let loss = max(0, functional - rowsOuter)
+    let width = (options.kinds.contains(.functional) ? functional : loss) + 1
+    guard width > 1 else { return }
+    let p = products.parameterCount
+    let needed = SketchedRank.memoryEstimate(p: p, jacobianRows: products.sampleCount * products.outputCount,
+                                             workspaceRows: products.workspaceRows, width: min(p, width),
+                                             block: min(min(p, width), sketchOptions.maxBlock), threads: sketchOptions.threads,
+                                             hessian: true)
+    guard needed > sketchOptions.memoryBudget else { return }
+    var bounds: [String] = []
+    if options.kinds.contains(.functional) { bounds.append("H_f ≥ \(functional)") }
+    if options.kinds.contains(.loss) { bounds.append("H_L ≥ \(loss)") }
+    throw HessianRankError.tooLarge(
+      "the matrix-free sketches would have to pass width \(width - 1), needing about \(needed >> 20) MiB (budget \(sketchOptions.memoryBudget >> 20) MiB): proved lower bounds at this point \(bounds.joined(separator: ", ")) (the head's block, proofs/deep-cnn-bounds.md Proposition 2′); H_o alone: --hessian outer")
   }
 }
