@@ -100,8 +100,11 @@ public enum MatrixFreeRanks {
       if used == 0 && hessian {
         // Before any sketch: a width the sketches must pass, proved (HeadBlockBound), checked
         // against the memory budget so that a run that cannot end is refused before the work.
-        try refuseUnreachableWidth(products, options: options, sketchOptions: sketchOptions, rowsOuter: rowsJ,
-                                   progress: progress)
+        // Every width below it gives a full-rank sketch, so the first sketch starts there.
+        if let width = try refuseUnreachableWidth(products, options: options, sketchOptions: sketchOptions, rowsOuter: rowsJ,
+                                                  progress: progress), width > initialWidth {
+          start = min(p, width)
+        }
       }
       let seed = options.primeSeed &+ 0x5345_4544 &+ UInt64(used)  // "SEED"
       used += 1
@@ -179,27 +182,28 @@ public enum MatrixFreeRanks {
     }
   }
 
-  /// Throws `tooLarge` when the head block's proved lower bound on rank(n·H_f)
-  /// (proofs/deep-cnn-bounds.md, Proposition 2′) says a sketch for the Hessians asked must
-  /// pass a width whose memory exceeds the budget; the message gives the proved lower bounds.
+  /// The sketch width the Hessians asked must reach, one more than the head block's proved lower
+  /// bound on their rank (proofs/deep-cnn-bounds.md, Proposition 2′), or nil without a bound.
+  /// Throws `tooLarge` when that width's memory exceeds the budget; the message gives the proved
+  /// lower bounds.
   static func refuseUnreachableWidth(_ products: BatchedProducts, options: HessianRankOptions, sketchOptions: SketchOptions,
-                                     rowsOuter: Int, progress: (String) -> Void) throws {
+                                     rowsOuter: Int, progress: (String) -> Void) throws -> Int? {
     progress("head block: a proved lower bound on rank H_f")
     guard let functional = HeadBlockBound.functionalLowerBound(products, threads: options.threads), functional > 0 else {
       progress("head block: no bound for this network")
-      return
+      return nil
     }
     progress("head block: rank H_f ≥ \(functional) (proved)")
     // rank H_L ≥ rank H_f − rank H_o, and rank H_o ≤ its number of rows.
     let loss = max(0, functional - rowsOuter)
     let width = (options.kinds.contains(.functional) ? functional : loss) + 1
-    guard width > 1 else { return }
+    guard width > 1 else { return nil }
     let p = products.parameterCount
     let needed = SketchedRank.memoryEstimate(p: p, jacobianRows: products.sampleCount * products.outputCount,
                                              workspaceRows: products.workspaceRows, width: min(p, width),
                                              block: min(min(p, width), sketchOptions.maxBlock), threads: sketchOptions.threads,
                                              hessian: true)
-    guard needed > sketchOptions.memoryBudget else { return }
+    guard needed > sketchOptions.memoryBudget else { return width }
     var bounds: [String] = []
     if options.kinds.contains(.functional) { bounds.append("H_f ≥ \(functional)") }
     if options.kinds.contains(.loss) { bounds.append("H_L ≥ \(loss)") }
