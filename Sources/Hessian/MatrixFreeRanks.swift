@@ -100,9 +100,11 @@ public enum MatrixFreeRanks {
       if used == 0 && hessian {
         // Before any sketch: a width the sketches must pass, proved (HeadBlockBound), checked
         // against the memory budget so that a run that cannot end is refused before the work.
-        // Every width below it gives a full-rank sketch, so the first sketch starts there.
+        // Every width below it gives a full-rank sketch, so the first sketch starts there —
+        // unless a time limit is set: then widths grow from the first one, so that the limit
+        // finds ranked sketches to report.
         if let width = try refuseUnreachableWidth(products, options: options, sketchOptions: sketchOptions, rowsOuter: rowsJ,
-                                                  progress: progress), width > initialWidth {
+                                                  progress: progress), width > initialWidth, options.timeLimit == nil {
           start = min(p, width)
         }
       }
