@@ -103,7 +103,7 @@ public enum MatrixFreeRanks {
         // Every width below it gives a full-rank sketch, so the first sketch starts there —
         // unless a time limit is set: then widths grow from the first one, so that the limit
         // finds ranked sketches to report.
-        if let width = try refuseUnreachableWidth(products, options: options, sketchOptions: sketchOptions, rowsOuter: rowsJ,
+        if let width = try requiredSketchWidth(products, options: options, sketchOptions: sketchOptions, rowsOuter: rowsJ,
                                                   progress: progress), width > initialWidth, options.timeLimit == nil {
           start = min(p, width)
         }
@@ -188,7 +188,7 @@ public enum MatrixFreeRanks {
   /// bound on their rank (proofs/deep-cnn-bounds.md, Proposition 2′), or nil without a bound.
   /// Throws `tooLarge` when that width's memory exceeds the budget; the message gives the proved
   /// lower bounds.
-  static func refuseUnreachableWidth(_ products: BatchedProducts, options: HessianRankOptions, sketchOptions: SketchOptions,
+  static func requiredSketchWidth(_ products: BatchedProducts, options: HessianRankOptions, sketchOptions: SketchOptions,
                                      rowsOuter: Int, progress: (String) -> Void) throws -> Int? {
     progress("head block: a proved lower bound on rank H_f")
     guard let functional = HeadBlockBound.functionalLowerBound(products, threads: options.threads), functional > 0 else {

@@ -190,14 +190,11 @@ public struct BatchedProducts: Sendable {
         }
         scratch.deallocate()
       case .fixed(let m):
-        for a in 0..<m.rows {
-          var acc = 0.0, pending = 0
-          for e in m.rowStart[a]..<m.rowStart[a + 1] {
-            acc += m.coefficient[e] * h[m.column[e]]
-            pending += 1
-            if pending >= delay - 1 { acc = f.reduce(acc); pending = 0 }
+        h.withUnsafeBufferPointer { hb in
+          next.withUnsafeMutableBufferPointer { nb in
+            gather(count: m.rows, start: m.rowStart, index: m.column, coefficient: m.coefficient, hb.baseAddress!,
+                   into: nb.baseAddress!, width: 1, field: f)
           }
-          next[a] = f.reduce(acc)
         }
       case .activation(let k, let size):
         let mk = masks[k]
@@ -342,17 +339,7 @@ public struct BatchedProducts: Sendable {
         zero = false
       case .fixed(let m):
         if zero { continue }
-        for a in 0..<m.rows {
-          let acc = xout + a * b
-          acc.update(repeating: 0, count: b)
-          var pending = 0
-          for e in m.rowStart[a]..<m.rowStart[a + 1] {
-            f.axpy(acc, m.coefficient[e], xin + m.column[e] * b, b)
-            pending += 1
-            if pending >= delay - 1 { f.reduce(acc, b); pending = 0 }
-          }
-          if pending > 0 { f.reduce(acc, b) }
-        }
+        fixedProduct(m, xin, into: xout, width: b)
       case .activation(let k, let size):
         if zero { continue }
         let mk = masks[i][k]
@@ -453,15 +440,30 @@ public struct BatchedProducts: Sendable {
 }
 
 extension BatchedProducts {
-  /// ġ ← Mᵀ ġ through a fixed linear map (reduced every delay − 1 products and at the end).
+  /// ḣ ← M ḣ through a fixed linear map, by output row.
+  func fixedProduct(_ m: FixedGathers, _ x: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>, width b: Int) {
+    Self.gather(count: m.rows, start: m.rowStart, index: m.column, coefficient: m.coefficient, x, into: out, width: b,
+                field: field)
+  }
+
+  /// ġ ← Mᵀ ġ through a fixed linear map, by input column.
   func transposedFixed(_ m: FixedGathers, _ y: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>, width b: Int) {
-    let f = field, delay = field.delay
-    for c in 0..<m.cols {
-      let acc = out + c * b
+    Self.gather(count: m.cols, start: m.colStart, index: m.colRow, coefficient: m.colCoefficient, y, into: out, width: b,
+                field: field)
+  }
+
+  /// Row a of `out` (b values) = Σ_e coefficient[e]·row index[e] of `x` over e in
+  /// start[a]..<start[a+1], for a < count: one sparse map in CSR order, reduced every
+  /// delay − 1 products and at the end.
+  static func gather(count: Int, start: [Int], index: [Int], coefficient: [Double], _ x: UnsafePointer<Double>,
+                     into out: UnsafeMutablePointer<Double>, width b: Int, field f: CentredResidues) {
+    let delay = f.delay
+    for a in 0..<count {
+      let acc = out + a * b
       acc.update(repeating: 0, count: b)
       var pending = 0
-      for e in m.colStart[c]..<m.colStart[c + 1] {
-        f.axpy(acc, m.colCoefficient[e], y + m.colRow[e] * b, b)
+      for e in start[a]..<start[a + 1] {
+        f.axpy(acc, coefficient[e], x + index[e] * b, b)
         pending += 1
         if pending >= delay - 1 { f.reduce(acc, b); pending = 0 }
       }
