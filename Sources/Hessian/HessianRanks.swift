@@ -47,6 +47,9 @@ public struct HessianRankOptions: Sendable {
   /// Matrix-free only: after this long, sketches stop growing and the ranks of the last width
   /// completed are reported — proved lower bounds (`SketchOptions.deadline`). nil: no limit.
   public var timeLimit: Duration? = nil
+  /// Matrix-free only: whether H_f and H_L of networks with a head block go through the
+  /// head-block reduction (`HeadSchurRank`) instead of sketches where it fits.
+  public var headReduction = true
   /// Networks with at most this many parameters may use `certified` under `auto` (by cost).
   public static let autoCertifiedLimit = 600
   /// Networks with at least this many parameters use `matrix-free` under `auto` (measured:

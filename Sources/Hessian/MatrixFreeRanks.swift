@@ -86,6 +86,7 @@ public enum MatrixFreeRanks {
     var rowBounds: MatrixFreeMagnitudes.RowBounds? = nil
     var used = 0
     var start: Int? = nil
+    var useReduction = false
     for prime in SketchPrimes.draw(count: options.primes + 16, seed: options.primeSeed) where used < options.primes {
       let products: BatchedProducts
       guard let (loss, t) = sketchLoss(options.loss, softmax: softmax, targets: ceTargets, prime: prime, seed: options.primeSeed) else {
@@ -97,7 +98,10 @@ public enum MatrixFreeRanks {
       } catch is NoImageError {
         continue  // the prime divides a denominator of the instance
       }
-      if used == 0 && hessian {
+      if used == 0 && hessian && options.headReduction {
+        useReduction = reductionFits(products, options: options, sketchOptions: sketchOptions, progress: progress)
+      }
+      if used == 0 && hessian && !useReduction {
         // Before any sketch: a width the sketches must pass, proved (HeadBlockBound), checked
         // against the memory budget so that a run that cannot end is refused before the work.
         // Every width below it gives a full-rank sketch, so the first sketch starts there —
@@ -112,8 +116,14 @@ public enum MatrixFreeRanks {
       used += 1
       var outcomes: [SketchOutcome]
       do {
-        outcomes = try SketchedRank.run(products, seed: seed, options: sketchOptions, startWidth: start) {
-          progress("run \(used)/\(options.primes): \($0)")
+        if useReduction {
+          outcomes = try reducedRun(products, seed: seed, options: options, sketchOptions: sketchOptions, start: start) {
+            progress("run \(used)/\(options.primes): \($0)")
+          }
+        } else {
+          outcomes = try SketchedRank.run(products, seed: seed, options: sketchOptions, startWidth: start) {
+            progress("run \(used)/\(options.primes): \($0)")
+          }
         }
       } catch let e as SketchError {
         throw HessianRankError.tooLarge(e.description)
@@ -122,7 +132,7 @@ public enum MatrixFreeRanks {
         outcomes[j].softmaxT = kind == .outer ? nil : t
         // A certificate records the pivot minor's value: `check` recomputes it, so a changed t,
         // seed, prime, pivot or instance is caught even where its minor would be nonzero too.
-        if options.wantCertificates && outcomes[j].rank > best[kind]?.rank ?? -1 {
+        if options.wantCertificates && outcomes[j].reduction == nil && outcomes[j].rank > best[kind]?.rank ?? -1 {
           let o = outcomes[j]
           progress("run \(used)/\(options.primes): certificate minor of \(kind.symbol)")
           outcomes[j].minorDeterminant = o.rank == 0 ? 1
@@ -159,7 +169,7 @@ public enum MatrixFreeRanks {
         let run = o.isFull ? 0 : min(1, primePart + o.sketchFailureBound)
         failure[kind] = (failure[kind] ?? 1) * run
       }
-      start = min(p, (outcomes.map(\.rank).max() ?? 0) + 1)
+      start = min(p, (outcomes.filter { $0.reduction == nil }.map(\.rank).max() ?? 0) + 1)  // the sketches' own ranks
       if outcomes.contains(where: \.stoppedAtDeadline) { stoppedAtDeadline = true }
       if outcomes.allSatisfy(\.isFull) { break }
       if let d = sketchOptions.deadline, ContinuousClock.now >= d { break }  // no further (prime, sketch) runs
@@ -172,6 +182,15 @@ public enum MatrixFreeRanks {
       let ceNote = !ce ? "" : kind == .outer
         ? "; cross-entropy: H_o on C·J (proofs/cross-entropy.md)"
         : "; cross-entropy at a random t for t = e^(1/\(softmax!.denominator)), a proved lower bound\(bound >= 1 ? " (the Schwartz–Zippel bound in t is vacuous here)" : ", exact unless a minor vanishes at (S, t) or every prime divides its content (not bounded)")"
+      if let red = o.reduction {
+        var r = HessianRankResult(
+          kind: kind, rank: o.rank, matrix: "n·H reduced to \(red.smallCount) small coordinates",
+          isProved: o.isFull, failureBound: bound,
+          method: "head-block reduction modulo \(used) prime(s) in [2^23, 2^24) (proofs/head-block-reduction.md): rank = rank M + 2·rank CK + reduced\(red.curvatureRank > 0 ? " − rank Λ" : "") = \(red.blockRank) + 2·\(red.coupling) + \(red.reduced)\(red.curvatureRank > 0 ? " − \(red.curvatureRank)" : "")" + ceNote,
+          certificate: nil, seconds: seconds[kind] ?? 0)
+        r.sketch = o
+        return r
+      }
       var r = HessianRankResult(
         kind: kind, rank: o.rank,
         matrix: kind == .outer ? "\(outerName) (\(rowsJ)×\(o.widths.last ?? 0))" : "SᵀnHS (\(o.widths.last ?? 0)²)",
@@ -181,6 +200,48 @@ public enum MatrixFreeRanks {
         certificate: nil, seconds: seconds[kind] ?? 0)
       r.sketch = o
       return r
+    }
+  }
+
+  /// Whether the head-block reduction (`HeadSchurRank`) takes H_f and H_L: the network has a
+  /// head block, the small part (plus nK rows for H_L) is below half of p — the sketches would
+  /// need a width past the head block's rank, the reduction only that many products — and its
+  /// memory fits the budget.
+  static func reductionFits(_ products: BatchedProducts, options: HessianRankOptions, sketchOptions: SketchOptions,
+                            progress: (String) -> Void) -> Bool {
+    guard let plan = HeadSchurRank.plan(products) else { return false }
+    let loss = options.kinds.contains(.loss)
+    let rows = plan.small.count + (loss ? products.sampleCount * products.outputCount : 0)
+    let p = products.parameterCount
+    guard 2 * rows < p else {
+      progress("head-block reduction: not used (\(rows) small coordinates of \(p) parameters)")
+      return false
+    }
+    let needed = HeadSchurRank.memoryEstimate(plan, products: products, loss: loss, threads: sketchOptions.threads)
+    guard needed <= sketchOptions.memoryBudget else {
+      progress("head-block reduction: not used (needs about \(needed >> 20) MiB, budget \(sketchOptions.memoryBudget >> 20) MiB)")
+      return false
+    }
+    progress("head-block reduction: \(plan.small.count) small parameters, \(plan.bigCount) in the head block, about \(needed >> 20) MiB")
+    return true
+  }
+
+  /// One prime's ranks with the head-block reduction for H_f and H_L and a sketch for H_o.
+  static func reducedRun(_ products: BatchedProducts, seed: UInt64, options: HessianRankOptions, sketchOptions: SketchOptions,
+                         start: Int?, progress: (String) -> Void) throws -> [SketchOutcome] {
+    var outer: SketchOutcome? = nil
+    if options.kinds.contains(.outer) {
+      var o = sketchOptions
+      o.targets = [.outer]
+      outer = try SketchedRank.run(products, seed: seed, options: o, startWidth: start, progress: progress).first
+    }
+    guard let plan = HeadSchurRank.plan(products) else { preconditionFailure("the head block depends on the structure only") }
+    let reduced = HeadSchurRank.run(products, plan: plan, targets: options.kinds.filter { $0 != .outer }.map(target),
+                                    options: sketchOptions, progress: progress)
+    return options.kinds.map { kind in
+      if kind == .outer { return outer! }
+      let r = reduced.first { $0.target == target(kind) }!
+      return SketchOutcome(reduction: r, prime: products.field.prime, parameterCount: products.parameterCount)
     }
   }
 

@@ -38,13 +38,16 @@ public struct SketchOutcome: Sendable, Equatable {
   /// still of full rank: `rank` is then a proved lower bound only, with no bound on how far
   /// below the Hessian's rank it is (`sketchFailureBound` is 1).
   public var stoppedAtDeadline = false
+  /// Set when the rank came from the head-block reduction (`HeadSchurRank`) instead of a sketch:
+  /// then it is rank(n·H mod P) itself, with no sketch and no pivot minor.
+  public var reduction: HeadSchurRank.Outcome? = nil
 
   /// Schwartz–Zippel over the sketch's entries: an upper bound on the probability that the
   /// sketch's rank is below the rank of the Hessian modulo P. A nonzero s × s minor of SᵀHS
   /// (degree 2s in S; s for J·S) exists for s = min(t, rank) because a symmetric matrix over
   /// F_P (P odd) is congruent to a diagonal one; summed over the widths tried.
   public var sketchFailureBound: Double {
-    if isFull { return 0 }
+    if isFull || reduction != nil { return 0 }
     if stoppedAtDeadline { return 1 }
     let degree = target == .outer ? 1.0 : 2.0
     let p = Double(prime)

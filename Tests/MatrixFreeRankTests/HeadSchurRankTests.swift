@@ -1,0 +1,96 @@
+import ConvNet
+import Exact
+import ExactLinearAlgebra
+import Hessian
+import Testing
+@testable import MatrixFreeRank
+
+/// `HeadSchurRank` (proofs/head-block-reduction.md): the ranks of n·H_f and n·H_L modulo P from
+/// the reduction onto the small part equal the ranks of the dense matrices modulo the same P
+/// (built independently by `HessianBuilder`), for MSE and cross-entropy, deficient and full
+/// coupling, with and without biases and a ReLU before the last hidden layer, 1 and 2 threads.
+@Suite struct HeadSchurRankTests {
+  static let networks: [(String, Int)] = [
+    ("1x12 conv(2,k=3) dense(2)", 30),
+    ("8 dense(6) dense(3)", 12),
+    ("6 dense(5,bias) dense(4,bias) dense(3,bias)", 7),
+    ("1x16x16 conv(2,k=3) avgpool(k=2) conv(3,k=3) avgpool(k=2) dense(5)", 8),
+    ("1x20x20 conv(3,k=3) avgpool(k=2) conv(4,k=3) avgpool(k=2) dense(4,bias)", 16),
+    ("2x6x6 conv(3,k=3,p=1,bias) relu conv(2,k=3,bias) avgpool(k=2) dense(3,bias)", 9),
+    ("1x30 conv(4,k=5,bias) conv(4,k=5) dense(2)", 9),
+    ("1x24 conv(2,k=3) conv(3,k=3,s=2) conv(2,k=3) dense(3)", 40),
+    ("1x12 conv(2,k=3) conv(2,k=3) dense(10)", 3),
+  ]
+
+  static func denseRank(_ m: ScalarMatrix<UInt64>, prime: UInt64) -> Int { ModularMatrixBox.make(m, prime: prime).rank() }
+
+  @Test(arguments: networks)
+  func meanSquaredEqualsDense(arch: String, samples: Int) throws {
+    for seed: UInt64 in [4, 5] {
+      let (inst, pattern) = try instance(arch, samples: samples, seed: seed)
+      for prime in SketchPrimes.draw(count: 2, seed: seed &+ 9) {
+        let products = try BatchedProducts(instance: inst, pattern: pattern, prime: prime, threads: 2)
+        let plan = try #require(HeadSchurRank.plan(products), "\(arch)")
+        let dense = try HessianBuilder(instance: inst, pattern: pattern, ring: PrimeField(unchecked: prime))
+        let hf = Self.denseRank(dense.scaled(.functional), prime: prime)
+        let hl = Self.denseRank(dense.scaled(.loss), prime: prime)
+        for threads in [1, 2] {
+          var options = SketchOptions(threads: threads)
+          options.maxBlock = 5  // several blocks of unit directions
+          let out = HeadSchurRank.run(products, plan: plan, targets: [.functional, .loss], options: options)
+          #expect(out.map(\.target) == [.functional, .loss])
+          #expect(out[0].rank == hf, "n·H_f \(arch) seed \(seed) mod \(prime): \(out[0])")
+          #expect(out[1].rank == hl, "n·H_L \(arch) seed \(seed) mod \(prime): \(out[1])")
+          #expect(out[0].blockRank == HeadBlockBound.functionalLowerBound(products), "\(arch)")
+          #expect(out[1].curvatureRank == inst.sampleCount * inst.plan.outputSize)
+          // Each target alone gives the same.
+          #expect(HeadSchurRank.run(products, plan: plan, targets: [.loss], options: options) == [out[1]])
+        }
+      }
+    }
+  }
+
+  /// Cross-entropy at arbitrary probabilities π modulo P: n·H_f with residuals π − y and
+  /// n·H_L = n·H_f + Σ_i J_iᵀ(diag π_i − π_i π_iᵀ)J_i, built densely from the definition.
+  @Test(arguments: networks.prefix(6))
+  func crossEntropyEqualsDense(arch: String, samples: Int) throws {
+    let (inst, pattern) = try instance(arch, samples: samples, seed: 3)
+    let prime = SketchPrimes.draw(count: 1, seed: 8)[0]
+    let pf = PrimeField(unchecked: prime)
+    let n = inst.sampleCount, k = inst.plan.outputSize, p = inst.plan.parameterCount
+    var rng = SeededRandom(seed: 5)
+    let pi = (0..<n).map { _ in (0..<k).map { _ in rng.next(in: 1...(prime - 1)) } }
+    let y = (0..<n).map { i in (0..<k).map { c in UInt64(c == i % k ? 1 : 0) } }
+    let loss = CrossEntropySketchLoss(probabilities: pi, targets: y)
+    let products = try BatchedProducts(instance: inst, pattern: pattern, prime: prime, loss: loss)
+    let dense = try HessianBuilder(instance: inst, pattern: pattern, ring: pf)
+    let jac = dense.jacobian()
+    let hf = dense.functionalScaled(residuals: (0..<n).map { i in (0..<k).map { c in pf.subtract(pi[i][c], y[i][c]) } })
+    var hl = hf
+    for i in 0..<n {
+      for c in 0..<k {
+        for d in 0..<k {
+          let a = pf.subtract(c == d ? pi[i][c] : 0, pf.multiply(pi[i][c], pi[i][d]))
+          guard a != 0 else { continue }
+          for r in 0..<p where jac[i * k + c, r] != 0 {
+            let x = pf.multiply(a, jac[i * k + c, r])
+            for q in 0..<p { hl[r, q] = pf.add(hl[r, q], pf.multiply(x, jac[i * k + d, q])) }
+          }
+        }
+      }
+    }
+    let plan = try #require(HeadSchurRank.plan(products))
+    let out = HeadSchurRank.run(products, plan: plan, targets: [.functional, .loss], options: SketchOptions(threads: 2))
+    #expect(out[0].rank == Self.denseRank(hf, prime: prime), "n·H_f \(arch)")
+    #expect(out[1].rank == Self.denseRank(hl, prime: prime), "n·H_L \(arch)")
+  }
+
+  /// Shapes without a head block get no plan.
+  @Test func otherShapesGetNone() throws {
+    for (arch, samples) in [("6 dense(5,bias) relu dense(4) relu dense(2)", 20), ("1x16 conv(2,k=3) maxpool(k=3,s=2) dense(3)", 8)] {
+      let (inst, pattern) = try instance(arch, samples: samples, seed: 2)
+      let products = try BatchedProducts(instance: inst, pattern: pattern, prime: SketchPrimes.draw(count: 1, seed: 3)[0])
+      #expect(HeadSchurRank.plan(products) == nil, "\(arch)")
+    }
+  }
+}
