@@ -184,7 +184,7 @@ public enum MatrixFreeRanks {
         : "; cross-entropy at a random t for t = e^(1/\(softmax!.denominator)), a proved lower bound\(bound >= 1 ? " (the Schwartz–Zippel bound in t is vacuous here)" : ", exact unless a minor vanishes at (S, t) or every prime divides its content (not bounded)")"
       if let red = o.reduction {
         var r = HessianRankResult(
-          kind: kind, rank: o.rank, matrix: "n·H reduced to \(red.smallCount) small coordinates",
+          kind: kind, rank: o.rank, matrix: "reduction, m=\(red.smallCount)",
           isProved: o.isFull, failureBound: bound,
           method: "head-block reduction modulo \(used) prime(s) in [2^23, 2^24) (proofs/head-block-reduction.md): rank = rank M + 2·rank CK + reduced\(red.curvatureRank > 0 ? " − rank Λ" : "") = \(red.blockRank) + 2·\(red.coupling) + \(red.reduced)\(red.curvatureRank > 0 ? " − \(red.curvatureRank)" : "")" + ceNote,
           certificate: nil, seconds: seconds[kind] ?? 0)

@@ -43,6 +43,9 @@ public struct SketchCertificate: Sendable {
     public var softmaxT: UInt64?
     /// The minor's determinant modulo `prime` (required for cross-entropy, optional for MSE).
     public var minorDeterminant: UInt64?
+    /// For a rank from the head-block reduction (no sketch, no minor): its parts rank M, rank CK
+    /// and the reduced rank (`HeadSchurRank.Outcome`), which `verify` recomputes modulo `prime`.
+    public var reduction: ReductionParts?
 
     /// An entry.
     public init(kind: HessianKind, rank: Int, prime: UInt64, sketchSeed: UInt64, pivotRows: [Int], pivotCols: [Int],
@@ -55,6 +58,22 @@ public struct SketchCertificate: Sendable {
       self.pivotCols = pivotCols
       self.softmaxT = softmaxT
       self.minorDeterminant = minorDeterminant
+    }
+  }
+
+  /// The recorded parts of a head-block reduction (proofs/head-block-reduction.md).
+  public struct ReductionParts: Sendable, Equatable {
+    /// rank M = 2 Σ_g rank N_g.
+    public var blockRank: Int
+    /// rank CK.
+    public var coupling: Int
+    /// The rank of the reduced matrix.
+    public var reduced: Int
+    /// The parts.
+    public init(blockRank: Int, coupling: Int, reduced: Int) {
+      self.blockRank = blockRank
+      self.coupling = coupling
+      self.reduced = reduced
     }
   }
 
@@ -74,8 +93,10 @@ public struct SketchCertificate: Sendable {
   public init(report: HessianRankReport, config: NetworkConfig) throws {
     let entries = try report.results.map { r -> Entry in
       guard let s = r.sketch else { throw HessianCertificateError.missingCertificate(r.kind.symbol) }
-      return Entry(kind: r.kind, rank: s.rank, prime: s.prime, sketchSeed: s.sketchSeed,
-                   pivotRows: s.pivotRows, pivotCols: s.pivotCols, softmaxT: s.softmaxT, minorDeterminant: s.minorDeterminant)
+      var e = Entry(kind: r.kind, rank: s.rank, prime: s.prime, sketchSeed: s.sketchSeed,
+                    pivotRows: s.pivotRows, pivotCols: s.pivotCols, softmaxT: s.softmaxT, minorDeterminant: s.minorDeterminant)
+      e.reduction = s.reduction.map { ReductionParts(blockRank: $0.blockRank, coupling: $0.coupling, reduced: $0.reduced) }
+      return e
     }
     self.init(config: config, entries: entries)
   }
@@ -92,6 +113,11 @@ public struct SketchCertificate: Sendable {
           ("hessian", .string(e.kind.rawValue)), ("rank_at_least", .number(String(e.rank))),
           ("prime", .number(String(e.prime))), ("sketch_seed", .string(String(e.sketchSeed)))]
         if let t = e.softmaxT { fields.append(("t", .string(String(t)))) }
+        if let red = e.reduction {
+          fields += [("method", .string("head-block-reduction")), ("block_rank", .number(String(red.blockRank))),
+                     ("coupling_rank", .number(String(red.coupling))), ("reduced_rank", .number(String(red.reduced)))]
+          return .object(fields)
+        }
         fields += [("pivot_rows", .array(e.pivotRows.map { .number(String($0)) })),
                    ("pivot_cols", .array(e.pivotCols.map { .number(String($0)) }))]
         if let d = e.minorDeterminant { fields.append(("minor_mod_prime", .string(String(d)))) }
@@ -122,6 +148,18 @@ public struct SketchCertificate: Sendable {
         guard let v = item[key] else { return nil }
         guard case .string(let text) = v, let x = UInt64(text) else { throw bad("\"\(key)\" must be an integer below 2^64 in a string") }
         return x
+      }
+      if let method = item["method"] {
+        guard case .string("head-block-reduction") = method else { throw bad("\"method\" must be \"head-block-reduction\" (or absent for a sketch minor)") }
+        guard kind != .outer else { throw bad("H_o has no head-block reduction") }
+        func count(_ key: String) throws -> Int {
+          guard case .number(let x)? = item[key], let v = Int(x), v >= 0, v < 1 << 40 else { throw bad("\"\(key)\" must be a non-negative integer") }
+          return v
+        }
+        var e = Entry(kind: kind, rank: rank, prime: prime, sketchSeed: seed, pivotRows: [], pivotCols: [], softmaxT: try optional("t"))
+        e.reduction = ReductionParts(blockRank: try count("block_rank"), coupling: try count("coupling_rank"),
+                                     reduced: try count("reduced_rank"))
+        return e
       }
       return Entry(kind: kind, rank: rank, prime: prime, sketchSeed: seed, pivotRows: try indices("pivot_rows"),
                    pivotCols: try indices("pivot_cols"), softmaxT: try optional("t"), minorDeterminant: try optional("minor_mod_prime"))
@@ -163,17 +201,19 @@ public struct SketchCertificate: Sendable {
         throw reject("\(e.prime) is not a prime in [2^23, 2^24)")
       }
       let r = e.rank
-      guard e.pivotRows.count == r, e.pivotCols.count == r else { throw reject("the minor must have \(r) rows and \(r) columns") }
-      guard Set(e.pivotRows).count == r, Set(e.pivotCols).count == r else { throw reject("repeated pivot index") }
-      let rowLimit = e.kind == .outer ? rowsJ : Int.max
-      guard e.pivotRows.allSatisfy({ $0 >= 0 && $0 < rowLimit }), e.pivotCols.allSatisfy({ $0 >= 0 }),
-            (e.pivotRows + e.pivotCols).allSatisfy({ $0 < 1 << 24 }) else {
-        throw reject("pivot index out of range")
-      }
       guard r <= (e.kind == .outer ? min(rowsJ, p) : p) else { throw reject("rank \(r) exceeds the matrix size") }
+      if e.reduction == nil {
+        guard e.pivotRows.count == r, e.pivotCols.count == r else { throw reject("the minor must have \(r) rows and \(r) columns") }
+        guard Set(e.pivotRows).count == r, Set(e.pivotCols).count == r else { throw reject("repeated pivot index") }
+        let rowLimit = e.kind == .outer ? rowsJ : Int.max
+        guard e.pivotRows.allSatisfy({ $0 >= 0 && $0 < rowLimit }), e.pivotCols.allSatisfy({ $0 >= 0 }),
+              (e.pivotRows + e.pivotCols).allSatisfy({ $0 < 1 << 24 }) else {
+          throw reject("pivot index out of range")
+        }
+      }
       let loss: any SketchLoss
       if let softmax {
-        guard e.minorDeterminant != nil else { throw reject("a cross-entropy entry must record \"minor_mod_prime\"") }
+        guard e.minorDeterminant != nil || e.reduction != nil else { throw reject("a cross-entropy entry must record \"minor_mod_prime\"") }
         let pf = PrimeField(unchecked: e.prime)
         if e.kind == .outer {
           // C·J·S does not depend on π (only the rows of C·J are used): any probabilities do.
@@ -198,6 +238,21 @@ public struct SketchCertificate: Sendable {
         products = try BatchedProducts(instance: instance, pattern: pattern, prime: e.prime, loss: loss, hessian: e.kind != .outer)
       } catch {
         throw reject("the prime divides a denominator of the instance")
+      }
+      if let recorded = e.reduction {
+        // The reduction recomputed modulo the prime (and at t): rank(n·H mod P) itself.
+        guard let plan = HeadSchurRank.plan(products) else { throw reject("the network has no head block: no head-block reduction") }
+        var o = SketchOptions(targets: [MatrixFreeRanks.target(e.kind)], threads: threads)
+        o.memoryBudget = HessianRanks.memoryBudget
+        guard let red = HeadSchurRank.run(products, plan: plan, targets: o.targets, options: o).first else {
+          throw reject("no head-block reduction for this Hessian")
+        }
+        let parts = ReductionParts(blockRank: red.blockRank, coupling: red.coupling, reduced: red.reduced)
+        guard parts == recorded, red.rank == r else {
+          throw reject("the head-block reduction modulo \(e.prime) gives rank \(red.rank) = \(red.blockRank) + 2·\(red.coupling) + \(red.reduced)\(red.curvatureRank > 0 ? " − \(red.curvatureRank)" : ""), recorded \(r) = \(recorded.blockRank) + 2·\(recorded.coupling) + \(recorded.reduced) (t, prime or instance changed)")
+        }
+        out.append((e.kind, r, r == p))
+        continue
       }
       let det = r == 0 ? 1 : SketchedRank.minorDeterminant(products, seed: e.sketchSeed, target: MatrixFreeRanks.target(e.kind),
                                                           rows: e.pivotRows, cols: e.pivotCols, threads: threads)

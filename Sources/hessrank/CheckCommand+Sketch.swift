@@ -30,10 +30,13 @@ extension CheckCommand {
           + (tight.map { " (TIGHT: the upper side of \($0.id) is proved at every point; hessrank bounds \($0.id))" } ?? "")
       }
       let ce = cert.config.instance.loss == .crossEntropy
+      let reduced = cert.entries.contains { $0.reduction != nil }, sketched = cert.entries.contains { $0.reduction == nil }
+      let evidence = [sketched ? "sketch minors regenerated and found nonzero" : nil,
+                      reduced ? "head-block reductions recomputed and found equal" : nil].compactMap { $0 }.joined(separator: ", ")
       return CheckOutcome(
         summary: "\(cert.config.architecture)\(ce ? ", cross-entropy" : ""): r = \(dataRank), " + parts.joined(separator: ", ")
-          + " at the instance of seed \(cert.config.instance.seed) (sketch minors regenerated modulo their primes"
-          + (ce ? ", H_f and H_L at their recorded t," : "") + " and found nonzero: proved lower bounds"
+          + " at the instance of seed \(cert.config.instance.seed) (" + evidence + " modulo their primes"
+          + (ce ? ", H_f and H_L at their recorded t," : "") + ": proved lower bounds"
           + (reached.isEmpty ? ")" : "; = where a catalog upper bound proved at every point is reached)"),
         rank: nil, exact: v.allSatisfy { $0.exact || reached[$0.kind] != nil })
     } catch let e as HessianCertificateError {
