@@ -64,16 +64,23 @@ public enum HeadSchurRank {
 
   /// Bytes a run takes: C (m' rows over the big part, as `Float`s), the m' × m' matrices, a block
   /// of unit directions and its products, and J for n·H_L.
-  public static func memoryEstimate(_ plan: Plan, products: BatchedProducts, loss: Bool, threads: Int, block: Int = 256) -> Int {
+  public static func memoryEstimate(_ plan: Plan, products: BatchedProducts, loss: Bool, threads: Int, block maxBlock: Int = 256) -> Int {
     let p = products.parameterCount, nk = products.sampleCount * products.outputCount
+    let block = directionBlock(p: p, small: plan.small.count, threads: threads, maxBlock: maxBlock)
     let rows = plan.small.count + (loss ? nk : 0)
     let widest = plan.block.groups.map { $0.head.count + $0.layer.count }.max() ?? 0
     let c = 4 * rows * plan.bigCount
     let square = 8 * 6 * rows * rows
-    let groupWork = 8 * 4 * rows * widest
+    let groupWork = 8 * 4 * rows * widest + 8 * 2 * rows * 1024 + 8 * rows * rows
     let directions = 8 * (3 + threads) * p * min(block, max(1, plan.small.count)) + 8 * threads * products.workspaceRows * block
     let jacobian = loss ? 4 * nk * p + 8 * 2 * nk * min(p, block) : 0
     return c + square + groupWork + directions + jacobian
+  }
+
+  /// Unit directions multiplied at once: at most `maxBlock`, and few enough that the block, its
+  /// products and the per-thread accumulators ((3 + threads)·p·b doubles) stay near 1 GiB.
+  static func directionBlock(p: Int, small m: Int, threads: Int, maxBlock: Int) -> Int {
+    max(1, min(maxBlock, m, max(8, (1 << 30) / (8 * (3 + threads) * max(1, p)))))
   }
 
   /// Runs the reduction for the targets asked (`.functional`, `.loss`; others are ignored).
@@ -103,7 +110,7 @@ public enum HeadSchurRank {
     var productOptions = options
     productOptions.explicitJacobian = false
     let productPlan = ProductPlan(products, targets: [.functional], options: productOptions, firstWidth: 0, progress: progress)
-    let blockWidth = max(1, min(options.maxBlock, m))
+    let blockWidth = directionBlock(p: p, small: m, threads: threads, maxBlock: options.maxBlock)
     var clock = ContinuousClock.now
     var s0 = 0
     while s0 < m {
@@ -173,6 +180,20 @@ public enum HeadSchurRank {
     var echelonF = ColumnSpaceEchelon(rows: m, field: field)
     var echelonL = ColumnSpaceEchelon(rows: rows, field: field)
     var q = [Double](repeating: 0, count: rows * rows)
+    // Q = Σ_g S_g + S_gᵀ with S_g = (C_v[:, C_g] N_RC⁻¹)(C_W[:, R_g])ᵀ: the factors of several
+    // groups are stacked (transposed, r_g rows each) and multiplied at once, k ≈ 1024.
+    var leftT: [Double] = [], rightT: [Double] = []
+    var stacked = 0
+    func flushQ() {
+      guard stacked > 0 else { return }
+      let sMatrix = ResidueAlgebra.product(leftT, rightT, m: rows, k: stacked, n: rows, transA: true, field: field, threads: threads)
+      for i in 0..<rows {
+        for j in 0..<rows { q[i * rows + j] = field.reduce(q[i * rows + j] + sMatrix[i * rows + j] + sMatrix[j * rows + i]) }
+      }
+      leftT.removeAll(keepingCapacity: true)
+      rightT.removeAll(keepingCapacity: true)
+      stacked = 0
+    }
     var blockRank = 0
     clock = ContinuousClock.now
     for (g, group) in groups.enumerated() {
@@ -235,12 +256,11 @@ public enum HeadSchurRank {
             }
           }
         }
-        // S = C_l[:, C] N_RC⁻¹ C_h[:, R]ᵀ; Q += S + Sᵀ.
-        let left = ResidueAlgebra.product(cl, inv, m: rows, k: r, n: r, field: field, threads: threads)
-        let sMatrix = ResidueAlgebra.product(left, ch, m: rows, k: r, n: rows, transB: true, field: field, threads: threads)
-        for i in 0..<rows {
-          for j in 0..<rows { q[i * rows + j] = field.reduce(q[i * rows + j] + sMatrix[i * rows + j] + sMatrix[j * rows + i]) }
-        }
+        // S_g's factors: (C_l[:, C] N_RC⁻¹)ᵀ = N_RC⁻ᵀ C_l[:, C]ᵀ and C_h[:, R]ᵀ, r rows each.
+        if stacked > 0 && stacked + r > 1024 { flushQ() }
+        leftT += ResidueAlgebra.product(inv, cl, m: r, k: r, n: rows, transA: true, transB: true, field: field, threads: threads)
+        for t in 0..<r { for row in 0..<rows { rightT.append(ch[row * r + t]) } }
+        stacked += r
       }
       // The kernel columns join the column spaces of CK (n·H_f: the first m rows).
       d.withUnsafeBufferPointer { db in
@@ -257,6 +277,8 @@ public enum HeadSchurRank {
         clock = ContinuousClock.now
       }
     }
+
+    flushQ()
 
     // 4. The reduced matrix Zᵀ(A − Q)Z on the left kernel of CK.
     func reducedRank(_ echelon: ColumnSpaceEchelon, size: Int) -> Int {

@@ -259,7 +259,9 @@ enum CertifyCommand: Subcommand {
     case .bareiss:
       return "Bareiss elimination on the exact integer matrices (every rank proved)"
     case .matrixFree:
-      return "matrix-free: ranks of random sketches SᵀHS, J·S modulo primes, proved lower bounds (exact with the printed probability)"
+      let reduced = r.results.contains { $0.sketch?.reduction != nil }
+      return "matrix-free: ranks of random sketches SᵀHS, J·S modulo primes" + (reduced ? " (H_f, H_L: the head-block reduction, rank modulo the prime itself)" : "")
+        + ", proved lower bounds (exact with the printed probability)"
     default:
       return "certified: exact integer matrices, rank profile mod a prime + an exact upper bound (kernel vectors or ranks modulo primes past the Hadamard bound; every rank proved)"
     }

@@ -42,9 +42,12 @@ enum RankCommand: Subcommand {
                            matrix-free: ranks of random sketches SᵀHS (J·S for H_o) from
                              batched Hessian/Jacobian-vector products modulo primes in
                              [2^23, 2^24), memory O(p·t) for sketch width t ≈ the rank,
-                             never a p × p matrix; proved lower bounds, exact with the
-                             printed probability; auto picks it from p ≥ 3000 (faster
-                             there) or when the dense matrices would not fit in memory
+                             never a p × p matrix; H_f and H_L of networks ending in a
+                             head block (last hidden layer → average pooling → dense head)
+                             by the head-block reduction instead (m unit-direction products,
+                             m = parameters outside that block); proved lower bounds, exact
+                             with the printed probability; auto picks it from p ≥ 3000
+                             (faster there) or when the dense matrices would not fit in memory
       --primes N           primes for the modular method, independent (prime, sketch) runs
                            for matrix-free (default 2)
       --time-limit T       matrix-free: stop growing the sketches after T (seconds, or with a
@@ -170,7 +173,18 @@ enum RankCommand: Subcommand {
           + String(format: "%.3f", x.seconds))
     }
     lines.append("")
-    lines.append("method    \(r.method.rawValue): \(r.results.first?.method ?? "")")
+    // One method line, or one per group of Hessians when they went different ways (matrix-free:
+    // a sketch for H_o, the head-block reduction for H_f and H_L).
+    var methods: [(text: String, kinds: [String])] = []
+    for x in r.results {
+      if let i = methods.firstIndex(where: { $0.text == x.method }) { methods[i].kinds.append(x.kind.symbol) } else { methods.append((x.method, [x.kind.symbol])) }
+    }
+    if methods.count <= 1 {
+      lines.append("method    \(r.method.rawValue): \(r.results.first?.method ?? "")")
+    } else {
+      lines.append("method    \(r.method.rawValue):")
+      for m in methods { lines.append("          \(m.kinds.joined(separator: ", ")): \(m.text)") }
+    }
     if let why = r.methodReason { lines.append("why       \(why)") }
     lines.append("generic   a rank at one point is a lower bound on the generic rank (the maximum over all points)")
     let bounds = r.results.compactMap { x in x.genericFailureBound.map { (x.kind, $0) } }
@@ -193,6 +207,10 @@ enum RankCommand: Subcommand {
       lines.append("           a proved lower bound — a nonzero minor of a product of integer matrices with H —")
       lines.append("           and the exact rank unless the prime divides every maximal minor (Hadamard) or the")
       lines.append("           sketch fell short (Schwartz–Zippel); the probability shown bounds both, over all runs\(r.loss == .mse ? ")" : ";")")
+      if r.results.contains(where: { $0.sketch?.reduction != nil }) {
+        lines.append("          (head-block reduction: rank(n·H mod P) itself, no sketch — a proved lower bound, exact")
+        lines.append("           unless the prime divides every maximal minor; proofs/head-block-reduction.md)")
+      }
       if r.loss != .mse {
         lines.append("           cross-entropy H_f, H_L: also Schwartz–Zippel in the random t of the softmax; the prime's")
         lines.append("           share is not bounded there, as on the dense path, and no bound is shown when it is vacuous)")
