@@ -85,6 +85,23 @@ import Testing
     #expect(out[1].rank == Self.denseRank(hl, prime: prime), "n·H_L \(arch)")
   }
 
+  /// Every term of the identity is exercised: on these networks rank(CK) is positive but below m
+  /// (so Z is not empty) and the reduced matrix has positive rank, and the parts add up.
+  @Test func everyPartIsExercised() throws {
+    for (arch, samples) in [("1x30 conv(4,k=5,bias) conv(4,k=5) dense(2)", 9),
+                            ("1x16x16 conv(2,k=3) avgpool(k=2) conv(3,k=3) avgpool(k=2) dense(5)", 8)] {
+      let (inst, pattern) = try instance(arch, samples: samples, seed: 1)
+      let products = try BatchedProducts(instance: inst, pattern: pattern, prime: SketchPrimes.draw(count: 1, seed: 1)[0])
+      let plan = try #require(HeadSchurRank.plan(products))
+      for o in HeadSchurRank.run(products, plan: plan, targets: [.functional, .loss], options: SketchOptions(threads: 2)) {
+        #expect(o.coupling > 0 && o.coupling < o.smallCount, "\(arch) \(o)")
+        #expect(o.reduced > 0, "\(arch) \(o)")
+        #expect(o.rank == o.blockRank + 2 * o.coupling + o.reduced - o.curvatureRank)
+        #expect(o.blockRank > 0 && o.blockRank % 2 == 0)
+      }
+    }
+  }
+
   /// Shapes without a head block get no plan.
   @Test func otherShapesGetNone() throws {
     for (arch, samples) in [("6 dense(5,bias) relu dense(4) relu dense(2)", 20), ("1x16 conv(2,k=3) maxpool(k=3,s=2) dense(3)", 8)] {
