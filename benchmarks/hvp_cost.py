@@ -52,13 +52,13 @@ def main():
     rng = np.random.default_rng(args.seed)
     r = int(args.range)
     theta = jnp.asarray(rng.integers(-r, r + 1, size=p).astype(np.float64))
-    X = rng.integers(-r, r + 1, size=(args.samples,) + tuple(shape)).astype(np.float64)
+    X = jnp.asarray(rng.integers(-r, r + 1, size=(args.samples,) + tuple(shape)).astype(np.float64))
     if args.loss == "mse":
         Y = jnp.asarray(rng.integers(-r, r + 1, size=(args.samples, k)).astype(np.float64))
     else:
         Y = jnp.asarray(np.eye(k)[rng.integers(0, k, size=args.samples)])
 
-    def loss(vec):
+    def loss(vec, X, Y):
         f = ex.jax_outputs(vec, X, names, shape, layers, jnp.float64)
         if args.loss == "mse":
             d = f - Y
@@ -66,7 +66,13 @@ def main():
         return -jnp.sum(Y * jax.nn.log_softmax(f, axis=1)) / args.samples
 
     grad = jax.grad(loss)
-    hvp = jax.jit(jax.vmap(lambda v: jax.jvp(grad, (theta,), (v,))[1]))
+    # θ, X and Y are arguments of the compiled function, not constants: XLA would otherwise fold
+    # the whole forward pass at θ into the program (minutes of constant folding for pooled CNNs).
+    hvp_at = jax.jit(jax.vmap(lambda v, th, X, Y: jax.jvp(lambda t: grad(t, X, Y), (th,), (v,))[1],
+                              in_axes=(0, None, None, None)))
+
+    def hvp(v):
+        return hvp_at(v, theta, X, Y)
 
     blocks = []
     left = args.directions

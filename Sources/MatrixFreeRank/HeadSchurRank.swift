@@ -306,6 +306,10 @@ public enum HeadSchurRank {
         continue
       }
     }
+    progress("head-block reduction modulo \(field.prime): " + out.map { o in
+      "rank \(o.target == .functional ? "n·H_f" : "n·H_L") = \(o.blockRank) + 2·\(o.coupling) + \(o.reduced)"
+        + (o.curvatureRank > 0 ? " − \(o.curvatureRank)" : "") + " = \(o.rank)"
+    }.joined(separator: ", "))
     return out
   }
 }

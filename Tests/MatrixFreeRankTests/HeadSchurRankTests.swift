@@ -58,10 +58,7 @@ import Testing
     let prime = SketchPrimes.draw(count: 1, seed: 8)[0]
     let pf = PrimeField(unchecked: prime)
     let n = inst.sampleCount, k = inst.plan.outputSize, p = inst.plan.parameterCount
-    var rng = SeededRandom(seed: 5)
-    let pi = (0..<n).map { _ in (0..<k).map { _ in rng.next(in: 1...(prime - 1)) } }
-    let y = (0..<n).map { i in (0..<k).map { c in UInt64(c == i % k ? 1 : 0) } }
-    let loss = CrossEntropySketchLoss(probabilities: pi, targets: y)
+    let (pi, y, loss) = arbitraryCrossEntropy(samples: n, outputs: k, prime: prime)
     let products = try BatchedProducts(instance: inst, pattern: pattern, prime: prime, loss: loss)
     let dense = try HessianBuilder(instance: inst, pattern: pattern, ring: pf)
     let jac = dense.jacobian()
@@ -100,6 +97,46 @@ import Testing
         #expect(o.blockRank > 0 && o.blockRank % 2 == 0)
       }
     }
+  }
+
+  /// Through `HessianRanks.compute` (MSE and cross-entropy): the matrix-free method takes the
+  /// reduction for H_f and H_L here, its ranks equal the dense modular ones, and their certificate
+  /// entries verify after a JSON round trip; a changed rank or part, a composite prime or a
+  /// missing t is rejected.
+  @Test(arguments: [false, true])
+  func certificatesOfTheReduction(crossEntropy: Bool) throws {
+    var settings = InstanceSettings(samples: 9, seed: 2, range: 1000)
+    if crossEntropy { settings.loss = .crossEntropy }
+    let config = NetworkConfig(architecture: try Architecture(parsing: "1x30 conv(4,k=5,bias) conv(4,k=5) dense(2)"), instance: settings)
+    let inst = try NetworkInstance(architecture: config.architecture, settings: config.instance)
+    var options = HessianRankOptions(method: .matrixFree, primes: 1, wantCertificates: true)
+    options.loss = settings.loss
+    let report = try HessianRanks.compute(inst, options: options)
+    var dense = HessianRankOptions(method: .modular, primes: 2)
+    dense.loss = settings.loss
+    #expect(report.results.map(\.rank) == (try HessianRanks.compute(inst, options: dense)).results.map(\.rank))
+    let cert = try SketchCertificate(json: SketchCertificate(report: report, config: config).jsonData())
+    #expect(try cert.verify().map(\.rank) == report.results.map(\.rank))
+    let hf = try #require(cert.entries.firstIndex { $0.kind == .functional })
+    let hl = try #require(cert.entries.firstIndex { $0.kind == .loss })
+    #expect(cert.entries[hf].reduction != nil && cert.entries[hl].reduction != nil)
+    #expect(cert.entries.first { $0.kind == .outer }?.reduction == nil)
+    #expect((cert.entries[hf].softmaxT != nil) == crossEntropy)
+    func rejected(_ change: (inout SketchCertificate) -> Void) -> Bool {
+      var c = cert
+      change(&c)
+      do { _ = try c.verify(); return false } catch { return true }
+    }
+    #expect(rejected { $0.entries[hf].rank += 1 })
+    #expect(rejected { $0.entries[hl].rank -= 1 })
+    #expect(rejected { $0.entries[hf].reduction!.coupling += 1; $0.entries[hf].reduction!.reduced -= 2 })
+    #expect(rejected { $0.entries[hl].prime = (1 << 23) + 1 })
+    #expect(rejected { $0.entries[hf].softmaxT = crossEntropy ? nil : 5 })  // t missing, or t under MSE
+    // Another prime (or t) is another valid proof: the reduction is recomputed there.
+    var other = cert
+    other.entries[hl].prime = SketchPrimes.draw(count: 1, seed: 77)[0]
+    if let t = other.entries[hl].softmaxT { other.entries[hl].softmaxT = t % 1000 + 2 }
+    #expect((try? other.verify())?.map(\.rank) == report.results.map(\.rank))
   }
 
   /// Shapes without a head block get no plan.

@@ -23,11 +23,7 @@ let crossEntropyNetworks: [(String, Int)] = [
     let prime = SketchPrimes.draw(count: 1, seed: 8)[0]
     let pf = PrimeField(unchecked: prime)
     let n = inst.sampleCount, k = inst.plan.outputSize, p = inst.plan.parameterCount
-    // Arbitrary probabilities modulo P (the algebra does not need Σπ = 1) and one-hot targets.
-    var rng = SeededRandom(seed: 5)
-    let pi = (0..<n).map { _ in (0..<k).map { _ in rng.next(in: 1...(prime - 1)) } }
-    let y = (0..<n).map { i in (0..<k).map { c in UInt64(c == i % k ? 1 : 0) } }
-    let loss = CrossEntropySketchLoss(probabilities: pi, targets: y)
+    let (pi, y, loss) = arbitraryCrossEntropy(samples: n, outputs: k, prime: prime)
     let products = try BatchedProducts(instance: inst, pattern: pattern, prime: prime, loss: loss)
     let f = products.field
     let dense = try HessianBuilder(instance: inst, pattern: pattern, ring: pf)

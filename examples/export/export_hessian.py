@@ -392,7 +392,7 @@ def jax_outputs(vec, X, names, shape, layers, dtype):
         elif kind == "avgpool":
             window = (1, 1) + tuple(L["k"])
             strides = (1, 1) + tuple(L["s"])
-            h = lax.reduce_window(h, jnp.array(0, dtype), lax.add, window, strides, "VALID") / int(np.prod(L["k"]))
+            h = lax.reduce_window(h, 0.0, lax.add, window, strides, "VALID") / int(np.prod(L["k"]))
     return h
 
 
