@@ -243,6 +243,11 @@ public enum HessianRanks {
         reason = p >= HessianRankOptions.autoMatrixFreeFrom
           ? "auto → matrix-free: p = \(p) ≥ \(HessianRankOptions.autoMatrixFreeFrom), where batched products beat dense p × p matrices"
           : "auto → matrix-free: the dense matrices would need \(MemoryBudget.describe(modularMemoryEstimate(p: p, rows: rowsJ))), over the memory budget"
+      } else if p > HessianRankOptions.autoCertifiedLimit, options.headReduction,
+                let rows = MatrixFreeRanks.reductionSmallCount(instance, kinds: options.kinds) {
+        // Measured (BENCHMARKS.md, stop 25): 3–8× faster than the dense modular ranks at p ≈ 1650–2900.
+        method = .matrixFree
+        reason = "auto → matrix-free: p = \(p) > \(HessianRankOptions.autoCertifiedLimit) and the network ends in a head block: H_f and H_L by the head-block reduction on \(rows) small coordinates, faster than dense p × p matrices"
       } else if p > HessianRankOptions.autoCertifiedLimit {
         method = .modular
         reason = "auto → modular: p = \(p) > \(HessianRankOptions.autoCertifiedLimit) (use --method certified for a proof)"

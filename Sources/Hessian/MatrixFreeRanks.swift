@@ -203,6 +203,16 @@ public enum MatrixFreeRanks {
     }
   }
 
+  /// The reduction's small coordinates (m, plus nK when H_L is asked) when the network ends in a
+  /// head block, H_f or H_L is asked and that is below p/2 — where `reductionFits` will take the
+  /// reduction (memory permitting); nil otherwise. Structure only.
+  public static func reductionSmallCount(_ instance: NetworkInstance, kinds: [HessianKind]) -> Int? {
+    guard kinds.contains(.functional) || kinds.contains(.loss),
+          let m = HeadSchurRank.smallParameterCount(instance.plan) else { return nil }
+    let rows = m + (kinds.contains(.loss) ? instance.sampleCount * instance.plan.outputSize : 0)
+    return 2 * rows < instance.plan.parameterCount ? rows : nil
+  }
+
   /// Whether the head-block reduction (`HeadSchurRank`) takes H_f and H_L: the network has a
   /// head block, the small part (plus nK rows for H_L) is below half of p — the sketches would
   /// need a width past the head block's rank, the reduction only that many products — and its

@@ -38,9 +38,31 @@ struct HeadBlock {
   /// The head block of `products`, or nil when the network does not have the shape above or the
   /// products carry no residuals.
   init?(_ products: BatchedProducts) {
-    let stages = products.stages, n = products.sampleCount, k = products.outputCount
-    guard products.supportsHessian, products.residuals.count == n, n > 0, let last = stages.indices.last,
-          case .parametric(let head) = stages[last], Self.isDenseHead(head.structure, outputs: k) else { return nil }
+    let n = products.sampleCount, k = products.outputCount
+    guard products.supportsHessian, products.residuals.count == n, n > 0,
+          let shape = Self.shape(products.stages, outputs: k) else { return nil }
+    let t = shape.layer.structure, field = products.field
+    var h = [[Double]](repeating: [Double](repeating: 0, count: t.cols), count: k)
+    for i in 0..<n {
+      let input = products.values[i][shape.layerIndex]
+      for c in 0..<k where products.residuals[i][c] != 0 {
+        let d = field.centred(products.residuals[i][c])
+        for q in 0..<t.cols { h[c][q] = field.reduce(h[c][q] + field.reduce(d * input[q])) }
+      }
+    }
+    self.groups = shape.groups
+    self.products = products
+    self.layer = shape.layer
+    self.fixed = shape.fixed
+    residualInputs = h
+  }
+
+  /// The structure alone (no values): the layer L, its stage index, the fixed maps and the groups,
+  /// or nil when the stages do not end in a head block.
+  static func shape(_ stages: [ProductStage], outputs k: Int)
+    -> (layer: ParametricGathers, layerIndex: Int, fixed: [FixedGathers], groups: [Group])? {
+    guard let last = stages.indices.last, case .parametric(let head) = stages[last],
+          Self.isDenseHead(head.structure, outputs: k) else { return nil }
     var fixed: [FixedGathers] = []
     var layerIndex = last - 1
     while layerIndex >= 0, case .fixed(let m) = stages[layerIndex] {
@@ -48,15 +70,7 @@ struct HeadBlock {
       layerIndex -= 1
     }
     guard layerIndex >= 0, case .parametric(let layer) = stages[layerIndex], !layer.parStart.isEmpty else { return nil }
-    let t = layer.structure, field = products.field
-    var h = [[Double]](repeating: [Double](repeating: 0, count: t.cols), count: k)
-    for i in 0..<n {
-      let input = products.values[i][layerIndex]
-      for c in 0..<k where products.residuals[i][c] != 0 {
-        let d = field.centred(products.residuals[i][c])
-        for q in 0..<t.cols { h[c][q] = field.reduce(h[c][q] + field.reduce(d * input[q])) }
-      }
-    }
+    let t = layer.structure
     // Weight groups: weights that share an output row, joined.
     var parent = Array(0..<t.weightCount)
     func root(_ x: Int) -> Int {
@@ -94,11 +108,23 @@ struct HeadBlock {
       groups.append(Group(head: (0..<k).flatMap { c in unreached.map { headWeight[c * hs.cols + $0] } },
                           layer: [], localWeights: [], reach: unreached))
     }
-    self.groups = groups
-    self.products = products
-    self.layer = layer
-    self.fixed = fixed
-    residualInputs = h
+    return (layer, layerIndex, fixed, groups)
+  }
+
+  /// The number of parameters outside the head block of `plan` (the reduction's m), or nil when
+  /// the network does not end in a head block. Structure only: no instance values are needed.
+  static func smallParameterCount(_ plan: NetworkPlan) -> Int? {
+    let zeroField = CentredResidues(prime: CentredResidues.primeRange.lowerBound + 9)  // 2^23 + 9, a prime
+    let stages: [ProductStage] = plan.stages.map { stage in
+      switch stage {
+      case .parametric(let t, let off, _): return .parametric(ParametricGathers(t, offset: off))
+      case .fixed(let m, _): return .fixed(FixedGathers(m, residues: [UInt64](repeating: 0, count: m.column.count), field: zeroField))
+      case .activation(_, let size, _): return .activation(index: 0, size: size)
+      case .selection(let w, _): return .selection(index: 0, rows: w.rows)
+      }
+    }
+    guard let shape = shape(stages, outputs: plan.outputSize) else { return nil }
+    return plan.parameterCount - shape.groups.reduce(0) { $0 + $1.head.count + $1.layer.count }
   }
 
   /// N_g restricted to its first `rowLimit` rows (all rows by default), as residues.

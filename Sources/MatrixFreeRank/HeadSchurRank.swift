@@ -1,4 +1,5 @@
 import CLapack
+import ConvNet
 import Exact
 import ExactLinearAlgebra
 
@@ -61,6 +62,10 @@ public enum HeadSchurRank {
     }
     return Plan(block: block, small: (0..<products.parameterCount).filter { !isBig[$0] })
   }
+
+  /// m, the parameters outside the head block of `plan`, or nil when it has none (structure
+  /// only, before any instance value is known).
+  public static func smallParameterCount(_ plan: NetworkPlan) -> Int? { HeadBlock.smallParameterCount(plan) }
 
   /// Bytes a run takes: C (m' rows over the big part, as `Float`s), the m' × m' matrices, a block
   /// of unit directions and its products, and J for n·H_L.

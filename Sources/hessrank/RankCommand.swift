@@ -47,7 +47,8 @@ enum RankCommand: Subcommand {
                              by the head-block reduction instead (m unit-direction products,
                              m = parameters outside that block); proved lower bounds, exact
                              with the printed probability; auto picks it from p ≥ 3000
-                             (faster there) or when the dense matrices would not fit in memory
+                             (faster there), from p > 600 where the head-block reduction
+                             applies, or when the dense matrices would not fit in memory
       --primes N           primes for the modular method, independent (prime, sketch) runs
                            for matrix-free (default 2)
       --time-limit T       matrix-free: stop growing the sketches after T (seconds, or with a

@@ -139,6 +139,23 @@ import Testing
     #expect((try? other.verify())?.map(\.rank) == report.results.map(\.rank))
   }
 
+  /// `auto` between p = 600 and 3000 takes matrix-free where the reduction applies (and says why),
+  /// with the dense modular ranks; a ReLU before the head keeps it on `modular`.
+  @Test func autoTakesTheReduction() throws {
+    let inst = try NetworkInstance(architecture: try Architecture(parsing: "1x32 conv(6,k=5) conv(6,k=5) dense(10)"),
+                                   settings: InstanceSettings(samples: 16, seed: 1, range: 1000))
+    #expect(MatrixFreeRanks.reductionSmallCount(inst, kinds: HessianKind.allCases) == 30 + 160)
+    #expect(MatrixFreeRanks.reductionSmallCount(inst, kinds: [.outer]) == nil)
+    let report = try HessianRanks.compute(inst, options: HessianRankOptions(primes: 1))
+    #expect(report.method == .matrixFree)
+    #expect(report.methodReason?.contains("head block") == true)
+    #expect(report.results.map(\.rank) == (try HessianRanks.compute(inst, options: HessianRankOptions(method: .modular))).results.map(\.rank))
+    let relu = try NetworkInstance(architecture: try Architecture(parsing: "1x32 conv(6,k=5) conv(6,k=5) relu dense(10)"),
+                                   settings: InstanceSettings(samples: 16, seed: 1, range: 1000))
+    #expect(MatrixFreeRanks.reductionSmallCount(relu, kinds: HessianKind.allCases) == nil)
+    #expect(try HessianRanks.compute(relu, options: HessianRankOptions(primes: 1)).method == .modular)
+  }
+
   /// Shapes without a head block get no plan.
   @Test func otherShapesGetNone() throws {
     for (arch, samples) in [("6 dense(5,bias) relu dense(4) relu dense(2)", 20), ("1x16 conv(2,k=3) maxpool(k=3,s=2) dense(3)", 8)] {
