@@ -36,6 +36,7 @@ enum ResidueAlgebra {
   static func product(_ a: [Double], _ b: [Double], m: Int, k: Int, n: Int, transA: Bool = false, transB: Bool = false,
                       field: CentredResidues, threads: Int) -> [Double] {
     var c = [Double](repeating: 0, count: m * n)
+    guard m > 0, n > 0, k > 0 else { return c }  // an empty operand: no buffer to hand to BLAS
     a.withUnsafeBufferPointer { ab in
       b.withUnsafeBufferPointer { bb in
         c.withUnsafeMutableBufferPointer { cb in

@@ -1,4 +1,3 @@
-import CLapack
 import Exact
 
 /// Sketch columns and exact Gram products AᵀB modulo P through BLAS.
@@ -48,29 +47,10 @@ enum SketchGram {
   }
 
   /// AᵀB mod P (ca × cb, centred) for A (rows × ca) and B (rows × cb), both row-major and
-  /// centred: `dgemm` over slabs of `delay` rows, reduced after each slab, so every partial sum
-  /// is an integer below 2^53 (exact whatever BLAS's summation order).
+  /// centred: `ResidueAlgebra.product` with A transposed (`dgemm` over slabs of `delay − 1` rows,
+  /// reduced after each slab, so every partial sum is an integer below 2^53).
   static func transposeProduct(_ a: [Double], _ b: [Double], rows: Int, ca: Int, cb: Int,
                                field: CentredResidues, threads: Int) -> [Double] {
-    var c = [Double](repeating: 0, count: ca * cb)
-    guard rows > 0, ca > 0, cb > 0 else { return c }
-    let slab = max(1, field.delay - 1)
-    openblas_set_num_threads(Int32(max(1, threads)))
-    a.withUnsafeBufferPointer { ab in
-      b.withUnsafeBufferPointer { bb in
-        c.withUnsafeMutableBufferPointer { cbuf in
-          var row = 0
-          while row < rows {
-            let k = min(slab, rows - row)
-            cblas_dgemm(101, 112, 111, Int32(ca), Int32(cb), Int32(k), 1, ab.baseAddress! + row * ca, Int32(ca),
-                        bb.baseAddress! + row * cb, Int32(cb), 1, cbuf.baseAddress!, Int32(cb))
-            field.reduce(cbuf.baseAddress!, ca * cb)
-            row += k
-          }
-        }
-      }
-    }
-    openblas_set_num_threads(1)
-    return c
+    ResidueAlgebra.product(a, b, m: ca, k: rows, n: cb, transA: true, field: field, threads: threads)
   }
 }
