@@ -99,7 +99,8 @@ public enum MatrixFreeRanks {
         continue  // the prime divides a denominator of the instance
       }
       if used == 0 && hessian && options.headReduction {
-        useReduction = reductionFits(products, options: options, sketchOptions: sketchOptions, progress: progress)
+        useReduction = reductionFits(products, instance: instance, options: options, sketchOptions: sketchOptions,
+                                     progress: progress)
       }
       if used == 0 && hessian && !useReduction {
         // Before any sketch: a width the sketches must pass, proved (HeadBlockBound), checked
@@ -217,14 +218,12 @@ public enum MatrixFreeRanks {
   /// head block, the small part (plus nK rows for H_L) is below half of p — the sketches would
   /// need a width past the head block's rank, the reduction only that many products — and its
   /// memory fits the budget.
-  static func reductionFits(_ products: BatchedProducts, options: HessianRankOptions, sketchOptions: SketchOptions,
-                            progress: (String) -> Void) -> Bool {
+  static func reductionFits(_ products: BatchedProducts, instance: NetworkInstance, options: HessianRankOptions,
+                            sketchOptions: SketchOptions, progress: (String) -> Void) -> Bool {
     guard let plan = HeadSchurRank.plan(products) else { return false }
     let loss = options.kinds.contains(.loss)
-    let rows = plan.small.count + (loss ? products.sampleCount * products.outputCount : 0)
-    let p = products.parameterCount
-    guard 2 * rows < p else {
-      progress("head-block reduction: not used (\(rows) small coordinates of \(p) parameters)")
+    guard reductionSmallCount(instance, kinds: options.kinds) != nil else {
+      progress("head-block reduction: not used (\(plan.small.count) parameters outside the head block\(loss ? " plus nK rows" : ""), not below half of p = \(products.parameterCount))")
       return false
     }
     let needed = HeadSchurRank.memoryEstimate(plan, products: products, loss: loss, threads: sketchOptions.threads)
